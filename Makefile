@@ -1,0 +1,33 @@
+# Two commands matter: `make run` and `make test`. Both build .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test sample bench clean lock
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## ingest the bundled sample archive into ./data
+	$(BIN)/newsarchive run
+
+test: $(STAMP)  ## the whole test suite
+	$(BIN)/python -m pytest
+
+sample: $(STAMP)  ## regenerate the bundled sample archive (deterministic)
+	$(BIN)/python -m flows.sample.generate
+
+bench: $(STAMP)
+	$(BIN)/python bench/extraction.py --data ../shared/extraction-dev
+	$(BIN)/python bench/warehouse.py
+	$(BIN)/python bench/fetch.py
+	$(BIN)/python bench/pipeline.py
+
+lock:  ## refresh requirements.lock from the current .venv
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+clean:
+	rm -rf data $(VENV)
