@@ -1,0 +1,56 @@
+"""What sources yield and what fetching (or a WARC file) produces.
+
+`CaptureRef` says where a capture is (discover); `Capture` holds its raw bytes and how they
+were obtained (fetch, or read from a WARC). A capture that could not be obtained is still a
+`Capture`, with `error_reason` set and no body: every input is accounted for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureRef:
+    """Where to find one capture of one URL."""
+
+    url: str  # the original URL of the page
+    archive_url: str | None = None  # raw (`id_`) URL in an archive; None for live URLs / WARC
+    captured_at: datetime | None = None  # the archive's capture time, UTC
+    source: str = "urls"  # sample | warc | urls | cdx | sitemap
+    digest: str | None = None  # payload digest where the source gives one (CDX)
+    http_status: int | None = None  # status the archive recorded, where known
+    mime: str | None = None  # mime type the archive recorded, where known
+    published_hint: datetime | None = None  # sitemap lastmod / news:publication_date
+
+    @property
+    def capture_id(self) -> str:
+        """Stable across runs: the same capture always gets the same id."""
+        when = self.captured_at.strftime("%Y%m%d%H%M%S") if self.captured_at else ""
+        key = f"{self.archive_url or self.url}\n{when}"
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(slots=True)
+class Capture:
+    """A capture's raw response, or the reason it could not be had."""
+
+    ref: CaptureRef
+    body: bytes = b""
+    http_status: int | None = None
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    final_url: str | None = None  # after redirects
+    redirects: tuple[str, ...] = ()
+    attempt_count: int = 0
+    duration_ms: int = 0
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    error_reason: str | None = None  # set when no usable response was obtained
+    error_detail: str | None = None
+
+    @property
+    def captured_at(self) -> datetime:
+        return self.ref.captured_at or datetime.now(timezone.utc)
