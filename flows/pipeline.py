@@ -1,0 +1,167 @@
+"""The plain-Python steps of a run; `flows/ingest.py` wraps them in Prefect tasks.
+
+A batch of captures becomes articles and ledger rows here. Kept free of Prefect so the same
+code serves the flow, `reprocess`, the benchmarks and the tests.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+
+import transforms
+from flows.captures import Capture
+from transforms.records import Article, CaptureOutcome, Rejection
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Sortable and unique: UTC time of the start plus a random suffix."""
+    now = now or datetime.now(timezone.utc)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def _rejection_for_response(capture: Capture) -> Rejection | None:
+    """Outcomes decided before extraction: fetch errors and non-2xx statuses."""
+    ref = capture.ref
+    if capture.error_reason:
+        return Rejection(ref.url, capture.error_reason, capture.error_detail or "", ref.archive_url, ref.captured_at)
+    status = capture.http_status
+    if status is not None and not 200 <= status < 300:
+        return Rejection(ref.url, f"http_{status}", f"the response status was {status}", ref.archive_url, ref.captured_at)
+    return None
+
+
+def extract_capture(capture: Capture) -> Article | Rejection:
+    """One capture to an article or a rejection; never raises."""
+    rejection = _rejection_for_response(capture)
+    if rejection is not None:
+        return rejection
+    ref = capture.ref
+    return transforms.extract(
+        capture.body,
+        ref.url,
+        captured_at=capture.captured_at,
+        archive_url=ref.archive_url,
+        content_type=capture.content_type,
+        headers=capture.headers,
+    )
+
+
+@dataclass
+class BatchResult:
+    """What one batch produced: articles (not yet deduplicated) and one ledger row per capture."""
+
+    articles: list[Article] = field(default_factory=list)
+    outcomes: list[CaptureOutcome] = field(default_factory=list)
+
+
+def outcome_row(capture: Capture, result: Article | Rejection, *, run_id: str, duration_ms: int) -> CaptureOutcome:
+    ref = capture.ref
+    is_article = isinstance(result, Article)
+    return CaptureOutcome(
+        capture_id=ref.capture_id,
+        url=ref.url,
+        archive_url=ref.archive_url,
+        captured_at=ref.captured_at,
+        status="article" if is_article else "rejected",
+        reason=None if is_article else result.reason,
+        detail=None if is_article else result.detail,
+        http_status=capture.http_status,
+        content_type=capture.content_type,
+        byte_count=len(capture.body),
+        attempt_count=capture.attempt_count,
+        duration_ms=capture.duration_ms + duration_ms,
+        warc_file=capture.warc_file,
+        warc_offset=capture.warc_offset,
+        article_id=result.article_id if is_article else None,
+        source=ref.source,
+        run_id=run_id,
+        recorded_at=datetime.now(timezone.utc),
+    )
+
+
+def extract_batch(captures: list[Capture], *, run_id: str) -> BatchResult:
+    """Extract every capture of a batch; each one ends as an article or a rejection row."""
+    result = BatchResult()
+    for capture in captures:
+        started = time.perf_counter()
+        outcome = extract_capture(capture)
+        elapsed_ms = int((time.perf_counter() - started) * 1000)
+        if isinstance(outcome, Article):
+            outcome = _with_run(outcome, run_id)
+            result.articles.append(outcome)
+        result.outcomes.append(outcome_row(capture, outcome, run_id=run_id, duration_ms=elapsed_ms))
+    return result
+
+
+def _with_run(article: Article, run_id: str) -> Article:
+    return replace(article, run_id=run_id)
+
+
+class ArticleDeduplicator:
+    """Keeps one article per `article_id` across a run and against the existing dataset.
+
+    The first capture of a URL that is written wins; later captures of the same URL are
+    recorded in the ledger with status `duplicate` and the id of the article they repeat.
+    """
+
+    def __init__(self, known_article_ids: set[str]):
+        self.seen = set(known_article_ids)
+
+    def filter(self, batch: BatchResult) -> BatchResult:
+        kept: list[Article] = []
+        duplicate_ids: set[str] = set()
+        for article in batch.articles:
+            if article.article_id in self.seen:
+                duplicate_ids.add(article.article_id)
+                continue
+            self.seen.add(article.article_id)
+            kept.append(article)
+        kept_ids = {a.article_id for a in kept}
+        outcomes = []
+        for row in batch.outcomes:
+            if row.article_id in duplicate_ids and row.article_id not in kept_ids:
+                row = _as_duplicate(row)
+            outcomes.append(row)
+        return BatchResult(kept, outcomes)
+
+
+def _as_duplicate(row: CaptureOutcome) -> CaptureOutcome:
+    return replace(row, status="duplicate", reason="duplicate_url", detail="an article with this canonical URL is already in the dataset")
+
+
+@dataclass
+class RunTally:
+    """Counts for the run summary."""
+
+    capture_count: int = 0
+    article_count: int = 0
+    duplicate_count: int = 0
+    skipped_count: int = 0
+    rejections: Counter = field(default_factory=Counter)
+    earliest_published_at: datetime | None = None
+    latest_published_at: datetime | None = None
+
+    def add(self, batch: BatchResult) -> None:
+        self.capture_count += len(batch.outcomes)
+        self.article_count += len(batch.articles)
+        for row in batch.outcomes:
+            if row.status == "rejected":
+                self.rejections[row.reason] += 1
+            elif row.status == "duplicate":
+                self.duplicate_count += 1
+        for article in batch.articles:
+            when = article.published_at
+            if when is None:
+                continue
+            if self.earliest_published_at is None or when < self.earliest_published_at:
+                self.earliest_published_at = when
+            if self.latest_published_at is None or when > self.latest_published_at:
+                self.latest_published_at = when
+
+    @property
+    def rejection_count(self) -> int:
+        return sum(self.rejections.values())

@@ -1,0 +1,122 @@
+"""Read captures out of WARC files (the bundled sample, user files, our own raw archive).
+
+FastWARC does the parsing: it is about 4x faster than warcio here and opens local paths and
+fsspec URLs alike. Response and resource records become `Capture`s; revisit records are
+resolved against an earlier response with the same payload digest in the same input, or
+become a capture with `error_reason="revisit"`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import timezone
+
+from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+from flows.captures import Capture, CaptureRef
+
+_WANTED = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.revisit
+
+
+class WarcReadError(Exception):
+    """A WARC file is missing, unreadable or corrupt."""
+
+
+def _header(record, name: str) -> str | None:
+    value = record.headers.get(name)
+    return value.strip() if value else None
+
+
+def read_warc(path: str, *, source: str = "warc") -> Iterator[Capture]:
+    """Yield one `Capture` per response/resource/revisit record of the WARC at `path`.
+
+    Raises `WarcReadError` when the file cannot be opened or is corrupt; captures read
+    before the corruption have already been yielded (and so are not lost).
+    """
+    if "://" not in path and not os.path.isfile(path):
+        raise WarcReadError(f"WARC file not found: {path}")
+    offsets_by_digest: dict[str, int] = {}
+    record_count = 0
+    try:
+        for record in ArchiveIterator(path, record_types=_WANTED, parse_http=True, auto_decode="all"):
+            record_count += 1
+            capture = _capture_from_record(record, path, source, offsets_by_digest)
+            if capture is not None:
+                yield capture
+    except OSError as error:
+        raise WarcReadError(f"cannot read WARC file {path}: {error}") from error
+    except ValueError as error:
+        raise WarcReadError(f"corrupt WARC file {path}: {error}") from error
+    if record_count == 0 and os.path.isfile(path) and os.path.getsize(path) > 0:
+        _check_is_warc(path)
+
+
+def _check_is_warc(path: str) -> None:
+    """An input with no records is either an empty WARC or not a WARC at all: say which."""
+    import gzip
+
+    with open(path, "rb") as handle:
+        head = handle.read(2)
+    opener = gzip.open if head == b"\x1f\x8b" else open
+    try:
+        with opener(path, "rb") as handle:
+            start = handle.read(9)
+    except OSError as error:
+        raise WarcReadError(f"corrupt WARC file {path}: {error}") from error
+    if not start.startswith(b"WARC/"):
+        raise WarcReadError(f"not a WARC file: {path} (no 'WARC/' record header)")
+
+
+def _capture_from_record(record, path: str, source: str, offsets_by_digest: dict) -> Capture | None:
+    url = _header(record, "WARC-Target-URI")
+    if not url:
+        return None
+    url = url.strip("<>")
+    captured_at = record.record_date
+    if captured_at is not None:
+        captured_at = captured_at.astimezone(timezone.utc) if captured_at.tzinfo else captured_at.replace(tzinfo=timezone.utc)
+    ref = CaptureRef(
+        url=url,
+        archive_url=_header(record, "WARC-Source-URI"),
+        captured_at=captured_at,
+        source=source,
+        digest=_header(record, "WARC-Payload-Digest"),
+    )
+    capture = Capture(ref=ref, warc_file=path, warc_offset=record.stream_pos)
+    if record.is_http:
+        capture.http_status = record.http_headers.status_code
+        capture.headers = dict(record.http_headers.items())
+        capture.content_type = record.http_content_type
+    else:
+        capture.http_status = 200
+        capture.content_type = _header(record, "Content-Type")
+    if record.record_type == WarcRecordType.revisit:
+        offset = offsets_by_digest.get(ref.digest or "")
+        if offset is None:
+            capture.error_reason = "revisit"
+            capture.error_detail = "revisit record whose original response is not in this input"
+            return capture
+        original = read_capture_at(path, offset, source=source)
+        capture.body = original.body
+        capture.http_status = original.http_status
+        capture.content_type = original.content_type
+        capture.headers = original.headers
+        return capture
+    capture.body = record.reader.read()
+    if ref.digest:
+        # Offsets, not bodies: memory stays bounded however large the WARC is.
+        offsets_by_digest[ref.digest] = record.stream_pos
+    return capture
+
+
+def read_capture_at(path: str, offset: int, *, source: str = "warc") -> Capture:
+    """The capture whose record starts at byte `offset` of `path` (for reprocessing)."""
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        for record in ArchiveIterator(handle, record_types=_WANTED, parse_http=True, auto_decode="all"):
+            capture = _capture_from_record(record, path, source, {})
+            if capture is not None:
+                capture.warc_offset = offset
+                return capture
+    raise WarcReadError(f"no WARC record at offset {offset} of {path}")
