@@ -39,12 +39,17 @@ def read_warc(path: str, *, source: str = "warc") -> Iterator[Capture]:
     offsets_by_digest: dict[str, int] = {}
     record_count = 0
     try:
-        for record in ArchiveIterator(path, record_types=_WANTED, parse_http=True, auto_decode="all"):
+        # No record_types filter: a damaged record has no type and would be skipped silently.
+        for record in ArchiveIterator(path, parse_http=True, auto_decode="all"):
             record_count += 1
+            if _header(record, "WARC-Type") and not record.record_type & _WANTED:
+                continue
             capture = _capture_from_record(record, path, source, offsets_by_digest)
             if capture is not None:
                 yield capture
     except OSError as error:
+        if record_count == 0:
+            raise WarcReadError(f"not a WARC file: {path} ({error})") from error
         raise WarcReadError(f"cannot read WARC file {path}: {error}") from error
     except ValueError as error:
         raise WarcReadError(f"corrupt WARC file {path}: {error}") from error
@@ -69,6 +74,9 @@ def _check_is_warc(path: str) -> None:
 
 
 def _capture_from_record(record, path: str, source: str, offsets_by_digest: dict) -> Capture | None:
+    if not _header(record, "WARC-Type"):
+        # FastWARC ends a damaged gzip member with a header-less record instead of an error.
+        raise WarcReadError(f"corrupt or truncated WARC file {path}: unreadable record at byte {record.stream_pos}")
     url = _header(record, "WARC-Target-URI")
     if not url:
         return None
@@ -104,6 +112,8 @@ def _capture_from_record(record, path: str, source: str, offsets_by_digest: dict
         capture.headers = original.headers
         return capture
     capture.body = record.reader.read()
+    if not record.is_http and len(capture.body) < record.content_length:
+        raise WarcReadError(f"truncated WARC file {path}: record at byte {record.stream_pos} ends early")
     if ref.digest:
         # Offsets, not bodies: memory stays bounded however large the WARC is.
         offsets_by_digest[ref.digest] = record.stream_pos
