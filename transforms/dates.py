@@ -1,0 +1,142 @@
+"""Dates: parse what pages write (ISO 8601, RFC 2822, '5 August 2010 14:30 CET', ...) into UTC,
+and choose the publication date from ranked evidence, never later than the capture.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+from dateutil import parser as dateutil_parser
+from dateutil.tz import tzoffset
+
+# Abbreviations dateutil does not know; ambiguous ones take their most common news use.
+_TZ_ABBREVIATIONS = {
+    name: tzoffset(name, hours * 3600)
+    for name, hours in {
+        "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 1, "CET": 1, "MEZ": 1, "WEST": 1, "CEST": 2,
+        "MESZ": 2, "EET": 2, "EEST": 3, "MSK": 3, "MSD": 4, "IST": 5.5, "PKT": 5, "ICT": 7,
+        "WIB": 7, "SGT": 8, "HKT": 8, "AWST": 8, "CST": -6, "CDT": -5, "EST": -5, "EDT": -4,
+        "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10,
+        "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11, "ACST": 9.5, "NZST": 12, "NZDT": 13,
+        "BRT": -3, "ART": -3,
+    }.items()
+}
+# Month names in the languages of the archive, mapped to English for dateutil.
+_MONTHS = {
+    "januar": "January", "jänner": "January", "janvier": "January", "enero": "January", "gennaio": "January",
+    "februar": "February", "février": "February", "fevrier": "February", "febrero": "February", "febbraio": "February",
+    "märz": "March", "maerz": "March", "mars": "March", "marzo": "March", "março": "March",
+    "avril": "April", "abril": "April", "aprile": "April",
+    "mai": "May", "mayo": "May", "maggio": "May", "maio": "May",
+    "juni": "June", "juin": "June", "junio": "June", "giugno": "June", "junho": "June",
+    "juli": "July", "juillet": "July", "julio": "July", "luglio": "July", "julho": "July",
+    "août": "August", "aout": "August", "agosto": "August",
+    "septembre": "September", "septiembre": "September", "settembre": "September", "setembro": "September",
+    "oktober": "October", "octobre": "October", "octubre": "October", "ottobre": "October", "outubro": "October",
+    "novembre": "November", "noviembre": "November", "novembro": "November",
+    "dezember": "December", "décembre": "December", "decembre": "December", "diciembre": "December",
+    "dicembre": "December", "dezembro": "December",
+}
+_MONTH_WORD = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\b", re.IGNORECASE)
+_NOISE = re.compile(
+    r"^\s*(?:published|posted|updated|last updated|veröffentlicht|aktualisiert|stand|publié le|publicado|on|am|le|el)\s*:?\s*",
+    re.IGNORECASE,
+)
+_NUMERIC_DMY = re.compile(r"^\s*(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})")
+_EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+_DEFAULT = datetime(2000, 1, 1)
+
+
+def to_utc(moment: datetime) -> datetime:
+    """An aware datetime in UTC; naive values are taken as UTC (pages rarely say otherwise)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def parse_date(value: object) -> datetime | None:
+    """A UTC datetime from what a page writes, or None when it is not clearly a date."""
+    if isinstance(value, datetime):
+        return to_utc(value)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > 80 or not re.search(r"\d", text):
+        return None
+    if re.fullmatch(r"\d{10}(?:\d{3})?", text):  # epoch seconds / milliseconds
+        seconds = int(text[:10])
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    iso = text.replace("Z", "+00:00") if text.endswith("Z") else text
+    try:
+        return to_utc(datetime.fromisoformat(iso))
+    except ValueError:
+        pass
+    if re.match(r"^[A-Za-z]{3},", text):
+        try:
+            return to_utc(parsedate_to_datetime(text))
+        except (TypeError, ValueError, IndexError):
+            pass
+    text = _NOISE.sub("", text)
+    match = _NUMERIC_DMY.match(text)
+    if match:  # 17.05.2020: day first, as written in German, Russian, ...
+        day, month, year = (int(g) for g in match.groups())
+        rest = text[match.end():]
+        try:
+            base = datetime(year, month, day)
+        except ValueError:
+            return None
+        time_match = re.search(r"(\d{1,2})[:.](\d{2})", rest)
+        if time_match and int(time_match.group(1)) < 24 and int(time_match.group(2)) < 60:
+            base = base.replace(hour=int(time_match.group(1)), minute=int(time_match.group(2)))
+        return to_utc(base)
+    text = _MONTH_WORD.sub(lambda m: _MONTHS[m.group(1).lower()], text)
+    text = re.sub(r"\b(\d{1,2})\.\s+(?=[A-Za-z])", r"\1 ", text)  # "5. August"
+    text = re.sub(r"\s+(?:at|um|à|a las)\s+", " ", text)
+    try:
+        parsed = dateutil_parser.parse(text, default=_DEFAULT, tzinfos=_TZ_ABBREVIATIONS, fuzzy=False)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if not re.search(r"(?:19|20)\d{2}", text):
+        return None  # no year written: a guess
+    return to_utc(parsed)
+
+
+def is_plausible(moment: datetime | None, captured_at: datetime | None) -> bool:
+    """Between 1990 and the capture time (when known)."""
+    if moment is None or moment < _EARLIEST:
+        return False
+    if captured_at is not None and moment > to_utc(captured_at):
+        return False
+    return True
+
+
+def choose_published(
+    candidates: list[tuple[str, object]],
+    captured_at: datetime | None,
+    url_date: datetime | None = None,
+) -> tuple[datetime | None, str | None]:
+    """The first plausible candidate (they arrive ranked best first) and its source name.
+
+    A candidate that disagrees by more than two days with a full date in the URL loses to
+    the URL date when nothing else agrees with the URL: URLs are rarely rewritten.
+    """
+    parsed: list[tuple[datetime, str]] = []
+    for source, value in candidates:
+        moment = parse_date(value)
+        if moment is not None and not is_plausible(moment, captured_at):
+            # A date a few hours past the capture is a time zone slip of a same-day date.
+            if captured_at is not None and moment > to_utc(captured_at) and moment - to_utc(captured_at) < timedelta(hours=14):
+                continue
+            moment = None
+        if moment is not None:
+            parsed.append((moment, source))
+    if url_date is not None and is_plausible(url_date, captured_at):
+        for moment, source in parsed:
+            if abs((moment.date() - url_date.date()).days) <= 2:
+                return moment, source
+        return url_date, "url"
+    if parsed:
+        return parsed[0]
+    return None, None

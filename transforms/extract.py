@@ -1,0 +1,382 @@
+"""Compose the field modules: bytes or text of one capture in, `Article` or `Rejection` out.
+
+Order: URL, content type, decoding, parsing, structured metadata (JSON-LD, OpenGraph, meta),
+page-kind rejections (soft 404, consent wall, index), body (trafilatura, JSON-LD
+`articleBody` when it is plausibly better), then each field chosen from ranked evidence.
+Pure: everything it needs (capture time included) arrives as arguments.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import urljoin
+
+import htmldate
+import trafilatura
+from trafilatura.settings import Extractor
+from trafilatura.utils import load_html
+
+from transforms import authors as authors_mod
+from transforms import dates, titles
+from transforms.decode import DecodeError, decode_html, is_html_content_type, looks_binary, media_type
+from transforms.language import detect_language
+from transforms.meta import PageMeta, is_organization, read_page_meta, text_of
+from transforms.publications import clean_publication, publication_from_domain
+from transforms.records import EXTRACTOR_VERSION, Article, Rejection
+from transforms.text import clean_body, content_hash, normalize_text, simhash, split_paragraphs, word_count
+from transforms.urls import InvalidURL, article_id_for, canonicalize_url, date_from_url, is_home_page, registered_domain
+
+# Fewer words than this in the body and the page is not an article.
+MIN_WORD_COUNT = 40
+_MAX_TAGS = 30
+
+_SOFT_404 = re.compile(
+    r"\b(?:404|page (?:was )?not found|not be found|page (?:you requested )?(?:does not|doesn't) exist|"
+    r"seite (?:wurde )?nicht gefunden|page (?:introuvable|non trouvée)|página no encontrada|"
+    r"pagina non trovata|страница не найдена|no longer available|error 404)\b",
+    re.IGNORECASE,
+)
+_CONSENT = re.compile(
+    r"\b(?:we value your privacy|cookie consent|consent to (?:the use of )?cookies|accept (?:all )?cookies|"
+    r"manage (?:your )?(?:cookie|privacy) (?:settings|preferences)|before you continue|"
+    r"zustimmung|einwilligung|datenschutzeinstellungen|cookies akzeptieren|accepter les cookies|"
+    r"subscribe to continue reading|to continue reading,? (?:please )?(?:log in|subscribe))\b",
+    re.IGNORECASE,
+)
+
+_EXTRACTOR_OPTIONS: dict[str, Extractor] = {}
+
+
+def _options(url: str | None) -> Extractor:
+    """trafilatura's options for the body: no comments, no metadata (we read it ourselves)."""
+    return Extractor(output_format="python", comments=False, tables=True, url=url, with_metadata=False)
+
+
+def _strings(values: list) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(_strings(value))
+        elif isinstance(value, dict) and isinstance(value.get("name"), str):
+            out.append(value["name"])
+    return out
+
+
+def _ld_authors(page: PageMeta) -> list[str]:
+    names: list[str] = []
+    for value in page.ld_values("author") + page.ld_values("creator"):
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if is_organization(item):
+                continue
+            if isinstance(item, dict):
+                name = item.get("name")
+                if isinstance(name, list):
+                    name = " ".join(n for n in name if isinstance(n, str))
+                if isinstance(name, str):
+                    names.append(name)
+            elif isinstance(item, str) and not item.startswith(("http://", "https://")):
+                names.append(item)
+    return names
+
+
+def _publication(page: PageMeta, domain: str) -> tuple[str | None, tuple[str, ...]]:
+    """The outlet name and every name the page uses for itself (to strip from titles, authors)."""
+    candidates: list[str] = []
+    for value in page.ld_values("publisher"):
+        for item in value if isinstance(value, list) else [value]:
+            name = clean_publication(item)
+            if name:
+                candidates.append(name)
+    for obj in page.json_ld:
+        if is_organization(obj) and clean_publication(obj.get("name")):
+            candidates.append(clean_publication(obj.get("name")))
+    for key in ("og:site_name", "application-name", "apple-mobile-web-app-title", "twitter:site", "dc.publisher", "publisher", "cre"):
+        value = page.first(key)
+        if value:
+            name = clean_publication(value.lstrip("@") if key == "twitter:site" else value)
+            if name:
+                candidates.append(name)
+    if page.title_tag:
+        suffix = titles.suffix_outlet(page.title_tag)
+        if suffix:
+            domain_label = re.sub(r"\W+", "", domain.split(".")[0].casefold()) if domain else ""
+            suffix_key = re.sub(r"\W+", "", suffix.casefold())
+            if any(re.sub(r"\W+", "", c.casefold()) == suffix_key for c in candidates) or (
+                domain_label and (domain_label in suffix_key or suffix_key in domain_label)
+            ):
+                candidates.append(suffix)
+            elif not candidates:
+                candidates.append(suffix)
+    from_domain = publication_from_domain(domain)
+    names = tuple(dict.fromkeys(candidates + ([from_domain] if from_domain else []) + ([domain] if domain else [])))
+    publication = candidates[0] if candidates else from_domain
+    return publication, names
+
+
+def _date_candidates(page: PageMeta) -> list[tuple[str, object]]:
+    candidates: list[tuple[str, object]] = []
+    for value in page.ld_values("datePublished"):
+        candidates.append(("json-ld", value if not isinstance(value, list) else (value[0] if value else None)))
+    for key in (
+        "article:published_time", "og:article:published_time", "article:published", "og:published_time",
+        "datepublished", "publishdate", "publish-date", "pubdate", "date", "dc.date", "dc.date.issued",
+        "dcterms.date", "dcterms.created", "sailthru.date", "parsely-pub-date", "cxenseparse:recs:publishtime",
+        "article.published", "published_time", "publication_date", "citation_publication_date", "dc.date.created",
+        "originalpublicationdate", "displaydate", "release_date",
+    ):
+        value = page.first(key)
+        if value:
+            candidates.append(("meta", value))
+    for kind, value in page.time_values:
+        if kind in ("datePublished", "pubdate", "dateCreated"):
+            candidates.append(("time", value))
+    for value in page.ld_values("dateCreated"):
+        candidates.append(("json-ld", value))
+    return candidates
+
+
+def _modified(page: PageMeta, captured_at: datetime | None) -> datetime | None:
+    values = page.ld_values("dateModified") + page.all("article:modified_time", "og:updated_time", "dateModified".lower(), "last-modified", "dcterms.modified")
+    for value in values:
+        moment = dates.parse_date(value if not isinstance(value, list) else (value[0] if value else None))
+        if dates.is_plausible(moment, captured_at):
+            return moment
+    return None
+
+
+def _choose_published(page: PageMeta, tree, url: str, captured_at: datetime | None) -> tuple[datetime | None, str | None]:
+    url_date = date_from_url(url)
+    published, source = dates.choose_published(_date_candidates(page), captured_at, url_date)
+    if published is not None:
+        return published, source
+    # No declared date: htmldate's heuristics over the page, bounded by the capture.
+    max_date = dates.to_utc(captured_at).strftime("%Y-%m-%d") if captured_at else "2100-01-01"
+    try:
+        found = htmldate.find_date(tree, extensive_search=True, original_date=True, url=url, max_date=max_date, min_date="1995-01-01")
+    except (ValueError, TypeError):
+        found = None
+    if found:
+        moment = dates.parse_date(found)
+        if dates.is_plausible(moment, captured_at):
+            return moment, "htmldate"
+    return None, None
+
+
+def _title(page: PageMeta, names: tuple[str, ...], domain: str) -> str | None:
+    candidates: list[tuple[str, str | None]] = []
+    for value in page.ld_values("headline") + page.ld_values("name")[:1]:
+        if isinstance(value, str):
+            candidates.append(("json-ld", value))
+    for key in ("og:title", "twitter:title", "title", "dc.title", "sailthru.title", "parsely-title"):
+        value = page.first(key)
+        if value:
+            candidates.append(("meta", value))
+    if page.title_tag:
+        candidates.append(("title", page.title_tag))
+    return titles.choose_title(candidates, page.h1_texts, names, domain)
+
+
+def _tags(page: PageMeta) -> tuple[str, ...]:
+    raw: list[str] = page.all("article:tag", "og:article:tag")
+    for value in page.ld_values("keywords"):
+        raw.extend(_strings([value]))
+    if not raw:
+        raw = page.all("news_keywords", "keywords", "parsely-tags", "sailthru.tags")
+    tags: list[str] = []
+    seen: set[str] = set()
+    for value in raw:
+        for part in re.split(r"\s*[,;|]\s*", value):
+            tag = re.sub(r"\s+", " ", part).strip()
+            if tag and len(tag) <= 60 and tag.casefold() not in seen:
+                seen.add(tag.casefold())
+                tags.append(tag)
+    return tuple(tags[:_MAX_TAGS])
+
+
+def _section(page: PageMeta) -> str | None:
+    for value in page.ld_values("articleSection"):
+        strings = _strings([value])
+        if strings and strings[0].strip() and len(strings[0]) <= 60:
+            return strings[0].strip()
+    value = page.first("article:section", "og:article:section", "section", "parsely-section", "sailthru.section", "category")
+    return value if value and len(value) <= 60 else None
+
+
+def _description(page: PageMeta) -> str | None:
+    for value in page.ld_values("description"):
+        if isinstance(value, str) and value.strip():
+            return normalize_text(value) or None
+    value = page.first("og:description", "description", "twitter:description", "dc.description")
+    return normalize_text(value) if value else None
+
+
+def _body(tree, url: str, page: PageMeta) -> str:
+    """The article body: trafilatura's main text, or JSON-LD articleBody when clearly fuller."""
+    document = trafilatura.bare_extraction(tree, url=url, options=_options(url))
+    text = document.text if document is not None and document.text else ""
+    # trafilatura writes one paragraph per line.
+    text = "\n\n".join(line for line in text.split("\n"))
+    ld_bodies = [v for v in page.ld_values("articleBody") if isinstance(v, str)]
+    if ld_bodies:
+        ld_text = normalize_text(ld_bodies[0])
+        if word_count(ld_text) > 1.5 * word_count(text) + 20:
+            return ld_text
+    return text
+
+
+def _rejection(url: str, reason: str, detail: str, archive_url: str | None, captured_at: datetime | None) -> Rejection:
+    return Rejection(url=url, reason=reason, detail=detail, archive_url=archive_url, captured_at=captured_at)
+
+
+def _page_kind_rejection(page: PageMeta, url: str, canonical: str) -> tuple[str, str] | None:
+    """('soft_404' | 'not_article', detail) for pages that are not articles, judged before the body."""
+    title = page.title_tag or ""
+    heading = page.h1_texts[0] if page.h1_texts else ""
+    if _SOFT_404.search(title) or _SOFT_404.search(heading):
+        return "soft_404", f"the page says it was not found: {(title or heading)[:100]!r}"
+    if is_home_page(url):
+        return "not_article", "the URL is a site's home page"
+    if page.canonical_url:
+        declared = urljoin(url, page.canonical_url)
+        try:
+            if is_home_page(declared) and not is_home_page(canonical) and registered_domain(declared) == registered_domain(url):
+                return "not_article", f"the page declares the home page as its canonical URL ({declared})"
+        except ValueError:
+            pass
+    og_type = (page.first("og:type") or "").lower()
+    if not page.article_ld and og_type in ("website", "profile", "video.other", "product"):
+        has_article_meta = page.first("article:published_time", "article:author") is not None
+        ld_kinds = {str(obj.get("@type", "")).lower() for obj in page.json_ld}
+        if not has_article_meta and ld_kinds & {"collectionpage", "searchresultspage", "profilepage", "itemlist"}:
+            return "not_article", f"the page declares itself a {'/'.join(sorted(ld_kinds & {'collectionpage', 'searchresultspage', 'profilepage', 'itemlist'}))}"
+    return None
+
+
+def _looks_like_index(tree, text: str) -> bool:
+    """A list of headlines: most of the visible text sits in links and the body is short."""
+    body = tree.find(".//body")
+    if body is None:
+        return False
+    total = len(text_of(body))
+    if total == 0:
+        return True
+    linked = sum(len(text_of(a)) for a in body.iter("a"))
+    return linked / total > 0.6 and word_count(text) < 250
+
+
+def extract(
+    html: str | bytes,
+    url: str,
+    *,
+    captured_at: datetime | None = None,
+    archive_url: str | None = None,
+    content_type: str | None = None,
+    headers: dict | None = None,
+) -> Article | Rejection:
+    """One capture to an `Article`, or a `Rejection` with a reason. Never raises."""
+    safe_url = url if isinstance(url, str) else repr(url)
+    try:
+        return _extract(html, safe_url, captured_at, archive_url, content_type, headers)
+    except Exception as error:  # noqa: BLE001 -- the contract: every input ends as a record
+        detail = f"extraction failed: {type(error).__name__}: {str(error)[:200]}"
+        return _rejection(safe_url, "no_article_text", detail, archive_url, captured_at)
+
+
+def _extract(html, url, captured_at, archive_url, content_type, headers) -> Article | Rejection:
+    def reject(reason: str, detail: str) -> Rejection:
+        return _rejection(url, reason, detail, archive_url, captured_at)
+
+    try:
+        canonical = canonicalize_url(url)
+    except InvalidURL as error:
+        return reject("invalid_url", str(error))
+    if captured_at is not None:
+        captured_at = dates.to_utc(captured_at)
+    if not is_html_content_type(content_type):
+        return reject("not_html", f"content type {media_type(content_type)!r} is not a page")
+    if html is None or len(html) == 0:
+        return reject("empty", "the body is empty")
+    if isinstance(html, (bytes, bytearray, memoryview)):
+        body = bytes(html)
+        if looks_binary(body):
+            return reject("not_html", "the body is binary (image, PDF, archive, ...)")
+        try:
+            text = decode_html(body, content_type, headers)
+        except DecodeError as error:
+            return reject("decode_error", str(error))
+    elif isinstance(html, str):
+        text = html
+    else:
+        return reject("not_html", f"the body is a {type(html).__name__}, not text or bytes")
+    if not text.strip():
+        return reject("empty", "the body is only whitespace")
+    if "<" not in text[:5000] and "<" not in text:
+        return reject("not_html", "the body has no markup")
+    tree = load_html(text)
+    if tree is None:
+        return reject("no_article_text", "the HTML could not be parsed")
+    page = read_page_meta(tree)
+    kind = _page_kind_rejection(page, url, canonical)
+    if kind:
+        return reject(*kind)
+
+    domain = registered_domain(canonical)
+    publication, outlet_names = _publication(page, domain)
+    title = _title(page, outlet_names, domain)
+
+    raw_body = _body(tree, url, page)
+    byline_lines = tuple(page.byline_texts)
+    body_text = clean_body(raw_body, drop_lines=byline_lines + ((title,) if title else ()))
+    count = word_count(body_text)
+    consent_source = " ".join(split_paragraphs(body_text)[:3]) or text_of(tree)[:2000]
+    if count < 150 and _CONSENT.search(consent_source):
+        return reject("not_article", "the page is a consent or subscription wall")
+    if count < MIN_WORD_COUNT:
+        if _looks_like_index(tree, body_text):
+            return reject("not_article", f"the page is a list of links ({count} words of text)")
+        return reject("no_article_text", f"only {count} words of article text")
+    if not page.article_ld and _looks_like_index(tree, body_text) and not page.first("article:published_time"):
+        return reject("not_article", "the page is a list of links (index or section page)")
+    if not title:
+        paragraphs = split_paragraphs(body_text)
+        title = paragraphs[0][:200] if paragraphs else ""
+
+    author_raw = _ld_authors(page)
+    if not author_raw:
+        author_raw = page.all("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator", "byl")
+        author_raw = [a for a in author_raw if not a.startswith(("http://", "https://"))]
+    if not author_raw:
+        author_raw = page.itemprop_authors or page.byline_texts[:3]
+    authors = authors_mod.clean_authors(author_raw, outlet_names)
+
+    published_at, date_source = _choose_published(page, tree, url, captured_at)
+    modified_at = _modified(page, captured_at)
+    if modified_at is not None and published_at is not None and modified_at < published_at:
+        modified_at = None
+
+    return Article(
+        article_id=article_id_for(canonical),
+        url=canonical,
+        archive_url=archive_url,
+        captured_at=captured_at,
+        publication=publication,
+        domain=domain,
+        title=title,
+        authors=authors,
+        published_at=published_at,
+        language=detect_language(body_text, page.html_lang or page.first("content-language", "og:locale", "dc.language")),
+        text=body_text,
+        word_count=count,
+        content_hash=content_hash(body_text),
+        extractor_version=EXTRACTOR_VERSION,
+        description=_description(page),
+        section=_section(page),
+        tags=_tags(page),
+        modified_at=modified_at,
+        date_source=date_source,
+        simhash=simhash(body_text),
+    )

@@ -1,0 +1,185 @@
+"""Structured metadata a page declares: JSON-LD, OpenGraph / <meta> tags, <title>, <h1>,
+byline elements and <link rel=canonical>, gathered in one pass over the parsed tree.
+
+The field modules (titles, dates, authors) rank these; this module only reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+ARTICLE_TYPES = frozenset(
+    {
+        "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
+        "reviewnewsarticle", "backgroundnewsarticle", "askpublicnewsarticle", "blogposting",
+        "socialmediaposting", "liveblogposting", "scholarlyarticle", "techarticle", "report",
+        "medicalscholarlyarticle", "advertisercontentarticle", "satiricalarticle", "review", "posting",
+    }
+)
+PAGE_TYPES = frozenset({"webpage", "itempage", "collectionpage", "searchresultspage", "aboutpage", "contactpage", "profilepage", "website"})
+ORGANIZATION_TYPES = frozenset({"organization", "newsmediaorganization", "corporation", "onlinebusiness", "localbusiness", "brand"})
+
+
+@dataclass(slots=True)
+class PageMeta:
+    """Everything the page says about itself, unranked."""
+
+    meta: dict[str, list[str]] = field(default_factory=dict)  # lower-cased name/property -> contents
+    json_ld: list[dict] = field(default_factory=list)  # every object, @graph flattened
+    article_ld: list[dict] = field(default_factory=list)  # the objects typed as articles
+    title_tag: str | None = None
+    h1_texts: list[str] = field(default_factory=list)
+    canonical_url: str | None = None
+    html_lang: str | None = None
+    byline_texts: list[str] = field(default_factory=list)
+    itemprop_authors: list[str] = field(default_factory=list)
+    time_values: list[tuple[str, str]] = field(default_factory=list)  # (kind, value) from <time>/itemprop
+
+    def first(self, *names: str) -> str | None:
+        for name in names:
+            for value in self.meta.get(name, ()):
+                if value and value.strip():
+                    return value.strip()
+        return None
+
+    def all(self, *names: str) -> list[str]:
+        return [v.strip() for name in names for v in self.meta.get(name, ()) if v and v.strip()]
+
+    def ld_values(self, key: str) -> list:
+        """Values of `key` in the article objects first, then in other page objects."""
+        values = [obj[key] for obj in self.article_ld if key in obj and obj[key] not in (None, "", [])]
+        if not values:
+            values = [
+                obj[key]
+                for obj in self.json_ld
+                if key in obj and obj[key] not in (None, "", []) and _types(obj) & PAGE_TYPES
+            ]
+        return values
+
+
+def _types(obj: dict) -> set[str]:
+    kind = obj.get("@type")
+    if isinstance(kind, str):
+        return {kind.lower().rsplit("/", 1)[-1]}
+    if isinstance(kind, list):
+        return {k.lower().rsplit("/", 1)[-1] for k in kind if isinstance(k, str)}
+    return set()
+
+
+def is_article_object(obj: dict) -> bool:
+    return bool(_types(obj) & ARTICLE_TYPES)
+
+
+def is_organization(obj: object) -> bool:
+    return isinstance(obj, dict) and bool(_types(obj) & ORGANIZATION_TYPES)
+
+
+def _flatten(value: object, out: list[dict], depth: int = 0) -> None:
+    if depth > 6:
+        return
+    if isinstance(value, list):
+        for item in value:
+            _flatten(item, out, depth + 1)
+    elif isinstance(value, dict):
+        out.append(value)
+        if "@graph" in value:
+            _flatten(value["@graph"], out, depth + 1)
+        main = value.get("mainEntity") or value.get("mainEntityOfPage")
+        if isinstance(main, dict) and is_article_object(main):
+            _flatten(main, out, depth + 1)
+
+
+def _load_json(raw: str) -> object:
+    raw = raw.strip()
+    if raw.startswith("<!--"):
+        raw = raw[4:]
+    if raw.endswith("-->"):
+        raw = raw[:-3]
+    raw = raw.strip().rstrip(";")
+    try:
+        return json.loads(raw, strict=False)
+    except ValueError:
+        pass
+    # Common breakage: trailing commas, raw newlines in strings.
+    repaired = re.sub(r",\s*([}\]])", r"\1", raw.replace("\n", " "))
+    try:
+        return json.loads(repaired, strict=False)
+    except ValueError:
+        return None
+
+
+def text_of(element) -> str:
+    return re.sub(r"\s+", " ", "".join(element.itertext())).strip()
+
+
+_BYLINE_XPATH = etree.XPath(
+    "//*[@rel='author' or contains(concat(' ', normalize-space(@class), ' '), ' byline') "
+    "or contains(@class, 'author-name') or contains(@class, 'authorName') or contains(@class, 'author__name') "
+    "or contains(@class, 'article-author') or contains(@class, 'byline__') or contains(@class, 'c-byline') "
+    "or @class='author' or contains(@class, 'post-author') or contains(@class, 'entry-author') "
+    "or contains(@id, 'byline') or contains(@class, 'Byline') or contains(@class, 'meta-author')]"
+)
+_ITEMPROP_AUTHOR = etree.XPath("//*[@itemprop='author' or @itemprop='creator']")
+_TIME_XPATH = etree.XPath("//time[@datetime] | //*[@itemprop='datePublished' or @itemprop='dateModified' or @itemprop='dateCreated']")
+
+
+def read_page_meta(tree) -> PageMeta:
+    """One pass over the parsed page collecting every declared field."""
+    page = PageMeta()
+    root = tree.getroottree().getroot() if hasattr(tree, "getroottree") else tree
+    page.html_lang = root.get("lang") or root.get("xml:lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    for element in root.iter("meta", "title", "link", "script", "h1"):
+        tag = element.tag
+        if tag == "meta":
+            content = element.get("content")
+            if content is None:
+                continue
+            for attribute in ("property", "name", "itemprop", "http-equiv"):
+                key = element.get(attribute)
+                if key:
+                    page.meta.setdefault(key.strip().lower(), []).append(content)
+        elif tag == "title":
+            if page.title_tag is None and element.getparent() is not None and element.getparent().tag in ("head", "html"):
+                page.title_tag = text_of(element)
+        elif tag == "link":
+            rel = (element.get("rel") or "").lower().split()
+            if "canonical" in rel and page.canonical_url is None and element.get("href"):
+                page.canonical_url = element.get("href").strip()
+            elif "author" in rel and element.get("href") is None:
+                continue
+        elif tag == "script":
+            if (element.get("type") or "").strip().lower() == "application/ld+json" and element.text:
+                data = _load_json(element.text)
+                if data is not None:
+                    _flatten(data, page.json_ld)
+        elif tag == "h1":
+            text = text_of(element)
+            if text:
+                page.h1_texts.append(text)
+    page.article_ld = [obj for obj in page.json_ld if is_article_object(obj)]
+    for element in _BYLINE_XPATH(root):
+        if element.tag in ("meta", "link", "script", "style", "body", "html", "article", "main", "section"):
+            continue
+        text = text_of(element)
+        if 2 < len(text) <= 120:
+            page.byline_texts.append(text)
+        if len(page.byline_texts) >= 8:
+            break
+    for element in _ITEMPROP_AUTHOR(root):
+        if element.tag == "meta":
+            value = element.get("content") or ""
+        else:
+            named = element.xpath(".//*[@itemprop='name']")
+            value = (named[0].get("content") or text_of(named[0])) if named else text_of(element)
+        if value and len(value) <= 120:
+            page.itemprop_authors.append(value)
+    for element in _TIME_XPATH(root):
+        value = element.get("datetime") or element.get("content") or text_of(element)
+        kind = element.get("itemprop") or ("pubdate" if element.get("pubdate") is not None else "time")
+        if value:
+            page.time_values.append((kind, value))
+    return page

@@ -1,0 +1,170 @@
+"""URLs: canonical form, stable article ids, registered domains and dates written in paths.
+
+The canonical URL is what `article_id` hashes, so two captures of the same article (with
+tracking parameters, fragments, session ids or a differently-cased host) get the same id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timezone
+from functools import lru_cache
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+import tldextract
+
+
+class InvalidURL(ValueError):
+    """The input is not a usable http(s) URL (permanent: retrying cannot help)."""
+
+
+# Query parameters that only track the visitor or the campaign; they never select content.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "_ga",
+        "_gl", "ocid", "cmpid", "cmp", "ito", "ncid", "sr_share", "smid", "smtyp", "spm",
+        "ref", "ref_src", "ref_url", "referrer", "source", "share", "via", "xtor", "wt_mc",
+        "wt.mc_id", "at_medium", "at_campaign", "s_cid", "guccounter", "guce_referrer",
+        "guce_referrer_sig", "rss", "outputtype", "amp", "__twitter_impression",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_", "vero_", "__hs", "_hs")
+# Session ids, in the query or as a `;name=value` path parameter.
+SESSION_PARAMS = frozenset({"jsessionid", "phpsessid", "sid", "sessionid", "session_id", "aspsessionid", "cfid", "cftoken"})
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/?#]*", re.IGNORECASE)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# Characters that never need percent-encoding in a path or query (RFC 3986 reserved + unreserved).
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+_QUERY_SAFE = "/:@!$'()*+,;?-._~"
+
+
+def _is_dropped_param(name: str) -> bool:
+    key = name.lower()
+    return key in TRACKING_PARAMS or key in SESSION_PARAMS or key.startswith(TRACKING_PREFIXES)
+
+
+def _normalize_path(path: str) -> str:
+    path = _PATH_SESSION.sub("", path)
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment == ".":
+            continue
+        if segment == "..":
+            if len(segments) > 1:
+                segments.pop()
+            continue
+        segments.append(segment)
+    path = "/".join(segments)
+    if not path.startswith("/"):
+        path = "/" + path
+    # Re-encode in one normal form: decode, then quote everything not safe.
+    return quote(unquote(path), safe=_PATH_SAFE)
+
+
+@lru_cache(maxsize=65536)
+def canonicalize_url(url: str) -> str:
+    """The canonical form of an http(s) URL; idempotent. Raises `InvalidURL`.
+
+    Lower-cases scheme and host, drops default ports, fragments, tracking parameters and
+    session ids, resolves dot segments, sorts the remaining query parameters and writes
+    percent-escapes in one normal form.
+    """
+    if not isinstance(url, str):
+        raise InvalidURL(f"not a string: {type(url).__name__}")
+    raw = url.strip()
+    if any(ch in raw for ch in "\x00\r\n\t") or " " in raw:
+        raw = re.sub(r"[\x00-\x20]", lambda m: "" if m.group() != " " else "%20", raw)
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError as error:
+        raise InvalidURL(f"unparseable URL {url!r}: {error}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise InvalidURL(f"not an http(s) URL: {url!r}")
+    host = (parts.hostname or "").strip(".").lower()
+    if not host or not re.fullmatch(r"[\w.\-\[\]:%]+", host):
+        raise InvalidURL(f"no usable host in {url!r}")
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # IPv6 literal
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    pairs = [
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if name and not _is_dropped_param(name)
+    ]
+    query = urlencode(sorted(pairs), quote_via=quote, safe=_QUERY_SAFE)
+    return urlunsplit((scheme, netloc, _normalize_path(parts.path), query, ""))
+
+
+def article_id_for(url: str) -> str:
+    """Stable id of an article: sha256 of its canonical URL, first 32 hex digits."""
+    return hashlib.sha256(canonicalize_url(url).encode("utf-8")).hexdigest()[:32]
+
+
+# The bundled public-suffix snapshot; never fetched, never cached on disk.
+_TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@lru_cache(maxsize=65536)
+def registered_domain(url: str) -> str:
+    """Registered domain of a URL ('news.example.co.uk' -> 'example.co.uk'); the host for IPs."""
+    try:
+        host = (urlsplit(url.strip()).hostname or "").strip(".").lower()
+    except ValueError:
+        host = ""
+    if not host:
+        return ""
+    parts = _TLD.extract_str(host)
+    if parts.domain and parts.suffix:
+        return f"{parts.domain}.{parts.suffix}"
+    if re.fullmatch(r"[\d.]+|\[.*\]", host):
+        return host  # an IP address
+    # An unlisted suffix (.example, .test, an intranet name): the last two labels.
+    return ".".join(host.split(".")[-2:])
+
+
+_URL_DATE = re.compile(
+    r"(?<![0-9])((?:19|20)\d{2})[/_.\-]?(0[1-9]|1[0-2])[/_.\-]?(0[1-9]|[12]\d|3[01])(?![0-9])"
+)
+_URL_DATE_SLASHED = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?:/|$)")
+
+
+def date_from_url(url: str) -> datetime | None:
+    """A publication date written in the URL path (/2020/05/17/, 2020-05-17, 20200517), or None."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None
+    for pattern in (_URL_DATE_SLASHED, _URL_DATE):
+        match = pattern.search(path)
+        if match:
+            try:
+                year, month, day = (int(g) for g in match.groups())
+                return datetime(year, month, day, tzinfo=timezone.utc)
+            except ValueError:
+                continue
+    return None
+
+
+_URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0[1-9]|1[0-2])/")
+
+
+def month_from_url(url: str) -> tuple[int, int] | None:
+    """(year, month) written in the path as /YYYY/MM/, as weaker evidence than a full date."""
+    try:
+        match = _URL_MONTH.search(urlsplit(url).path)
+    except ValueError:
+        return None
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def is_home_page(url: str) -> bool:
+    """True for a site's front page: no path beyond '/', an index file or a language code."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    path = parts.path.strip("/").lower()
+    return path in ("", "index.html", "index.htm", "index.php", "home", "en", "de", "fr", "es", "it", "ru") and not parts.query
