@@ -723,6 +723,10 @@ class NordkurierTaeglich(Outlet):
                 "author": [{"@type": "Person", "name": a} for a in story.authors],
                 "publisher": {"@type": "Organization", "name": self.name}, "inLanguage": "de-DE",
             })
+        visible_date = f"{local:%d.%m.%Y, %H:%M} Uhr"
+        if not head_extra:
+            # Without JSON-LD the only unambiguous instant is this <time>; meta "date" is naive local time.
+            visible_date = f'<time datetime="{iso_offset(story.published_at, offset)}">{visible_date}</time>'
         body_parts = []
         for index, paragraph in enumerate(story.paragraphs):
             if index in story.split_paragraphs:
@@ -755,7 +759,7 @@ class NordkurierTaeglich(Outlet):
 <div class="artikel">
 <h1>{esc(story.title)}</h1>
 <div class="autor">{byline}</div>
-<div class="datum">{local:%d.%m.%Y, %H:%M} Uhr</div>
+<div class="datum">{visible_date}</div>
 <div class="text">
 {chr(10).join(body_parts)}
 </div>

@@ -238,7 +238,7 @@ def test_quirks_appear_several_times(captures, responses):
     assert count(lambda e, p: "Staff Reporter" in p) >= 2
     assert count(lambda e, p: "@valleyherald.com" in p) >= 2
     assert count(lambda e, p: "| Updated" in p) >= 4
-    assert count(lambda e, p: " Uhr</div>" in p) >= 4
+    assert count(lambda e, p: re.search(r">\d\d\.\d\d\.\d{4}, \d\d:\d\d Uhr<", p) is not None) >= 16
     assert count(lambda e, p: " ET" in p) >= 4
     assert count(lambda e, p: "Von " in p) >= 4
     assert count(lambda e, p: re.search(r'<meta name="date" content="\d{4}-\d\d-\d\d">', p) is not None) >= 4
@@ -257,3 +257,14 @@ def test_quirks_appear_several_times(captures, responses):
     # The visible date, the JSON-LD and the meta tags use different offsets for the same instant.
     assert count(lambda e, p: re.search(r'"datePublished": "[^"]+[+-]0\d:00"', p) is not None) >= 8
     assert count(lambda e, p: any(ch.isdigit() for ch in e["title"])) >= 8
+
+
+def test_every_article_states_its_publish_instant_unambiguously(captures, responses):
+    """Somewhere in each page (JSON-LD, meta or <time>) the true instant appears with an offset."""
+    stamp = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)")
+    for entry, record in zip(captures, responses):
+        if entry["kind"] != "article":
+            continue
+        page = record["body"].decode(entry["charset"])
+        instants = {datetime.fromisoformat(found) for found in stamp.findall(page)}
+        assert datetime.fromisoformat(entry["published_at"]) in instants, entry["captured_url"]
