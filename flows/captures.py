@@ -50,7 +50,13 @@ class Capture:
     warc_offset: int | None = None
     error_reason: str | None = None  # set when no usable response was obtained
     error_detail: str | None = None
+    # Filled by the fetcher (flows/http.py); None for captures read from WARC files.
+    request_headers: dict[str, str] = field(default_factory=dict)
+    reason_phrase: str | None = None  # the status line's text ("OK", "Not Found")
+    fetched_at: datetime | None = None  # when the response arrived, UTC
+    original_url: str | None = None  # from the archive's `Link: <...>; rel="original"`
+    memento_at: datetime | None = None  # from the archive's `Memento-Datetime`, UTC
 
     @property
     def captured_at(self) -> datetime:
-        return self.ref.captured_at or datetime.now(timezone.utc)
+        return self.ref.captured_at or self.memento_at or self.fetched_at or datetime.now(timezone.utc)

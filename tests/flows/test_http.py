@@ -1,0 +1,258 @@
+"""The polite fetcher against a real fault-injecting server on 127.0.0.1.
+
+Timeouts, back-off and Retry-After are scaled down so the whole file runs in seconds; the
+behaviour under test (which faults retry, which do not, the rate never exceeded) is the same.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timezone
+
+import pytest
+from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+from flows.captures import CaptureRef
+from flows.fetching import fetch_batch
+from flows.http import (
+    Fetcher,
+    HostRateLimiter,
+    PermanentFetchError,
+    TransientFetchError,
+    parse_rates,
+    parse_retry_after,
+)
+from flows.rawarchive import RawArchive
+from flows.warc import read_capture_at
+from tests.flows.servers import PDF_BODY, WRONG_CHARSET_BODY, FaultServer
+
+RATE = 20.0  # requests per second to 127.0.0.1 in these tests
+
+
+def small_fetcher(**overrides) -> Fetcher:
+    options = dict(host_limits={"127.0.0.1": RATE}, connect_timeout=1.0, read_timeout=0.5, total_timeout=5.0,
+                   max_bytes=50_000, max_retries=3, backoff_base=0.05, backoff_max=0.2, max_redirects=5)
+    options.update(overrides)
+    return Fetcher(**options)
+
+
+@pytest.fixture()
+def fault_server():
+    with FaultServer(retry_after=1, stall_seconds=1.5, big_bytes=200_000) as server:
+        yield server
+
+
+# path -> (expected error_reason or None for success, expected minimum attempts)
+OUTCOMES = {
+    "/ok/1": (None, 1),
+    "/ok/2": (None, 1),
+    "/once/429/a": (None, 2),  # 429 with Retry-After: every worker waits, then it succeeds
+    "/once/503/a": (None, 2),  # 503 with Retry-After
+    "/once/500/a": (None, 2),  # 500: exponential back-off, then success
+    "/once/reset/a": (None, 2),  # TCP reset before any answer
+    "/once/stall/a": (None, 2),  # no answer within the read timeout
+    "/once/truncated/a": (None, 2),  # Content-Length larger than what was sent
+    "/always/500/b": ("http_500", 4),  # still failing after all retries
+    "/always/stall/b": ("timeout", 4),
+    "/always/truncated/b": ("truncated", 4),
+    "/always/reset/b": ("connection_error", 4),
+    "/missing": ("http_404", 1),  # permanent: never retried
+    "/gone": ("http_410", 1),
+    "/loop/0": ("too_many_redirects", 1),
+    "/big": ("too_large", 1),  # Content-Length over the cap: not downloaded
+    "/big-chunked": ("too_large", 1),  # no length: stopped while streaming
+    "/pdf": ("not_html", 1),  # known from Content-Type before download
+    "/private/secret": ("robots_disallowed", 0),
+    "/redirect/landed": (None, 1),
+    "/wrong-charset": (None, 1),  # bytes delivered unchanged; decoding is extraction's job
+    "/empty": (None, 1),  # an empty 200 is a response; extraction rejects it as `empty`
+}
+
+
+def test_every_fault_ends_with_the_right_outcome_within_the_rate_limit(fault_server, tmp_path):
+    refs = [CaptureRef(url=fault_server.base_url + path) for path in OUTCOMES]
+    fetcher = small_fetcher()
+    started = time.monotonic()
+    with fetcher, RawArchive(tmp_path / "warc") as archive:
+        captures = fetch_batch(refs, fetcher, archive, max_workers=8)
+    elapsed = time.monotonic() - started
+
+    assert [c.ref for c in captures] == refs  # input order
+    for capture, (path, (reason, min_attempts)) in zip(captures, OUTCOMES.items()):
+        assert capture.error_reason == reason, (path, capture.error_reason, capture.error_detail)
+        assert capture.attempt_count >= min_attempts, (path, capture.attempt_count)
+        if reason is None:
+            assert capture.http_status == 200, path
+        if reason in ("http_404", "http_410", "too_large", "not_html", "too_many_redirects", "robots_disallowed"):
+            assert capture.attempt_count <= 1, (path, "permanent errors are not retried")
+    assert fault_server.counts["/missing"] == 1
+    # Transient faults were retried, once each, and the retry succeeded.
+    for path in ("/once/429/a", "/once/503/a", "/once/500/a", "/once/reset/a", "/once/truncated/a"):
+        assert fault_server.counts[path] == 2, path
+    # Never more than RATE requests in any one-second window, robots.txt included.
+    assert fault_server.max_requests_in_window(1.0) <= RATE
+    assert elapsed < 30
+
+
+def test_successful_bodies_are_the_exact_bytes(fault_server, tmp_path):
+    base = fault_server.base_url
+    refs = [CaptureRef(url=base + "/wrong-charset"), CaptureRef(url=base + "/empty"),
+            CaptureRef(url=base + "/redirect/landed")]
+    with small_fetcher() as fetcher, RawArchive(tmp_path) as archive:
+        wrong, empty, redirected = fetch_batch(refs, fetcher, archive)
+    assert wrong.body == WRONG_CHARSET_BODY
+    assert wrong.content_type == "text/html; charset=utf-8"
+    assert empty.body == b"" and empty.http_status == 200
+    assert redirected.redirects == (base + "/redirect/landed",)
+    assert redirected.final_url == base + "/ok/landed"
+    assert redirected.original_url == "http://news.example/ok/landed"  # from Link rel="original"
+    assert b"/ok/landed" in redirected.body
+
+
+def test_retry_after_holds_back_every_worker(fault_server):
+    """After one worker gets 429 + Retry-After: 1, no worker sends to that host for ~1 s."""
+    base = fault_server.base_url
+    fetcher = small_fetcher(host_limits={"127.0.0.1": 1000.0})
+    refs = [CaptureRef(url=base + "/once/429/x")] + [CaptureRef(url=f"{base}/ok/{i}") for i in range(6)]
+    # Let the 429 land first, then start the others while the host is blocked.
+    first = threading.Thread(target=lambda: fetcher.fetch(refs[0]))
+    first.start()
+    deadline = time.monotonic() + 5
+    while fetcher.limiter.blocked_for("127.0.0.1") == 0 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    blocked_at = time.monotonic()
+    assert fault_server.counts["/once/429/x"] == 1
+    others = fetch_batch(refs[1:], fetcher, None, max_workers=6)
+    first.join()
+    assert all(c.error_reason is None for c in others)
+    arrivals_after = [t for t in fault_server.arrivals if t > blocked_at]
+    assert arrivals_after and min(arrivals_after) - blocked_at >= 0.8  # Retry-After: 1, minus the head start
+    fetcher.close()
+
+
+def test_pdf_body_is_not_downloaded(fault_server):
+    with small_fetcher() as fetcher:
+        capture = fetcher.fetch(CaptureRef(url=fault_server.base_url + "/pdf"))
+    assert capture.error_reason == "not_html"
+    assert capture.body == b"" and capture.content_type == "application/pdf"
+    assert len(PDF_BODY) > 0
+
+
+def test_get_raises_typed_errors(fault_server):
+    with small_fetcher(max_retries=1) as fetcher:
+        with pytest.raises(PermanentFetchError) as permanent:
+            fetcher.get(fault_server.base_url + "/missing")
+        assert permanent.value.reason == "http_404" and permanent.value.attempt_count == 1
+        with pytest.raises(TransientFetchError) as transient:
+            fetcher.get(fault_server.base_url + "/always/500/get")
+        assert transient.value.reason == "http_500" and transient.value.attempt_count == 2
+
+
+def test_unreachable_host_is_a_connection_error():
+    # A port nothing listens on: refused at once, retried, then reported.
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with small_fetcher(max_retries=1, respect_robots=False) as fetcher:
+        capture = fetcher.fetch(CaptureRef(url=f"http://127.0.0.1:{port}/x"))
+    assert capture.error_reason == "connection_error"
+    assert capture.attempt_count == 2
+
+
+def test_responses_are_archived_as_warc_records(fault_server, tmp_path):
+    base = fault_server.base_url
+    captured_at = datetime(2021, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+    archived = CaptureRef(url="http://news.example/ok/arch", archive_url=base + "/ok/arch",
+                          captured_at=captured_at, source="cdx")
+    live = CaptureRef(url=base + "/ok/live")
+    missing = CaptureRef(url=base + "/missing")
+    with small_fetcher(archive_hosts=set()) as fetcher, RawArchive(tmp_path / "warc") as archive:
+        captures = fetch_batch([archived, live, missing], fetcher, archive)
+    for capture in captures:
+        assert capture.warc_file is not None and capture.warc_offset is not None
+        back = read_capture_at(capture.warc_file, capture.warc_offset)
+        assert back.body == capture.body
+        assert back.http_status == capture.http_status
+        assert back.ref.url == capture.ref.url  # WARC-Target-URI: the original URL
+        assert back.ref.archive_url == capture.ref.archive_url  # WARC-Source-URI
+    assert captures[0].ref.capture_id == read_capture_at(captures[0].warc_file, captures[0].warc_offset).ref.capture_id
+    with open(captures[0].warc_file, "rb") as handle:
+        records = list(ArchiveIterator(handle, parse_http=False))
+    kinds = [r.record_type for r in records]
+    assert kinds.count(WarcRecordType.response) == 3 and kinds.count(WarcRecordType.request) == 3
+    assert kinds[0] == WarcRecordType.warcinfo
+    dates = {r.headers.get("WARC-Target-URI"): r.headers.get("WARC-Date") for r in records
+             if r.record_type == WarcRecordType.response}
+    assert dates["http://news.example/ok/arch"] == "2021-03-04T05:06:07Z"  # the archive's capture time
+
+
+def test_raw_archive_rotates_and_survives_a_torn_last_record(tmp_path):
+    from flows.captures import Capture
+
+    archive = RawArchive(tmp_path, max_file_bytes=3000)
+    locations = []
+    for i in range(6):
+        capture = Capture(ref=CaptureRef(url=f"http://news.example/{i}"), body=b"<p>x</p>" * 100,
+                          http_status=200, headers={"Content-Type": "text/html"})
+        locations.append(archive.write(capture))
+    archive.close()
+    files = sorted({path for path, _ in locations})
+    assert len(files) > 1  # rotated by size
+    # Simulate a kill mid-write: cut the last file in the middle of its last record.
+    last = files[-1]
+    data = open(last, "rb").read()
+    last_offset = max(offset for path, offset in locations if path == last)
+    with open(last, "wb") as handle:
+        handle.write(data[: last_offset + 40])
+    for path, offset in locations:
+        if (path, offset) == (last, last_offset):
+            continue
+        assert read_capture_at(path, offset).body == b"<p>x</p>" * 100
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("5", 5.0),  # delta-seconds
+        ("Thu, 01 Jan 1970 00:00:10 GMT", 10.0),  # an HTTP date, `now` pinned to the epoch
+        ("soon", None),  # garbage is ignored, not trusted
+        (None, None),
+    ],
+)
+def test_parse_retry_after(value, expected):
+    assert parse_retry_after(value, now=0.0) == expected
+
+
+def test_parse_rates():
+    assert parse_rates(["3"]) == (3.0, {})
+    assert parse_rates(["web.archive.org=8", "1.5"]) == (1.5, {"web.archive.org": 8.0})
+    with pytest.raises(ValueError):
+        parse_rates(["fast"])
+    with pytest.raises(ValueError):
+        parse_rates(["0"])
+
+
+def test_limiter_spacing_holds_across_threads():
+    limiter = HostRateLimiter(default_rate=50.0, safety=0.02)
+    sent: list[float] = []
+    lock = threading.Lock()
+
+    def worker():
+        for _ in range(10):
+            limiter.acquire("example.org")
+            with lock:
+                sent.append(time.monotonic())
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sent.sort()
+    gaps = [b - a for a, b in zip(sent, sent[1:])]
+    assert min(gaps) >= 0.02  # 1/50 s, never less
+    assert limiter.rate_for("other.org") == 50.0
+    assert limiter.rate_for("web.archive.org", "cdx") == 0.4  # the polite CDX default
