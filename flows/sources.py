@@ -232,8 +232,9 @@ def _is_good(row: CdxRow) -> bool:
 
 
 def _cdx_rows(pattern: str, endpoint: str, fetcher: Fetcher, *, from_: str | None, to: str | None,
-              page_size: int) -> Iterator[CdxRow]:
-    wayback = endpoint == WAYBACK_CDX
+              page_size: int, wayback: bool) -> Iterator[CdxRow]:
+    """All rows of a query. Wayback pages with `limit` + resume keys; pywb ignores resume
+    keys (and would cut the answer at `limit`), so it is asked once for everything."""
     resume_key: str | None = None
     while True:
         params: list[tuple[str, str]] = [("url", pattern), ("output", "json")]
@@ -310,8 +311,9 @@ def query_cdx(pattern: str, *, archive: str = WAYBACK_PREFIX, from_: str | None 
     to = check_timestamp_option(to, "--to")
     if capture_policy not in CAPTURE_POLICIES:
         raise SourceError(f"bad capture policy {capture_policy!r}: expected one of {', '.join(CAPTURE_POLICIES)}")
+    wayback = (urlsplit(archive).hostname or "").lower() == "web.archive.org"
     endpoint = endpoint or cdx_endpoint(archive)
-    rows = _cdx_rows(pattern, endpoint, fetcher, from_=from_, to=to, page_size=page_size)
+    rows = _cdx_rows(pattern, endpoint, fetcher, from_=from_, to=to, page_size=page_size, wayback=wayback)
     for row in select_captures(rows, capture_policy):
         yield archived_ref(archive, row.timestamp, row.original, source="cdx", digest=row.digest or None,
                            http_status=int(row.status), mime=row.mime or None)

@@ -15,7 +15,8 @@ import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
 
 
 def article_html(title: str, paragraph_count: int = 3, *, charset: str = "utf-8") -> str:
@@ -180,3 +181,45 @@ class FaultServer(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
         self._thread.join(timeout=5)
+
+
+class _RouteHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: RouteServer
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        self.server.record(parts.path)
+        self.server.requests.append((parts.path, query))
+        route = self.server.routes.get(parts.path)
+        if route is None:
+            status, content_type, body = 404, "text/plain", b"no such route"
+        else:
+            status, content_type, body = route(query)
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+Route = Callable[[dict[str, list[str]]], tuple[int, str, bytes]]
+
+
+class RouteServer(FaultServer):
+    """A server whose paths answer from Python functions: `routes[path](query) ->
+    (status, content_type, body)`. For sitemaps and a Wayback-style CDX API."""
+
+    def __init__(self, routes: dict[str, Route]) -> None:
+        ThreadingHTTPServer.__init__(self, ("127.0.0.1", 0), _RouteHandler)
+        self.routes = routes
+        self.requests: list[tuple[str, dict[str, list[str]]]] = []
+        self.latency = 0.0
+        self.arrivals = []
+        self.counts = Counter()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self.serve_forever, name="route-server", daemon=True)

@@ -1,0 +1,306 @@
+"""Sources: URL list files, CDX queries (Wayback's JSON shape with resume keys), sitemaps.
+
+pywb's CDX shape is covered against a real pywb in test_pywb.py; here a small server of ours
+speaks web.archive.org's shape (array of arrays, header row, `showResumeKey` paging).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from flows.captures import CaptureRef
+from flows.http import Fetcher
+from flows.sources import (
+    SourceError,
+    cdx_endpoint,
+    parse_cdx_json,
+    query_cdx,
+    read_sitemap,
+    read_url_list,
+    select_captures,
+)
+from tests.flows.servers import RouteServer
+from transforms.records import Rejection
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=timezone.utc)
+
+
+# -- URL lists -------------------------------------------------------------------------------
+
+URL_LIST = """\
+# outlets to fetch (comment)
+
+https://web.archive.org/web/20200102030405/https://harbour-gazette.example/news/council-vote
+https://web.archive.org/web/20200102030405id_/https://harbour-gazette.example/news/id-form
+https://web.archive.org/web/20200102030405if_/harbour-gazette.example/news/no-scheme
+http://127.0.0.1:8080/C/20210304050607/http://valley-post.example/a?id=7
+https://live-news.example/world/story-1
+   https://live-news.example/padded   \n\
+not a url at all
+ftp://files.example/x
+https://web.archive.org/web/20201399000000/https://bad-date.example/x
+http://
+"""
+
+
+def test_read_url_list(tmp_path):
+    path = tmp_path / "urls.txt"
+    path.write_text(URL_LIST, encoding="utf-8")
+    items = list(read_url_list(path))
+    refs = [item for item in items if isinstance(item, CaptureRef)]
+    rejections = [item for item in items if isinstance(item, Rejection)]
+    assert [r.url for r in refs] == [
+        "https://harbour-gazette.example/news/council-vote",
+        "https://harbour-gazette.example/news/id-form",
+        "http://harbour-gazette.example/news/no-scheme",  # archives drop the scheme sometimes
+        "http://valley-post.example/a?id=7",  # pywb form
+        "https://live-news.example/world/story-1",
+        "https://live-news.example/padded",
+    ]
+    # Every archived URL is fetched raw, in the id_ form, whatever modifier the line had.
+    assert refs[0].archive_url == (
+        "https://web.archive.org/web/20200102030405id_/https://harbour-gazette.example/news/council-vote")
+    assert refs[2].archive_url == "https://web.archive.org/web/20200102030405id_/http://harbour-gazette.example/news/no-scheme"
+    assert refs[3].archive_url == "http://127.0.0.1:8080/C/20210304050607id_/http://valley-post.example/a?id=7"
+    assert refs[0].captured_at == utc(2020, 1, 2, 3, 4, 5)
+    assert refs[4].archive_url is None and refs[4].captured_at is None  # live
+    assert all(r.source == "urls" for r in refs)
+    assert [r.reason for r in rejections] == ["invalid_url"] * 4
+    assert [r.detail.split(":")[0] for r in rejections] == [
+        "urls.txt line 9", "urls.txt line 10", "urls.txt line 11", "urls.txt line 12"]
+
+
+def test_read_url_list_missing_file(tmp_path):
+    with pytest.raises(SourceError, match="URL list not found"):
+        list(read_url_list(tmp_path / "nope.txt"))
+
+
+# -- CDX ---------------------------------------------------------------------------------------
+
+def test_cdx_endpoints():
+    assert cdx_endpoint("https://web.archive.org/web") == "https://web.archive.org/cdx/search/cdx"
+    assert cdx_endpoint("https://web.archive.org/web/") == "https://web.archive.org/cdx/search/cdx"
+    assert cdx_endpoint("http://127.0.0.1:8080/my-coll") == "http://127.0.0.1:8080/my-coll/cdx"
+    with pytest.raises(SourceError):
+        cdx_endpoint("not-a-url")
+
+
+def test_parse_both_cdx_shapes():
+    wayback = json.dumps([
+        ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest"],
+        ["example,news)/a", "20200101000000", "https://news.example/a", "text/html", "200", "D1"],
+        [], ["resume-me"],
+    ])
+    rows, key = parse_cdx_json(wayback)
+    assert key == "resume-me" and rows[0].original == "https://news.example/a" and rows[0].status == "200"
+    pywb = '{"urlkey": "example,news)/a", "timestamp": "20200101000000", "url": "https://news.example/a", ' \
+           '"mime": "text/html", "status": "200", "digest": "D1"}\n'
+    rows, key = parse_cdx_json(pywb)
+    assert key is None and rows[0].mime == "text/html" and rows[0].digest == "D1"
+    assert parse_cdx_json("") == ([], None)
+    with pytest.raises(SourceError):
+        parse_cdx_json("<html>rate limited</html>")
+
+
+# (urlkey, timestamp, original, mimetype, status, digest)
+CDX_ROWS = [
+    ("example,news)/a", "20200101000000", "https://news.example/a", "text/html", "200", "A1"),
+    ("example,news)/a", "20200201000000", "https://news.example/a", "text/html", "200", "A1"),  # same bytes
+    ("example,news)/a", "20200301000000", "https://news.example/a", "text/html", "200", "A2"),
+    ("example,news)/b", "20200105000000", "https://news.example/b", "text/html", "301", "B0"),  # redirect
+    ("example,news)/b", "20200106000000", "https://news.example/b", "text/html; charset=utf-8", "200", "B1"),
+    ("example,news)/c.jpg", "20200107000000", "https://news.example/c.jpg", "image/jpeg", "200", "C1"),
+    ("example,news)/d", "20200108000000", "https://news.example/d", "warc/revisit", "-", "D1"),
+    ("example,news)/e", "20210101000000", "https://news.example/e", "text/html", "200", "E1"),
+]
+
+
+def wayback_cdx_route(rows):
+    """web.archive.org's CDX API, as much of it as we use: from/to, limit, resume keys."""
+
+    def route(query):
+        from_ = query.get("from", [""])[0]
+        to = query.get("to", [""])[0]
+        limit = int(query.get("limit", ["100000"])[0])
+        start = int(query.get("resumeKey", ["0"])[0])
+        selected = [r for r in rows if (not from_ or r[1] >= from_.ljust(14, "0"))
+                    and (not to or r[1] <= to.ljust(14, "9"))]
+        page = selected[start:start + limit]
+        answer = [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest"]] + [list(r) for r in page]
+        if query.get("showResumeKey") == ["true"] and start + limit < len(selected):
+            answer += [[], [str(start + limit)]]
+        return 200, "application/json", json.dumps(answer).encode()
+
+    return route
+
+
+@pytest.fixture()
+def wayback_cdx():
+    with RouteServer({"/cdx/search/cdx": wayback_cdx_route(CDX_ROWS)}) as server:
+        yield server
+
+
+def cdx_fetcher() -> Fetcher:
+    return Fetcher(cdx_rate=100.0, max_retries=0, read_timeout=2.0)
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        ("first", [("https://news.example/a", "20200101000000"), ("https://news.example/b", "20200106000000"),
+                   ("https://news.example/e", "20210101000000")]),
+        ("last", [("https://news.example/a", "20200301000000"), ("https://news.example/b", "20200106000000"),
+                  ("https://news.example/e", "20210101000000")]),
+        # all: every distinct digest; the Feb. capture of /a has the Jan. bytes and is dropped
+        ("all", [("https://news.example/a", "20200101000000"), ("https://news.example/a", "20200301000000"),
+                 ("https://news.example/b", "20200106000000"), ("https://news.example/e", "20210101000000")]),
+    ],
+)
+def test_query_cdx_wayback_shape_with_paging(wayback_cdx, policy, expected):
+    endpoint = wayback_cdx.base_url + "/cdx/search/cdx"
+    with cdx_fetcher() as fetcher:
+        refs = list(query_cdx("news.example/*", archive="https://web.archive.org/web", capture_policy=policy,
+                              fetcher=fetcher, page_size=3, endpoint=endpoint))
+    assert [(r.url, r.archive_url.split("/")[4][:14]) for r in refs] == expected
+    assert all(r.archive_url == f"https://web.archive.org/web/{r.archive_url.split('/')[4]}/{r.url}" for r in refs)
+    assert all(r.archive_url.split("/")[4].endswith("id_") for r in refs)
+    assert all(r.source == "cdx" and r.http_status == 200 and r.digest for r in refs)
+    paged = [q for path, q in wayback_cdx.requests if path == "/cdx/search/cdx"]
+    assert len(paged) == 3  # 8 rows, 3 per page: followed the resume keys to the end
+    assert paged[1]["resumeKey"] == ["3"] and paged[2]["resumeKey"] == ["6"]
+    assert paged[0]["output"] == ["json"] and paged[0]["showResumeKey"] == ["true"]
+
+
+def test_query_cdx_from_to(wayback_cdx):
+    endpoint = wayback_cdx.base_url + "/cdx/search/cdx"
+    with cdx_fetcher() as fetcher:
+        refs = list(query_cdx("news.example/*", from_="202002", to="20201231", fetcher=fetcher, endpoint=endpoint))
+    assert [(r.url, r.captured_at) for r in refs] == [("https://news.example/a", utc(2020, 2, 1))]
+    first = wayback_cdx.requests[0][1]
+    assert first["from"] == ["202002"] and first["to"] == ["20201231"]
+
+
+@pytest.mark.parametrize("bad", [{"from_": "2020-01-01"}, {"to": "20201340"}, {"capture_policy": "best"}])
+def test_query_cdx_bad_options(bad):
+    with Fetcher() as fetcher, pytest.raises(SourceError):
+        list(query_cdx("news.example/*", fetcher=fetcher, **bad))
+
+
+def test_query_cdx_server_down():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with Fetcher(max_retries=0, cdx_rate=100.0) as fetcher, pytest.raises(SourceError, match="CDX query"):
+        list(query_cdx("x.example/*", archive=f"http://127.0.0.1:{port}/C", fetcher=fetcher))
+
+
+def test_select_captures_keeps_only_good_html():
+    from flows.sources import CdxRow
+
+    rows = [CdxRow(*r) for r in CDX_ROWS]
+    kept = list(select_captures(rows, "all"))
+    assert {r.original for r in kept} == {"https://news.example/a", "https://news.example/b", "https://news.example/e"}
+
+
+# -- sitemaps ----------------------------------------------------------------------------------
+
+SITEMAP_INDEX = b"""<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <sitemap><loc>BASE/sitemap-news.xml</loc><lastmod>2024-05-02</lastmod></sitemap>
+  <sitemap><loc>BASE/sitemap-2024.xml.gz</loc></sitemap>
+  <sitemap><loc>BASE/sitemap-missing.xml</loc></sitemap>
+  <sitemap><loc>BASE/sitemap-evil.xml</loc></sitemap>
+</sitemapindex>
+"""
+
+NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+  <url>
+    <loc>https://harbour-gazette.example/news/ferry-timetable</loc>
+    <lastmod>2024-05-02T09:00:00Z</lastmod>
+    <news:news>
+      <news:publication><news:name>Harbour Gazette</news:name><news:language>en</news:language></news:publication>
+      <news:publication_date>2024-05-01T18:30:00+02:00</news:publication_date>
+      <news:title>Ferry timetable changes</news:title>
+    </news:news>
+  </url>
+  <url><loc>not a url</loc></url>
+</urlset>
+"""
+
+YEAR_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc>https://harbour-gazette.example/news/old-pier</loc><lastmod>2024-01-15</lastmod></url>
+  <url><loc>https://harbour-gazette.example/news/ferry-timetable</loc></url>
+  <url><loc>https://harbour-gazette.example/about</loc></url>
+</urlset>
+"""
+
+# An entity-expansion bomb and an external entity: neither may be expanded or fetched.
+EVIL_SITEMAP = b"""<?xml version="1.0"?>
+<!DOCTYPE urlset [
+  <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+  <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+  <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+  <!ENTITY secret SYSTEM "file:///etc/passwd">
+]>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc>https://harbour-gazette.example/news/&c;</loc></url>
+  <url><loc>https://harbour-gazette.example/x/&secret;</loc></url>
+</urlset>
+"""
+
+
+@pytest.fixture()
+def sitemap_server():
+    routes = {}
+    server = RouteServer(routes)
+    base = server.base_url
+    routes["/robots.txt"] = lambda q: (200, "text/plain", b"User-agent: *\nAllow: /\n")
+    routes["/sitemap.xml"] = lambda q: (200, "application/xml", SITEMAP_INDEX.replace(b"BASE", base.encode()))
+    routes["/sitemap-news.xml"] = lambda q: (200, "application/xml", NEWS_SITEMAP)
+    routes["/sitemap-2024.xml.gz"] = lambda q: (200, "application/x-gzip", gzip.compress(YEAR_SITEMAP))
+    routes["/sitemap-evil.xml"] = lambda q: (200, "application/xml", EVIL_SITEMAP)
+    routes["/broken.xml"] = lambda q: (200, "application/xml", b"<urlset><url><loc>x</loc>")
+    with server:
+        yield server
+
+
+def test_read_sitemap_index_news_and_gzip(sitemap_server):
+    base = sitemap_server.base_url
+    with Fetcher(host_limits={"127.0.0.1": 100.0}, max_retries=0) as fetcher:
+        items = list(read_sitemap(base + "/sitemap.xml", fetcher))
+    refs = [i for i in items if isinstance(i, CaptureRef)]
+    rejections = [i for i in items if isinstance(i, Rejection)]
+    by_url = {r.url: r for r in refs}
+    # news:publication_date wins over lastmod, converted to UTC
+    assert by_url["https://harbour-gazette.example/news/ferry-timetable"].published_hint == utc(2024, 5, 1, 16, 30)
+    assert by_url["https://harbour-gazette.example/news/old-pier"].published_hint == utc(2024, 1, 15)
+    assert by_url["https://harbour-gazette.example/about"].published_hint is None
+    assert len(refs) == len(by_url)  # each page once, though two sitemaps list the ferry story
+    assert all(r.source == "sitemap" and r.archive_url is None for r in refs)
+    reasons = sorted((r.reason, r.url.rsplit("/", 1)[-1]) for r in rejections)
+    assert ("http_404", "sitemap-missing.xml") in reasons
+    assert ("invalid_url", "not a url") in reasons
+    # The bomb was not expanded and the external entity not read: no page came from them.
+    assert not any("aaaa" in r.url or "root:" in r.url for r in refs)
+    assert not any("root:" in (r.url + r.detail) for r in rejections)
+
+
+def test_read_sitemap_top_level_failure_is_an_error(sitemap_server):
+    with Fetcher(host_limits={"127.0.0.1": 100.0}, max_retries=0) as fetcher:
+        with pytest.raises(SourceError, match="not well-formed"):
+            list(read_sitemap(sitemap_server.base_url + "/broken.xml", fetcher))
+        with pytest.raises(SourceError, match="http_404"):
+            list(read_sitemap(sitemap_server.base_url + "/none.xml", fetcher))
+        with pytest.raises(SourceError, match="bad --sitemap"):
+            list(read_sitemap("sitemap.xml", fetcher))
