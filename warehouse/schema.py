@@ -8,6 +8,7 @@ against the record dataclasses in `transforms/records.py` and against the DuckDB
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import datetime
 
 import pyarrow as pa
@@ -75,8 +76,52 @@ def _schema(columns: list[tuple[str, pa.DataType, bool, str]], title: str) -> pa
     return pa.schema(fields, metadata={"newsarchive.schema_version": SCHEMA_VERSION, "newsarchive.table": title})
 
 
+RUN_COLUMNS: list[tuple[str, pa.DataType, bool, str]] = [
+    ("run_id", pa.string(), False, "Id of the ingestion run (UTC start time plus a random suffix, sortable)."),
+    ("source", pa.string(), False, "What the run ingested: 'sample', 'warc', 'urls', 'cdx', 'sitemap'."),
+    ("started_at", _TS, False, "When the run started, UTC."),
+    ("finished_at", _TS, True, "When the run finished, UTC; null if it did not finish."),
+    ("capture_count", pa.int64(), False, "Captures processed by the run (not counting those skipped as already done)."),
+    ("article_count", pa.int64(), False, "Articles the run wrote."),
+    ("rejection_count", pa.int64(), False, "Captures the run rejected."),
+    ("rejections_by_reason", pa.string(), False, "Rejection counts by reason, as a JSON object, e.g. '{\"http_404\": 3}'."),
+    ("new_article_count", pa.int64(), True, "Articles that were not in the warehouse before the run's load."),
+    ("duration_s", pa.float64(), True, "Wall-clock duration of the run in seconds."),
+    ("extractor_version", pa.string(), True, "Version of the extraction code the run used."),
+    ("parameters", pa.string(), True, "The run's options as a JSON object (paths, batch size, ...)."),
+]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One row of the runs table: what an ingestion run did (written by the flow at its end)."""
+
+    run_id: str
+    source: str
+    started_at: datetime
+    finished_at: datetime | None
+    capture_count: int
+    article_count: int
+    rejection_count: int
+    rejections_by_reason: str  # JSON object {reason: count}; see `RunRecord.create`
+    new_article_count: int | None = None
+    duration_s: float | None = None
+    extractor_version: str | None = None
+    parameters: str | None = None
+
+    @classmethod
+    def create(cls, *, rejections: dict[str, int], parameters: dict | None = None, **fields) -> "RunRecord":
+        """Build from plain dicts: rejection counts and options become JSON text (sorted keys)."""
+        return cls(
+            rejections_by_reason=json.dumps(dict(sorted(rejections.items()))),
+            parameters=None if parameters is None else json.dumps(parameters, sort_keys=True, default=str),
+            **fields,
+        )
+
+
 ARTICLE_SCHEMA = _schema(ARTICLE_COLUMNS, "articles")
 CAPTURE_SCHEMA = _schema(CAPTURE_COLUMNS, "captures")
+RUN_SCHEMA = _schema(RUN_COLUMNS, "runs")
 
 _DUCKDB_TYPES = {
     pa.string(): "VARCHAR",
@@ -84,6 +129,7 @@ _DUCKDB_TYPES = {
     pa.int32(): "INTEGER",
     pa.int64(): "BIGINT",
     pa.uint64(): "UBIGINT",
+    pa.float64(): "DOUBLE",
     pa.list_(pa.string()): "VARCHAR[]",
 }
 
@@ -129,4 +175,4 @@ def from_table(table: pa.Table, record_type: type) -> list:
     return out
 
 
-RECORD_SCHEMAS = {Article: ARTICLE_SCHEMA, CaptureOutcome: CAPTURE_SCHEMA}
+RECORD_SCHEMAS = {Article: ARTICLE_SCHEMA, CaptureOutcome: CAPTURE_SCHEMA, RunRecord: RUN_SCHEMA}

@@ -1,0 +1,435 @@
+"""The DuckDB warehouse: incremental loads from the Parquet dataset, read-only queries.
+
+Parquet is the source of truth; `<data-dir>/warehouse.duckdb` is a derived, queryable copy.
+`load` reads only Parquet files not yet in the `loads` ledger and merges them (see
+sql/merge_*.sql for which capture of an article wins), so deleting the DuckDB file and
+loading again rebuilds it exactly.
+
+Locking (measured): while one process has the file open read-write, no other process can
+open it at all, not even read-only. So writers hold the file only for the merge, and both
+sides retry briefly: a load waits for readers (up to a minute by default), a reader waits a
+couple of seconds and then answers from views over the Parquet dataset instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import logging
+import re
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import duckdb_extension_fts
+import pyarrow.parquet as pq
+
+from warehouse import parquet
+from warehouse.schema import (
+    ARTICLE_COLUMNS,
+    CAPTURE_COLUMNS,
+    RUN_COLUMNS,
+    SCHEMA_VERSION,
+    RunRecord,
+    duckdb_type,
+)
+
+log = logging.getLogger("newsarchive.warehouse")
+
+WAREHOUSE_FILE = "warehouse.duckdb"
+FTS_EXTENSION = (
+    Path(duckdb_extension_fts.__file__).parent / "extensions" / f"v{duckdb.__version__}" / "fts.duckdb_extension"
+)
+WRITE_LOCK_TIMEOUT_S = 60.0
+READ_LOCK_TIMEOUT_S = 2.0
+
+# name → (columns from schema.py, primary key)
+TABLES: dict[str, tuple[list, tuple[str, ...]]] = {
+    "articles": (ARTICLE_COLUMNS, ("article_id",)),
+    "captures": (CAPTURE_COLUMNS, ("capture_id", "run_id")),
+    "runs": (RUN_COLUMNS, ("run_id",)),
+}
+
+# Statement types `query` runs; everything else (INSERT, COPY, ATTACH, SET, CALL, ...) is refused.
+READ_STATEMENT_TYPES = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+
+
+class WarehouseError(Exception):
+    """A problem with the warehouse the user can act on (one line, no traceback)."""
+
+
+class WarehouseBusy(WarehouseError):
+    """Another process holds the DuckDB file; transient: retry later."""
+
+
+class WarehouseMissing(WarehouseError):
+    """Neither a warehouse nor a Parquet dataset exists yet."""
+
+
+class QueryRefused(WarehouseError):
+    """The SQL would write (INSERT, DROP, COPY, ATTACH, ...): `query` is read-only."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSummary:
+    """What one `load` did."""
+
+    new_file_count: int  # Parquet files loaded by this call (all datasets)
+    new_article_count: int  # article_ids not in the warehouse before
+    replaced_article_count: int  # existing articles replaced by a better-ranked capture
+    total_article_count: int
+    new_capture_row_count: int
+    new_run_count: int
+    skipped_file_count: int  # files already loaded and unchanged
+    fts_rebuilt: bool
+    fts_duration_s: float
+    duration_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple]
+    source: str  # "warehouse" or "parquet" (the fallback while a load holds the file)
+
+
+def warehouse_path(data_dir: Path) -> Path:
+    return Path(data_dir) / WAREHOUSE_FILE
+
+
+def sql_text(name: str) -> str:
+    """A file from warehouse/sql/."""
+    return importlib.resources.files("warehouse").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+def sql_statements(name: str) -> list[str]:
+    """The statements of a .sql file, in order (split by the parser, so comments are fine)."""
+    return [statement.query for statement in _parser().extract_statements(sql_text(name))]
+
+
+_PARSER: duckdb.DuckDBPyConnection | None = None
+
+
+def _parser() -> duckdb.DuckDBPyConnection:
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = _prepare(duckdb.connect(":memory:"))
+    return _PARSER
+
+
+def _prepare(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Per-connection setup: the fts extension (DuckDB cannot download it here) and UTC."""
+    extension = str(FTS_EXTENSION).replace("'", "''")
+    con.execute(f"LOAD '{extension}'")
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def _is_lock_error(error: Exception) -> bool:
+    return "lock" in str(error).lower()
+
+
+def connect(data_dir: Path, *, read_only: bool, lock_timeout_s: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, retrying while another process holds the file.
+
+    Raises WarehouseBusy after `lock_timeout_s`, WarehouseMissing for a read-only open of a
+    warehouse that does not exist.
+    """
+    path = warehouse_path(data_dir)
+    if read_only and not path.exists():
+        raise WarehouseMissing(f"no warehouse at {path}: run `newsarchive load` (or `newsarchive run`) first")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    timeout = (READ_LOCK_TIMEOUT_S if read_only else WRITE_LOCK_TIMEOUT_S) if lock_timeout_s is None else lock_timeout_s
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            if not _is_lock_error(error):
+                raise WarehouseError(f"cannot open {path}: {error}") from error
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"{path} is held by another process (a load or a writer) for more than {timeout:.0f} s; try again"
+                ) from error
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 2, 0.5)
+            continue
+        return _prepare(con)
+
+
+def create_table_sql(name: str, columns: list, primary_key: Sequence[str]) -> str:
+    """CREATE TABLE for a dataset, with DuckDB types derived from the Arrow schema."""
+    lines = [
+        f"    {column} {duckdb_type(dtype)}{'' if nullable else ' NOT NULL'}"
+        for column, dtype, nullable, _ in columns
+    ]
+    lines.append(f"    PRIMARY KEY ({', '.join(primary_key)})")
+    return f"CREATE TABLE IF NOT EXISTS {name} (\n" + ",\n".join(lines) + "\n)"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for name, (columns, key) in TABLES.items():
+        con.execute(create_table_sql(name, columns, key))
+    for statement in sql_statements("tables.sql"):
+        con.execute(statement)
+    con.execute("INSERT OR REPLACE INTO warehouse_info VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+
+
+@dataclass(frozen=True, slots=True)
+class _FileFacts:
+    path: Path
+    relative: str
+    dataset: str
+    byte_count: int
+    modified_ns: int
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _discover(data_dir: Path) -> list[_FileFacts]:
+    facts = []
+    for dataset in parquet.DATASETS:
+        for path in parquet.list_files(data_dir, dataset):
+            stat = path.stat()
+            relative = path.relative_to(data_dir).as_posix()
+            facts.append(_FileFacts(path, relative, dataset, stat.st_size, stat.st_mtime_ns))
+    return facts
+
+
+def _file_run_id(path: Path) -> str | None:
+    meta = pq.read_metadata(path).metadata or {}
+    value = meta.get(b"newsarchive.run_id")
+    return value.decode("utf-8") if value else None
+
+
+def load(data_dir: Path, *, lock_timeout_s: float | None = None, rebuild_fts: bool = True) -> LoadSummary:
+    """Load Parquet files not yet in the warehouse; rebuild the FTS index if articles changed.
+
+    Cost follows the new files (plus the FTS rebuild, which the extension only offers over the
+    whole table). Safe to call any time: a second call with no new files changes nothing.
+    """
+    started = time.perf_counter()
+    data_dir = Path(data_dir)
+    files = _discover(data_dir)
+    load_id = uuid.uuid4().hex
+    con = connect(data_dir, read_only=False, lock_timeout_s=lock_timeout_s)
+    try:
+        ensure_schema(con)
+        known = {row[0]: row[1:] for row in con.execute("SELECT file, byte_count, modified_ns, sha256 FROM loads").fetchall()}
+        pending: dict[str, list[tuple[_FileFacts, str]]] = {dataset: [] for dataset in parquet.DATASETS}
+        skipped = 0
+        for facts in files:
+            previous = known.get(facts.relative)
+            if previous is not None and previous[0] == facts.byte_count and previous[1] == facts.modified_ns:
+                skipped += 1
+                continue
+            sha = _sha256(facts.path)
+            if previous is not None and previous[2] == sha:
+                skipped += 1  # touched but identical: remember the new mtime, load nothing
+                con.execute("UPDATE loads SET modified_ns = ? WHERE file = ?", [facts.modified_ns, facts.relative])
+                continue
+            pending[facts.dataset].append((facts, sha))
+
+        counts = {"new_articles": 0, "replaced_articles": 0, "captures": 0, "runs": 0}
+        new_file_count = sum(len(batch) for batch in pending.values())
+        if new_file_count:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for dataset, batch in pending.items():
+                    if batch:
+                        _merge(con, dataset, batch, load_id, counts)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+        fts_duration = 0.0
+        fts_rebuilt = False
+        has_index = _fts_exists(con)
+        if rebuild_fts and (pending["articles"] or not has_index):
+            fts_started = time.perf_counter()
+            rebuild_search_index(con)
+            fts_duration = time.perf_counter() - fts_started
+            fts_rebuilt = True
+        total = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+        if new_file_count or fts_rebuilt:
+            con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return LoadSummary(
+        new_file_count=new_file_count,
+        new_article_count=counts["new_articles"],
+        replaced_article_count=counts["replaced_articles"],
+        total_article_count=total,
+        new_capture_row_count=counts["captures"],
+        new_run_count=counts["runs"],
+        skipped_file_count=skipped,
+        fts_rebuilt=fts_rebuilt,
+        fts_duration_s=fts_duration,
+        duration_s=time.perf_counter() - started,
+    )
+
+
+def _merge(con: duckdb.DuckDBPyConnection, dataset: str, batch: list[tuple[_FileFacts, str]], load_id: str, counts: dict) -> None:
+    paths = [str(facts.path) for facts, _ in batch]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM read_parquet(?, hive_partitioning = false, union_by_name = true)",
+        [paths],
+    )
+    if dataset == "articles":
+        before = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+        for statement in sql_statements("merge_articles.sql"):
+            con.execute(statement)
+        changed = con.execute("SELECT count(*) FROM winners").fetchone()[0]
+        after = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+        counts["new_articles"] += after - before
+        counts["replaced_articles"] += changed - (after - before)
+    else:
+        for statement in sql_statements(f"merge_{dataset}.sql"):
+            con.execute(statement)
+        changed = con.execute("SELECT count(*) FROM winners").fetchone()[0]
+        counts["captures" if dataset == "captures" else "runs"] += changed
+    con.execute("DROP TABLE winners")
+    con.execute("DROP TABLE incoming")
+    loaded_at = datetime.now(timezone.utc)
+    rows = []
+    for facts, sha in batch:
+        row_count = pq.read_metadata(facts.path).num_rows
+        rows.append((facts.relative, dataset, row_count, facts.byte_count, facts.modified_ns, sha, _file_run_id(facts.path), load_id, loaded_at))
+    con.executemany("INSERT OR REPLACE INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _fts_exists(con: duckdb.DuckDBPyConnection) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_schemas() WHERE database_name = current_database() AND schema_name = 'fts_main_articles'"
+    ).fetchone()[0]
+    return bool(found)
+
+
+def rebuild_search_index(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)build the BM25 index over title + text (sql/fts.sql holds the tokenizer settings)."""
+    con.execute(sql_text("fts.sql"))  # one PRAGMA; the parser would expand it against the catalog
+
+
+def record_run(data_dir: Path, run: RunRecord, *, lock_timeout_s: float | None = None) -> Path:
+    """Keep the run's row: as Parquet (`parquet/runs/`, so a rebuild restores it), then in DuckDB.
+
+    Returns the Parquet path. The DuckDB part is an ordinary incremental load of that file.
+    """
+    path = parquet.write_run(data_dir, run)
+    load(data_dir, lock_timeout_s=lock_timeout_s, rebuild_fts=False)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Read-only queries
+
+
+def _leading_keywords(sql: str) -> list[str]:
+    """The first word of every statement, from DuckDB's tokenizer (strings and comments skipped)."""
+    words, at_start = [], True
+    for offset, kind in duckdb.tokenize(sql):
+        token = sql[offset : offset + 1]
+        if at_start:
+            word = re.match(r"\w*", sql[offset:]).group(0)
+            words.append(word.upper())
+        at_start = kind == duckdb.token_type.operator and token == ";"
+    return words
+
+
+def _check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> list[duckdb.Statement]:
+    # PRAGMAs are expanded while parsing (create_fts_index would run its catalog checks): refuse
+    # them before the parser sees them. DESCRIBE, SHOW and duckdb_*() cover the read-only ones.
+    if "PRAGMA" in _leading_keywords(sql):
+        raise QueryRefused("refused: PRAGMA statements are not allowed; use DESCRIBE, SHOW TABLES or duckdb_tables()")
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as error:
+        raise WarehouseError(_one_line(error)) from error
+    if not statements:
+        raise WarehouseError("no SQL statement given")
+    for statement in statements:
+        if statement.type not in READ_STATEMENT_TYPES:
+            kind = statement.type.name
+            raise QueryRefused(f"refused: {kind} statements are not allowed; the warehouse is opened read-only (SELECT only)")
+    return statements
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())
+
+
+def parquet_connection(data_dir: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with `articles`, `captures`, `runs` as views over the Parquet dataset.
+
+    The same ranking as the loader picks one row per article, so answers match the warehouse
+    (without the FTS index). Works while a load holds the DuckDB file.
+    """
+    con = _prepare(duckdb.connect(":memory:"))
+    for name, (columns, key) in TABLES.items():
+        files = [str(path) for path in parquet.list_files(data_dir, name)]
+        if not files:
+            con.execute(create_table_sql(name, columns, key))
+            continue
+        con.execute(f"SET VARIABLE {name}_files = ?", [files])
+        select = sql_text(f"parquet_view_{name}.sql").strip().rstrip(";")
+        con.execute(f"CREATE VIEW {name} AS {select}")
+    for statement in sql_statements("tables.sql"):
+        con.execute(statement)
+    return con
+
+
+def run_query(
+    data_dir: Path,
+    sql: str,
+    params: Sequence[Any] = (),
+    *,
+    lock_timeout_s: float | None = None,
+    fallback: bool = True,
+) -> QueryResult:
+    """Run read-only SQL; answer from Parquet views if the warehouse stays locked or is absent."""
+    data_dir = Path(data_dir)
+    source = "warehouse"
+    try:
+        con = connect(data_dir, read_only=True, lock_timeout_s=lock_timeout_s)
+    except (WarehouseBusy, WarehouseMissing) as error:
+        has_parquet = any(parquet.list_files(data_dir, name) for name in TABLES)
+        if not fallback or not has_parquet:
+            if isinstance(error, WarehouseMissing):
+                raise WarehouseMissing(f"no warehouse and no Parquet dataset in {data_dir}: run `newsarchive run` first") from error
+            raise
+        log.warning("%s; answering from the Parquet dataset instead", error)
+        con = parquet_connection(data_dir)
+        source = "parquet"
+    try:
+        statements = _check_read_only(con, sql)
+        for statement in statements[:-1]:
+            con.execute(statement)
+        try:
+            cursor = con.execute(statements[-1], list(params) if params else None)
+            columns = [d[0] for d in cursor.description] if cursor.description else []
+            rows = cursor.fetchall()
+        except duckdb.Error as error:
+            raise WarehouseError(_one_line(error)) from error
+    finally:
+        con.close()
+    return QueryResult(columns, rows, source)
+
+
+def query(data_dir: Path, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
+    """Read-only SQL on the warehouse: (column names, rows). Writes raise QueryRefused."""
+    result = run_query(data_dir, sql, params)
+    return result.columns, result.rows

@@ -1,0 +1,69 @@
+"""What has been done already, read from the Parquet dataset (never from DuckDB).
+
+A run asks these before fetching, so they must work while another process is loading the
+DuckDB file (which then cannot be opened at all): they read the Parquet files with an
+in-memory DuckDB instead.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from warehouse import db, parquet
+
+# Rejection reasons worth another try in a later run; every other outcome is final.
+TRANSIENT_REASONS = frozenset({"timeout", "connection_error", "truncated", "http_408", "http_425", "http_429"})
+_HTTP_5XX = re.compile(r"http_5\d\d")
+
+
+def is_transient(reason: str | None) -> bool:
+    """True for failures a later run may overcome (timeouts, 429, 5xx); False for final outcomes."""
+    return reason is not None and (reason in TRANSIENT_REASONS or bool(_HTTP_5XX.fullmatch(reason)))
+
+
+def _latest_outcomes(data_dir: Path) -> list[tuple[str, str, str | None]]:
+    files = [str(path) for path in parquet.list_files(data_dir, "captures")]
+    if not files:
+        return []
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET VARIABLE captures_files = ?", [files])
+        return con.execute(db.sql_text("latest_outcomes.sql")).fetchall()
+    finally:
+        con.close()
+
+
+def completed_capture_ids(data_dir: Path) -> set[str]:
+    """capture_ids whose latest outcome is an article or a permanent rejection (skip them)."""
+    return {
+        capture_id
+        for capture_id, status, reason in _latest_outcomes(data_dir)
+        if status == "article" or not is_transient(reason)
+    }
+
+
+def transient_failures(data_dir: Path) -> dict[str, str]:
+    """capture_id → reason, for captures whose latest outcome is a transient failure (retry them)."""
+    return {
+        capture_id: reason
+        for capture_id, status, reason in _latest_outcomes(data_dir)
+        if status != "article" and is_transient(reason)
+    }
+
+
+def article_ids(data_dir: Path) -> set[str]:
+    """Every article_id in the articles Parquet dataset."""
+    files = [str(path) for path in parquet.list_files(data_dir, "articles")]
+    if not files:
+        return set()
+    con = duckdb.connect(":memory:")
+    try:
+        rows = con.execute(
+            "SELECT DISTINCT article_id FROM read_parquet(?, hive_partitioning = false)", [files]
+        ).fetchall()
+    finally:
+        con.close()
+    return {row[0] for row in rows}

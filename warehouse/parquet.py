@@ -1,0 +1,217 @@
+"""The Parquet dataset: hive-partitioned, zstd, explicit schema, atomic writes.
+
+Layout under `<data-dir>/parquet/`:
+
+    articles/publication_slug=<slug>/year=<YYYY>/part-<run>-<digest>.parquet
+    captures/source_slug=<slug>/part-<run>-<digest>.parquet
+    runs/part-<run>.parquet
+
+The partition keys are `publication_slug` and `source_slug`, not `publication` and `source`:
+a hive key with the same name as a column in the files makes pyarrow and pandas refuse the
+dataset ("Unable to merge: Field publication has incompatible types") and makes DuckDB
+replace the real value ("The Gazette") with the slug. The files keep the real values.
+
+Each file is written to a hidden temp file in its final directory (`.part-....tmp`, a name
+neither DuckDB's `*.parquet` glob nor pyarrow's dataset discovery picks up), fsynced, then
+renamed over its final name: a reader sees the whole file or none. File names carry a digest
+of their rows, so a batch written twice (a retried task) lands on the same name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import unicodedata
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from transforms.records import Article, CaptureOutcome
+from warehouse.schema import ARTICLE_SCHEMA, CAPTURE_SCHEMA, RUN_SCHEMA, SCHEMA_VERSION, RunRecord, to_table
+
+DATASETS = ("articles", "captures", "runs")
+SCHEMAS = {"articles": ARTICLE_SCHEMA, "captures": CAPTURE_SCHEMA, "runs": RUN_SCHEMA}
+
+# Rows per row group: big enough for scans (tens of MB of text per group), small enough that
+# a reader filtering on statistics skips most of a large file.
+ROW_GROUP_ROWS = 16_384
+COMPRESSION = "zstd"
+SLUG_MAX_LENGTH = 60
+NULL_SLUG = "unknown"
+
+
+def parquet_root(data_dir: Path) -> Path:
+    return Path(data_dir) / "parquet"
+
+
+def dataset_dir(data_dir: Path, dataset: str) -> Path:
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; expected one of {', '.join(DATASETS)}")
+    return parquet_root(data_dir) / dataset
+
+
+def slugify(value: str | None) -> str:
+    """A path segment made from data: lowercase ASCII letters, digits and '-', never empty.
+
+    Accents are folded (é → e). When letters or digits had to be dropped (Cyrillic, CJK, ...)
+    or the slug was cut short, an 8-digit hash of the original is appended, so different
+    names do not share a partition by accident. Nothing that came from data can reach the
+    path as '/', '..', a leading dot or underscore (hidden to dataset readers), or ''.
+    """
+    if value is None:
+        return NULL_SLUG
+    text = unicodedata.normalize("NFKD", str(value))
+    folded = "".join(ch for ch in text if not unicodedata.combining(ch))
+    ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    lost = any(ch.isalnum() and not ch.isascii() for ch in folded)
+    cut = len(slug) > SLUG_MAX_LENGTH
+    slug = slug[:SLUG_MAX_LENGTH].strip("-")
+    if lost or cut:
+        digest = hashlib.sha256(str(value).encode("utf-8")).hexdigest()[:8]
+        slug = f"{slug}-{digest}" if slug else f"u-{digest}"
+    return slug or NULL_SLUG
+
+
+def file_metadata(schema: pa.Schema, *, run_id: str | None) -> dict[bytes, bytes]:
+    """Key-value metadata kept in every file: schema version, table, run, field descriptions.
+
+    The Arrow schema stored in the file already carries each field's description; the JSON
+    copy is for Parquet readers that ignore Arrow metadata.
+    """
+    meta = dict(schema.metadata or {})
+    meta[b"newsarchive.schema_version"] = SCHEMA_VERSION.encode()
+    descriptions = {f.name: f.metadata[b"description"].decode() for f in schema}
+    meta[b"newsarchive.field_descriptions"] = json.dumps(descriptions, ensure_ascii=False).encode("utf-8")
+    if run_id is not None:
+        meta[b"newsarchive.run_id"] = run_id.encode("utf-8")
+    return meta
+
+
+def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> Path:
+    """Write `path` through a hidden temp file in the same directory, then rename.
+
+    On any failure the temp file is removed and `path` is untouched (absent, or the old file).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
+    try:
+        with open(temp, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return path
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return  # not supported on this platform / filesystem; the rename is still atomic
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_table(path: Path, table: pa.Table, *, run_id: str | None = None) -> Path:
+    """One Parquet file, atomically, with the table's schema and newsarchive metadata."""
+    table = table.replace_schema_metadata(file_metadata(table.schema, run_id=run_id))
+
+    def write(handle: BinaryIO) -> None:
+        pq.write_table(
+            table,
+            handle,
+            compression=COMPRESSION,
+            row_group_size=ROW_GROUP_ROWS,
+            write_statistics=True,
+            store_schema=True,
+        )
+
+    return atomic_write(path, write)
+
+
+def _rows_digest(keys: Iterable[str]) -> str:
+    digest = hashlib.sha256()
+    for key in keys:
+        digest.update(key.encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()[:12]
+
+
+def _partition_year(article: Article) -> int:
+    when = article.published_at or article.captured_at
+    return when.year
+
+
+def write_articles(data_dir: Path, articles: list[Article], *, run_id: str) -> list[Path]:
+    """Write articles into `parquet/articles/publication_slug=<slug>/year=<YYYY>/`.
+
+    One file per partition per call. Returns the paths written (empty for no articles).
+    """
+    groups: dict[tuple[str, int], list[Article]] = defaultdict(list)
+    for article in articles:
+        groups[(slugify(article.publication), _partition_year(article))].append(article)
+    root = dataset_dir(data_dir, "articles")
+    run_slug = slugify(run_id)
+    paths = []
+    for (publication_slug, year), group in sorted(groups.items()):
+        digest = _rows_digest(f"{a.article_id}|{a.content_hash}|{a.captured_at.isoformat()}|{a.extractor_version}" for a in group)
+        path = root / f"publication_slug={publication_slug}" / f"year={year:04d}" / f"part-{run_slug}-{digest}.parquet"
+        paths.append(write_table(path, to_table(group, ARTICLE_SCHEMA), run_id=run_id))
+    return paths
+
+
+def write_captures(data_dir: Path, outcomes: list[CaptureOutcome], *, run_id: str) -> list[Path]:
+    """Write capture outcomes (the ledger) into `parquet/captures/source_slug=<slug>/`."""
+    groups: dict[str, list[CaptureOutcome]] = defaultdict(list)
+    for outcome in outcomes:
+        groups[slugify(outcome.source)].append(outcome)
+    root = dataset_dir(data_dir, "captures")
+    run_slug = slugify(run_id)
+    paths = []
+    for source_slug, group in sorted(groups.items()):
+        digest = _rows_digest(f"{o.capture_id}|{o.run_id}|{o.status}|{o.reason}" for o in group)
+        path = root / f"source_slug={source_slug}" / f"part-{run_slug}-{digest}.parquet"
+        paths.append(write_table(path, to_table(group, CAPTURE_SCHEMA), run_id=run_id))
+    return paths
+
+
+def write_run(data_dir: Path, run: RunRecord) -> Path:
+    """The run's row, as `parquet/runs/part-<run>.parquet` (rewritten if the run records again)."""
+    path = dataset_dir(data_dir, "runs") / f"part-{slugify(run.run_id)}.parquet"
+    return write_table(path, to_table([run], RUN_SCHEMA), run_id=run.run_id)
+
+
+def list_files(data_dir: Path, dataset: str) -> list[Path]:
+    """The dataset's visible Parquet files, sorted (temp and hidden files excluded)."""
+    root = dataset_dir(data_dir, dataset)
+    if not root.is_dir():
+        return []
+    return sorted(
+        path
+        for path in root.rglob("*.parquet")
+        if not any(part.startswith((".", "_")) for part in path.relative_to(root).parts)
+    )
+
+
+def read_dataset(data_dir: Path, dataset: str) -> pa.Table:
+    """The whole dataset as one table with exactly the dataset's schema (no partition columns)."""
+    schema = SCHEMAS[dataset]
+    tables = [pq.read_table(path, schema=schema) for path in list_files(data_dir, dataset)]
+    if not tables:
+        return schema.empty_table()
+    return pa.concat_tables(tables)

@@ -1,0 +1,26 @@
+-- Merge the rows in temp table `incoming` into `articles`, one row per article_id.
+--
+-- Which capture wins (the same rule whatever the order files are loaded in, so a rebuild
+-- from Parquet equals the incremental result):
+--   1. the earliest captured_at: the version closest to publication, before later edits,
+--      paywalls or redesigns;
+--   2. then the newest extractor_version: re-extraction of the same capture replaces the row;
+--   3. then the earliest run_id (run ids sort by start time), content_hash, url: a total order.
+-- Duplicates inside the batch are resolved by the same ranking before anything is written
+-- (DuckDB would otherwise keep whichever row of a key came first in one statement).
+CREATE OR REPLACE TEMP TABLE winners AS
+SELECT * FROM (
+    SELECT *, true AS is_incoming FROM incoming
+    UNION ALL BY NAME
+    SELECT *, false AS is_incoming FROM articles WHERE article_id IN (SELECT article_id FROM incoming)
+)
+QUALIFY row_number() OVER (
+    PARTITION BY article_id
+    ORDER BY captured_at ASC, extractor_version DESC, run_id ASC NULLS LAST, content_hash ASC, url ASC, is_incoming ASC
+) = 1;
+
+DELETE FROM winners WHERE NOT is_incoming;
+
+DELETE FROM articles WHERE article_id IN (SELECT article_id FROM winners);
+
+INSERT INTO articles BY NAME SELECT * EXCLUDE (is_incoming) FROM winners;

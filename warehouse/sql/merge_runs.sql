@@ -1,0 +1,19 @@
+-- Merge temp table `incoming` into `runs`: one row per run_id. A run recorded again (its
+-- file rewritten) keeps the most complete record: finished, with the most captures counted.
+CREATE OR REPLACE TEMP TABLE winners AS
+SELECT * FROM (
+    SELECT *, true AS is_incoming FROM incoming
+    UNION ALL BY NAME
+    SELECT *, false AS is_incoming FROM runs WHERE run_id IN (SELECT run_id FROM incoming)
+)
+QUALIFY row_number() OVER (
+    PARTITION BY run_id
+    ORDER BY finished_at DESC NULLS LAST, new_article_count DESC NULLS LAST, capture_count DESC,
+             article_count DESC, is_incoming DESC
+) = 1;
+
+DELETE FROM winners WHERE NOT is_incoming;
+
+DELETE FROM runs WHERE run_id IN (SELECT run_id FROM winners);
+
+INSERT INTO runs BY NAME SELECT * EXCLUDE (is_incoming) FROM winners;
