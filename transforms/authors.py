@@ -10,13 +10,14 @@ import re
 import unicodedata
 
 _PREFIX = re.compile(
-    r"^\s*(?:(?:written|posted|reported|text|story|words|photos?|interview|compiled|edited|reporting)\s+by|by|von|par|por|di|door|av|af|text|autor(?:in)?|author|auteur|redakteur(?:in)?|from)\s*[:\-–]?\s+",
+    r"^\s*(?:(?:written|posted|reported|text|story|words|photos?|interview|compiled|edited|reporting)\s+by|by|von|par|por|di|door|av|af|text|autor(?:in)?|author|auteur|redakteur(?:in)?|from|автор(?:ы)?|текст|подготовил(?:а)?)\s*[:\-–]?\s+",
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s*(?:;|\||/|,|\s+and\s+|\s+und\s+|\s+&\s+|&|\s+et\s+|\s+y\s+|\s+e\s+|\s+en\s+|\s+og\s+|\s+och\s+|\s+i\s+|\s+with\s+|\s+mit\s+)\s*", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 # Words that make a byline part a role, an agency or boilerplate rather than a person.
 _NOT_PERSON = re.compile(
@@ -45,6 +46,7 @@ def _titlecase_if_shouting(name: str) -> str:
 def clean_name(raw: str, outlet_names: tuple[str, ...] = ()) -> str | None:
     """One clean person name, or None when `raw` is not one."""
     name = unicodedata.normalize("NFC", raw)
+    name = _MARKDOWN_LINK.sub(r"\1", name)
     name = _URL.sub(" ", _EMAIL.sub(" ", name))
     name = _HANDLE.sub(" ", name)
     name = _PARENS.sub(" ", name)
@@ -73,7 +75,7 @@ def clean_name(raw: str, outlet_names: tuple[str, ...] = ()) -> str | None:
 
 def split_byline(byline: str) -> list[str]:
     """'By Jane Doe and John Roe' -> ['Jane Doe', 'John Roe'] (prefixes dropped)."""
-    text = re.sub(r"\s+", " ", byline).strip()
+    text = re.sub(r"\s+", " ", _MARKDOWN_LINK.sub(r"\1", byline)).strip()
     text = _PREFIX.sub("", text)
     # "Doe, Jane" is a single inverted name only when both sides are one word.
     if re.fullmatch(r"[^\W\d_]+, [^\W\d_]+", text):

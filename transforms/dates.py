@@ -58,8 +58,22 @@ def to_utc(moment: datetime) -> datetime:
 
 def parse_date(value: object) -> datetime | None:
     """A UTC datetime from what a page writes, or None when it is not clearly a date."""
+    moment = parse_local_date(value)
+    return to_utc(moment) if moment is not None else None
+
+
+def has_time_zone(value: object) -> bool:
+    """True when the written date carries a time of day with its zone, or is a bare date."""
+    moment = parse_local_date(value)
+    if moment is None:
+        return False
+    return moment.tzinfo is not None or (moment.hour, moment.minute, moment.second) == (0, 0, 0)
+
+
+def parse_local_date(value: object) -> datetime | None:
+    """The date as written: aware when the text names a zone or offset, naive otherwise."""
     if isinstance(value, datetime):
-        return to_utc(value)
+        return value
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -70,12 +84,12 @@ def parse_date(value: object) -> datetime | None:
         return datetime.fromtimestamp(seconds, tz=timezone.utc)
     iso = text.replace("Z", "+00:00") if text.endswith("Z") else text
     try:
-        return to_utc(datetime.fromisoformat(iso))
+        return datetime.fromisoformat(iso)
     except ValueError:
         pass
     if re.match(r"^[A-Za-z]{3},", text):
         try:
-            return to_utc(parsedate_to_datetime(text))
+            return parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
             pass
     text = _NOISE.sub("", text)
@@ -90,7 +104,7 @@ def parse_date(value: object) -> datetime | None:
         time_match = re.search(r"(\d{1,2})[:.](\d{2})", rest)
         if time_match and int(time_match.group(1)) < 24 and int(time_match.group(2)) < 60:
             base = base.replace(hour=int(time_match.group(1)), minute=int(time_match.group(2)))
-        return to_utc(base)
+        return base
     text = _MONTH_WORD.sub(lambda m: _MONTHS[m.group(1).lower()], text)
     text = re.sub(r"\b(\d{1,2})\.\s+(?=[A-Za-z])", r"\1 ", text)  # "5. August"
     text = re.sub(r"\s+(?:at|um|à|a las)\s+", " ", text)
@@ -100,7 +114,7 @@ def parse_date(value: object) -> datetime | None:
         return None
     if not re.search(r"(?:19|20)\d{2}", text):
         return None  # no year written: a guess
-    return to_utc(parsed)
+    return parsed
 
 
 def is_plausible(moment: datetime | None, captured_at: datetime | None) -> bool:
@@ -117,26 +131,28 @@ def choose_published(
     captured_at: datetime | None,
     url_date: datetime | None = None,
 ) -> tuple[datetime | None, str | None]:
-    """The first plausible candidate (they arrive ranked best first) and its source name.
+    """The best plausible candidate (they arrive ranked best first) and its source name.
 
-    A candidate that disagrees by more than two days with a full date in the URL loses to
-    the URL date when nothing else agrees with the URL: URLs are rarely rewritten.
+    A value with a time of day but no zone is a local time in an unknown zone: a candidate
+    naming its zone for (about) the same day wins over it. A candidate that disagrees by more
+    than two days with a full date in the URL loses to the URL date: URLs are rarely rewritten.
     """
-    parsed: list[tuple[datetime, str]] = []
+    parsed: list[tuple[datetime, str, bool]] = []
     for source, value in candidates:
         moment = parse_date(value)
         if moment is not None and not is_plausible(moment, captured_at):
-            # A date a few hours past the capture is a time zone slip of a same-day date.
-            if captured_at is not None and moment > to_utc(captured_at) and moment - to_utc(captured_at) < timedelta(hours=14):
-                continue
             moment = None
         if moment is not None:
-            parsed.append((moment, source))
+            parsed.append((moment, source, has_time_zone(value)))
     if url_date is not None and is_plausible(url_date, captured_at):
-        for moment, source in parsed:
-            if abs((moment.date() - url_date.date()).days) <= 2:
+        parsed = [item for item in parsed if abs((item[0].date() - url_date.date()).days) <= 2]
+        if not parsed:
+            return url_date, "url"
+    if not parsed:
+        return None, None
+    best = parsed[0]
+    if not best[2]:
+        for moment, source, zoned in parsed[1:]:
+            if zoned and abs((moment - best[0]).total_seconds()) <= 15 * 3600 and (moment.hour, moment.minute) != (0, 0):
                 return moment, source
-        return url_date, "url"
-    if parsed:
-        return parsed[0]
-    return None, None
+    return best[0], best[1]

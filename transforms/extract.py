@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import htmldate
 import trafilatura
@@ -136,6 +136,10 @@ def _date_candidates(page: PageMeta) -> list[tuple[str, object]]:
             candidates.append(("time", value))
     for value in page.ld_values("dateCreated"):
         candidates.append(("json-ld", value))
+    # The first plain <time datetime> is usually the article's own date line.
+    plain = [value for kind, value in page.time_values if kind == "time"]
+    if plain:
+        candidates.append(("time", plain[0]))
     return candidates
 
 
@@ -197,13 +201,35 @@ def _tags(page: PageMeta) -> tuple[str, ...]:
     return tuple(tags[:_MAX_TAGS])
 
 
-def _section(page: PageMeta) -> str | None:
+def _section(page: PageMeta, url: str) -> str | None:
     for value in page.ld_values("articleSection"):
         strings = _strings([value])
         if strings and strings[0].strip() and len(strings[0]) <= 60:
             return strings[0].strip()
     value = page.first("article:section", "og:article:section", "section", "parsely-section", "sailthru.section", "category")
-    return value if value and len(value) <= 60 else None
+    return value if value and len(value) <= 60 else section_from_url(url)
+
+
+_GENERIC_SEGMENTS = frozenset(
+    {"news", "article", "articles", "story", "stories", "content", "post", "posts", "blog", "blogs", "nachrichten",
+     "artikel", "amp", "www", "web", "html", "index", "pages", "page", "item", "items", "id", "p", "a", "s"}
+)
+
+
+def section_from_url(url: str) -> str | None:
+    """The first path segment that names a section ('/news/politics/slug' -> 'politics')."""
+    try:
+        segments = [seg for seg in urlsplit(url).path.split("/") if seg][:-1]
+    except ValueError:
+        return None
+    for segment in segments:
+        lowered = segment.lower()
+        if lowered in _GENERIC_SEGMENTS or len(lowered) <= 2 and lowered.isalpha():
+            continue
+        if re.fullmatch(r"[a-z][a-z\-]{1,29}", lowered):
+            return lowered
+        return None
+    return None
 
 
 def _description(page: PageMeta) -> str | None:
@@ -256,16 +282,47 @@ def _page_kind_rejection(page: PageMeta, url: str, canonical: str) -> tuple[str,
     return None
 
 
-def _looks_like_index(tree, text: str) -> bool:
-    """A list of headlines: most of the visible text sits in links and the body is short."""
+def _has_article_signals(page: PageMeta) -> bool:
+    """The page declares itself an article (JSON-LD, OpenGraph type or article dates/authors)."""
+    if page.article_ld:
+        return True
+    if (page.first("og:type") or "").lower() == "article":
+        return True
+    return page.first("article:published_time", "article:author", "datepublished", "parsely-pub-date", "sailthru.date") is not None
+
+
+def _headline_links(tree) -> int:
+    """Links whose text reads like a headline (four words or more) outside <nav>/<footer>."""
+    count = 0
+    for anchor in tree.iter("a"):
+        text = " ".join("".join(anchor.itertext()).split())
+        if len(text.split()) >= 4 and len(text) <= 200:
+            parent = anchor.getparent()
+            inside_nav = False
+            while parent is not None:
+                if parent.tag in ("nav", "footer", "header"):
+                    inside_nav = True
+                    break
+                parent = parent.getparent()
+            if not inside_nav:
+                count += 1
+    return count
+
+
+def _looks_like_index(tree, page: PageMeta, body_text: str) -> bool:
+    """A list of headlines: no article signals and the body is mostly teasers under links."""
+    if _has_article_signals(page):
+        return False
+    links = _headline_links(tree)
+    paragraphs = len(split_paragraphs(body_text))
+    if links >= 5 and links * 2 >= paragraphs:
+        return True
     body = tree.find(".//body")
     if body is None:
         return False
     total = len(text_of(body))
-    if total == 0:
-        return True
     linked = sum(len(text_of(a)) for a in body.iter("a"))
-    return linked / total > 0.6 and word_count(text) < 250
+    return total > 0 and linked / total > 0.6 and word_count(body_text) < 250
 
 
 def extract(
@@ -335,12 +392,10 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
     consent_source = " ".join(split_paragraphs(body_text)[:3]) or text_of(tree)[:2000]
     if count < 150 and _CONSENT.search(consent_source):
         return reject("not_article", "the page is a consent or subscription wall")
+    if _looks_like_index(tree, page, body_text):
+        return reject("not_article", f"the page is a list of links (index or section page, {count} words of text)")
     if count < MIN_WORD_COUNT:
-        if _looks_like_index(tree, body_text):
-            return reject("not_article", f"the page is a list of links ({count} words of text)")
         return reject("no_article_text", f"only {count} words of article text")
-    if not page.article_ld and _looks_like_index(tree, body_text) and not page.first("article:published_time"):
-        return reject("not_article", "the page is a list of links (index or section page)")
     if not title:
         paragraphs = split_paragraphs(body_text)
         title = paragraphs[0][:200] if paragraphs else ""
@@ -374,7 +429,7 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
         content_hash=content_hash(body_text),
         extractor_version=EXTRACTOR_VERSION,
         description=_description(page),
-        section=_section(page),
+        section=_section(page, canonical),
         tags=_tags(page),
         modified_at=modified_at,
         date_source=date_source,

@@ -51,21 +51,25 @@ def _ends_open(paragraph: str) -> bool:
 
 def _starts_continuation(paragraph: str) -> bool:
     first = paragraph.lstrip()[:1]
-    return bool(first) and (first.islower() or first in ",;)")
+    return bool(first) and (first.islower() or first in ",;)—–-")
 
 
 def join_broken_paragraphs(paragraphs: list[str]) -> list[str]:
     """Join a paragraph that stops mid-sentence with the next one that continues it.
 
-    'at the G8' + 'talks.' -> 'at the G8 talks.': the first does not end a sentence and the
-    second starts in lower case (or is a short tail that ends one).
+    'at the G8' + 'talks.' -> 'at the G8 talks.'. The first must not end a sentence and must
+    read as running text (long, or already holding a sentence break), so that subheadings,
+    which also lack a full stop, stay on their own.
     """
     out: list[str] = []
     for paragraph in paragraphs:
-        if out and _ends_open(out[-1]) and len(out[-1].split()) >= 4:
+        if out and _ends_open(out[-1]):
+            previous = out[-1]
+            words = len(previous.split())
+            running = words >= 12 or (words >= 4 and re.search(r"[.,;:!?] ", previous) is not None)
             short_tail = len(paragraph.split()) <= 3 and paragraph.rstrip().endswith((".", "!", "?"))
-            if _starts_continuation(paragraph) or short_tail:
-                out[-1] = f"{out[-1].rstrip()} {paragraph.lstrip()}"
+            if running or (words >= 4 and (_starts_continuation(paragraph) or short_tail)):
+                out[-1] = f"{previous.rstrip()} {paragraph.lstrip()}"
                 continue
         out.append(paragraph)
     return out
@@ -81,18 +85,62 @@ _BOILERPLATE = re.compile(
     r"click here to|read (?:more|also):|related:|advertisement$|anzeige$|werbung$|"
     r"all rights reserved|copyright ©|© \d{4}|this (?:article|story) (?:was|has been) (?:originally )?(?:published|updated)|"
     r"(?:this|the) material may not be published|we value your privacy|"
-    r"melden sie sich für unseren newsletter|abonnieren sie (?:unseren|den) newsletter"
+    r"melden sie sich für unseren newsletter|abonnieren sie (?:unseren|den) newsletter|"
+    r"hinweis der redaktion|anmerkung der redaktion:|comments on this (?:story|article) are"
     r")",
+    re.IGNORECASE,
+)
+# Disclaimers anywhere in a short paragraph: "the views ... do not (necessarily) reflect ...".
+_DISCLAIMER = re.compile(
+    r"(?:(?:views|opinions?) (?:expressed|of|in|by)\b.{0,120}\b(?:do|does) not (?:necessarily )?(?:reflect|represent)|"
+    r"(?:do|does) not (?:necessarily )?(?:reflect|represent) the (?:views|opinions?|position|policy) of|"
+    r"(?:geben|gibt|spiegeln|spiegelt) nicht (?:unbedingt |zwingend |die |notwendigerweise )*(?:die )?meinung|"
+    r"nicht (?:unbedingt )?die meinung der redaktion|"
+    r"мнение .{0,60}(?:может не совпадать|не обязательно совпадает|не отражает)|"
+    r"(?:n'engagent|n’engagent) que leurs? auteurs?|ne reflètent pas (?:nécessairement )?|"
+    r"no reflejan? necesariamente|non riflettono necessariamente|"
+    r"(?:is|are) an independent newsroom|pre-moderated|"
+    r"all rights reserved|alle rechte vorbehalten|все права защищены)",
+    re.IGNORECASE,
+)
+# Image captions and credits: "... Foto: Archiv", "(Photo: Getty Images)".
+_CAPTION = re.compile(
+    r"(?:^|[\s(|/])(?:foto|photo|bild|image|credit|picture|фото|photograph|quelle|source)s?\s*:\s*[^.!?]{0,60}\)?\s*$|"
+    r"\b(?:getty images|shutterstock|imago images|picture alliance|dpa-bildfunk)\b",
+    re.IGNORECASE,
+)
+_DATE_WORDS = re.compile(
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|mai|juni|juli|oktober|dezember|"
+    r"[ap]\.?m\.?|et|est|edt|pst|pdt|cet|cest|gmt|utc|uhr|updated|published|posted|last|ago|hours?|minutes?|"
+    r"days?|am|um|on|at|aktualisiert|veröffentlicht|stand|mins?|read|lesezeit|min\.?)\b|\d+|[|:.,/·•\-–—]",
     re.IGNORECASE,
 )
 
 
+def is_date_line(paragraph: str) -> bool:
+    """A dateline such as 'May 5, 2020 6:20 p.m. ET | Updated 3 hours ago' (no running text)."""
+    if len(paragraph) > 120 or not re.search(r"\d", paragraph):
+        return False
+    rest = _DATE_WORDS.sub(" ", paragraph)
+    return len(rest.split()) == 0
+
+
 def is_boilerplate(paragraph: str) -> bool:
-    """True for a recurring non-article line (disclaimer, newsletter box, share prompt)."""
+    """True for a recurring non-article line (disclaimer, newsletter box, caption, dateline)."""
     stripped = paragraph.strip()
     if not stripped:
         return True
-    return bool(_BOILERPLATE.match(stripped)) and len(stripped) < 400
+    if len(stripped) >= 400:
+        return False
+    if _BOILERPLATE.match(stripped):
+        return True
+    words = len(stripped.split())
+    if words <= 60 and _DISCLAIMER.search(stripped):
+        return True
+    if words <= 25 and _CAPTION.search(stripped):
+        return True
+    return is_date_line(stripped)
 
 
 def clean_body(text: str, drop_lines: tuple[str, ...] = ()) -> str:

@@ -36,7 +36,7 @@ _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/?#]*", r
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Characters that never need percent-encoding in a path or query (RFC 3986 reserved + unreserved).
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
-_QUERY_SAFE = "/:@!$'()*+,;?-._~"
+_QUERY_SAFE = "/:@!$'()*,;?-._~"
 
 
 def _is_dropped_param(name: str) -> bool:
@@ -84,7 +84,7 @@ def canonicalize_url(url: str) -> str:
     if scheme not in _DEFAULT_PORTS:
         raise InvalidURL(f"not an http(s) URL: {url!r}")
     host = (parts.hostname or "").strip(".").lower()
-    if not host or not re.fullmatch(r"[\w.\-\[\]:%]+", host):
+    if not host or not re.fullmatch(r"[\w.\-\[\]:]+", host):
         raise InvalidURL(f"no usable host in {url!r}")
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"  # IPv6 literal
