@@ -119,7 +119,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 
 def parse_rates(values: list[str] | tuple[str, ...]) -> tuple[float | None, dict[str, float]]:
-    """`--rate` values: `R` (every host) or `HOST=R` (one host); `cdx=R` for CDX queries.
+    """`--rate` values: `R` (every host), `HOST=R` (one host), `cdx=R` (CDX queries).
 
     Returns (rate for every host or None, {host: rate}). Raises ValueError on bad input.
     """
@@ -275,6 +275,8 @@ class Fetcher:
         pool_size: int = 16,
     ) -> None:
         self.user_agent = user_agent
+        # robots.txt rules are matched against the product token: "newsarchive" by default.
+        self.robots_agent = (user_agent.split("/", 1)[0].split() or [ROBOTS_AGENT])[0]
         limits = {**DEFAULT_HOST_LIMITS, **{k.lower(): v for k, v in (host_limits or {}).items()}}
         self.limiter = limiter or HostRateLimiter(default_rate, limits, cdx_rate)
         self.timeout = (connect_timeout, read_timeout)
@@ -506,7 +508,7 @@ class Fetcher:
         rules = self._robots[key]
         if isinstance(rules, str):
             raise PermanentFetchError("robots_disallowed", f"{url}: {rules}")
-        if not rules.can_fetch(ROBOTS_AGENT, url):
+        if not rules.can_fetch(self.robots_agent, url):
             raise PermanentFetchError("robots_disallowed", f"{url}: disallowed by {key}/robots.txt")
 
     def _load_robots(self, origin: str) -> RobotFileParser | str:
@@ -524,10 +526,34 @@ class Fetcher:
         except TransientFetchError as error:
             return f"robots.txt unreachable ({error.reason}): assuming disallow"
         parser.parse(response.body.decode("utf-8", errors="replace").splitlines())
-        delay = parser.crawl_delay(ROBOTS_AGENT)
+        delay = parser.crawl_delay(self.robots_agent)
         if delay:
             self.limiter.slow_down(_host(origin), 1.0 / float(delay))
         return parser
+
+
+def fetcher_from_options(*, user_agent: str | None = None, rates: list[str] | tuple[str, ...] = (),
+                         archive: str | None = None, **options) -> Fetcher:
+    """A Fetcher from the CLI's `--user-agent` and `--rate` values (see `parse_rates`).
+
+    `--rate R` sets every content host's limit (web.archive.org included); `--rate HOST=R` one
+    host's; `--rate HOST#cdx=R` a host's CDX limit (default 0.4/s). The `--archive` prefix's host
+    is marked as an archive (its replay URLs are not checked against robots.txt).
+    """
+    default, per_host = parse_rates(rates)
+    host_limits = dict(per_host)
+    if default is not None:
+        host_limits.update({host: default for host in DEFAULT_HOST_LIMITS if host not in per_host})
+        options["default_rate"] = default
+    cdx_rate = per_host.pop("cdx", None)
+    host_limits.pop("cdx", None)
+    if cdx_rate is not None:
+        options["cdx_rate"] = cdx_rate
+    archive_hosts = set(options.pop("archive_hosts", set()))
+    if archive:
+        archive_hosts.add(_host(archive))
+    return Fetcher(user_agent=user_agent or USER_AGENT, host_limits=host_limits, archive_hosts=archive_hosts,
+                   **options)
 
 
 def _fill(capture: Capture, response: Response) -> None:

@@ -256,3 +256,32 @@ def test_limiter_spacing_holds_across_threads():
     assert min(gaps) >= 0.02  # 1/50 s, never less
     assert limiter.rate_for("other.org") == 50.0
     assert limiter.rate_for("web.archive.org", "cdx") == 0.4  # the polite CDX default
+
+
+def test_fetcher_from_cli_options():
+    from flows.http import USER_AGENT, fetcher_from_options
+
+    fetcher = fetcher_from_options(rates=["3", "news.example=1", "cdx=0.2"], archive="http://127.0.0.1:8080/coll")
+    assert fetcher.limiter.rate_for("web.archive.org") == 3.0  # a plain rate applies to the archive too
+    assert fetcher.limiter.rate_for("any.example") == 3.0
+    assert fetcher.limiter.rate_for("news.example") == 1.0
+    assert fetcher.limiter.rate_for("web.archive.org", "cdx") == 0.2
+    assert "127.0.0.1" in fetcher.archive_hosts
+    assert fetcher.user_agent == USER_AGENT and USER_AGENT.startswith("newsarchive/")
+    polite = fetcher_from_options()
+    assert polite.limiter.rate_for("web.archive.org") == 4.0 and polite.limiter.rate_for("web.archive.org", "cdx") == 0.4
+    custom = fetcher_from_options(user_agent="research-bot/2.0 (+mailto:me@example.org)")
+    assert custom.robots_agent == "research-bot"
+
+
+def test_user_agent_is_sent_and_robots_rules_match_it(fault_server):
+    base = fault_server.base_url
+    with small_fetcher(user_agent="research-bot/2.0 (+mailto:me@example.org)") as fetcher:
+        ok = fetcher.fetch(CaptureRef(url=base + "/ok/ua"))
+        private = fetcher.fetch(CaptureRef(url=base + "/private/ua"))
+        # An archive URL is a capture, not the live site: robots.txt does not apply.
+        archived = fetcher.fetch(CaptureRef(url="http://news.example/private/ua", archive_url=base + "/private/ua"))
+    assert ok.request_headers["User-Agent"] == "research-bot/2.0 (+mailto:me@example.org)"
+    assert private.error_reason == "robots_disallowed"
+    assert archived.error_reason is None
+    assert fault_server.counts["/robots.txt"] == 1  # fetched once per host, not per URL
