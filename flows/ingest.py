@@ -26,7 +26,9 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.captures import Capture
 from flows.pipeline import ArticleDeduplicator, BatchResult, RunTally, extract_batch, new_run_id
 from flows.warc import WarcReadError, read_warc
+from transforms.records import EXTRACTOR_VERSION
 from warehouse import db, ledger, parquet
+from warehouse.schema import RunRecord
 
 log = logging.getLogger("newsarchive")
 
@@ -139,7 +141,8 @@ def ingest(
         read_error = error  # keep what was read before the damage, then report it
     drain(0)
 
-    total = db.load(root).total_article_count if load else len(dedupe.seen)
+    loaded = db.load(root) if load else None
+    total = loaded.total_article_count if loaded else len(dedupe.seen)
     summary = RunSummary(
         run_id=run_id,
         source=source,
@@ -154,6 +157,24 @@ def ingest(
         earliest_published_at=tally.earliest_published_at,
         latest_published_at=tally.latest_published_at,
     )
+    run_record = RunRecord.create(
+        run_id=run_id,
+        source=source,
+        started_at=started_at,
+        finished_at=summary.finished_at,
+        capture_count=summary.capture_count,
+        article_count=summary.article_count,
+        rejection_count=summary.rejection_count,
+        rejections=summary.rejections,
+        new_article_count=loaded.new_article_count if loaded else None,
+        duration_s=summary.duration_s,
+        extractor_version=EXTRACTOR_VERSION,
+        parameters={"warc_paths": warc_paths, "batch_size": batch_size, "refresh": refresh},
+    )
+    if load:
+        db.record_run(root, run_record)
+    else:
+        parquet.write_run(root, run_record)
     _publish_summary(summary)
     if read_error is not None:
         raise read_error
