@@ -86,7 +86,7 @@ class LoadSummary:
     new_capture_row_count: int
     new_run_count: int
     skipped_file_count: int  # files already loaded and unchanged
-    fts_rebuilt: bool
+    fts_update: str  # "none", "incremental" or "rebuild"
     fts_duration_s: float
     duration_s: float
 
@@ -182,6 +182,35 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT OR REPLACE INTO warehouse_info VALUES ('schema_version', ?)", [SCHEMA_VERSION])
 
 
+TABLE_COMMENTS = {
+    "articles": "One row per news article (article_id unique): the best capture of each canonical URL.",
+    "captures": "The run ledger: one row per capture per run, with its outcome (article or rejection and why).",
+    "runs": "One row per ingestion run: what it read, wrote and rejected.",
+}
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def comment_statements() -> list[str]:
+    """COMMENT ON the data tables and each of their columns, from the schema descriptions."""
+    statements = []
+    for name, (columns, _) in TABLES.items():
+        statements.append(f"COMMENT ON TABLE {name} IS {_literal(TABLE_COMMENTS[name])}")
+        statements += [f"COMMENT ON COLUMN {name}.{column} IS {_literal(doc)}" for column, _, _, doc in columns]
+    return statements
+
+
+def ensure_views(con: duckdb.DuckDBPyConnection, *, with_search: bool = True) -> None:
+    """Views, search macros and every COMMENT (recreated each load: cheap, always current)."""
+    for statement in sql_statements("views.sql") + comment_statements():
+        con.execute(statement)
+    if with_search:
+        for statement in sql_statements("search.sql"):
+            con.execute(statement)
+
+
 @dataclass(frozen=True, slots=True)
 class _FileFacts:
     path: Path
@@ -215,11 +244,16 @@ def _file_run_id(path: Path) -> str | None:
     return value.decode("utf-8") if value else None
 
 
-def load(data_dir: Path, *, lock_timeout_s: float | None = None, rebuild_fts: bool = True) -> LoadSummary:
-    """Load Parquet files not yet in the warehouse; rebuild the FTS index if articles changed.
+FTS_FULL_REBUILD_SHARE = 0.5  # rebuild from scratch when a load changes more than this share of articles
 
-    Cost follows the new files (plus the FTS rebuild, which the extension only offers over the
-    whole table). Safe to call any time: a second call with no new files changes nothing.
+
+def load(data_dir: Path, *, lock_timeout_s: float | None = None, rebuild_index: bool = False) -> LoadSummary:
+    """Load Parquet files not yet in the warehouse and bring the FTS index up to date.
+
+    Cost follows the new files: the merge touches only their keys and the index is updated
+    for the changed articles only (a full rebuild when there is no index yet, its settings
+    changed, most articles changed, or `rebuild_index`). A second call with no new files
+    changes nothing. Merge and index update are one transaction.
     """
     started = time.perf_counter()
     data_dir = Path(data_dir)
@@ -245,27 +279,25 @@ def load(data_dir: Path, *, lock_timeout_s: float | None = None, rebuild_fts: bo
 
         counts = {"new_articles": 0, "replaced_articles": 0, "captures": 0, "runs": 0}
         new_file_count = sum(len(batch) for batch in pending.values())
-        if new_file_count:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                for dataset, batch in pending.items():
-                    if batch:
-                        _merge(con, dataset, batch, load_id, counts)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-
         fts_duration = 0.0
-        fts_rebuilt = False
-        has_index = _fts_exists(con)
-        if rebuild_fts and (pending["articles"] or not has_index):
+        fts_mode = "none"
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("CREATE OR REPLACE TEMP TABLE fts_changed (article_id VARCHAR)")
+            for dataset, batch in pending.items():
+                if batch:
+                    _merge(con, dataset, batch, load_id, counts)
             fts_started = time.perf_counter()
-            rebuild_search_index(con)
+            fts_mode = _update_search_index(con, force=rebuild_index)
             fts_duration = time.perf_counter() - fts_started
-            fts_rebuilt = True
+            con.execute("DROP TABLE fts_changed")
+            ensure_views(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
         total = con.execute("SELECT count(*) FROM articles").fetchone()[0]
-        if new_file_count or fts_rebuilt:
+        if new_file_count or fts_mode != "none":
             con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -277,10 +309,36 @@ def load(data_dir: Path, *, lock_timeout_s: float | None = None, rebuild_fts: bo
         new_capture_row_count=counts["captures"],
         new_run_count=counts["runs"],
         skipped_file_count=skipped,
-        fts_rebuilt=fts_rebuilt,
+        fts_update=fts_mode,
         fts_duration_s=fts_duration,
         duration_s=time.perf_counter() - started,
     )
+
+
+def _fts_config_digest() -> str:
+    return hashlib.sha256((sql_text("fts.sql") + sql_text("fts_add.sql")).encode("utf-8")).hexdigest()[:16]
+
+
+def _update_search_index(con: duckdb.DuckDBPyConnection, *, force: bool) -> str:
+    """Bring fts_main_articles up to date with `fts_changed`: 'none', 'incremental' or 'rebuild'."""
+    changed = con.execute("SELECT count(DISTINCT article_id) FROM fts_changed").fetchone()[0]
+    stored = con.execute("SELECT value FROM warehouse_info WHERE key = 'fts_config'").fetchone()
+    total = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    stale = not _fts_exists(con) or stored is None or stored[0] != _fts_config_digest()
+    if force or stale or changed > FTS_FULL_REBUILD_SHARE * total:
+        rebuild_search_index(con)
+        return "rebuild"
+    if not changed:
+        return "none"
+    indexed = con.execute(
+        "SELECT count(*) FROM fts_main_articles.docs WHERE name IN (SELECT article_id FROM fts_changed)"
+    ).fetchone()[0]
+    if indexed:
+        for statement in sql_statements("fts_forget.sql"):
+            con.execute(statement)
+    for statement in sql_statements("fts_add.sql"):
+        con.execute(statement)
+    return "incremental"
 
 
 def _merge(con: duckdb.DuckDBPyConnection, dataset: str, batch: list[tuple[_FileFacts, str]], load_id: str, counts: dict) -> None:
@@ -294,6 +352,7 @@ def _merge(con: duckdb.DuckDBPyConnection, dataset: str, batch: list[tuple[_File
         for statement in sql_statements("merge_articles.sql"):
             con.execute(statement)
         changed = con.execute("SELECT count(*) FROM winners").fetchone()[0]
+        con.execute("INSERT INTO fts_changed SELECT article_id FROM winners")
         after = con.execute("SELECT count(*) FROM articles").fetchone()[0]
         counts["new_articles"] += after - before
         counts["replaced_articles"] += changed - (after - before)
@@ -322,6 +381,7 @@ def _fts_exists(con: duckdb.DuckDBPyConnection) -> bool:
 def rebuild_search_index(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)build the BM25 index over title + text (sql/fts.sql holds the tokenizer settings)."""
     con.execute(sql_text("fts.sql"))  # one PRAGMA; the parser would expand it against the catalog
+    con.execute("INSERT OR REPLACE INTO warehouse_info VALUES ('fts_config', ?)", [_fts_config_digest()])
 
 
 def record_run(data_dir: Path, run: RunRecord, *, lock_timeout_s: float | None = None) -> Path:
@@ -330,7 +390,7 @@ def record_run(data_dir: Path, run: RunRecord, *, lock_timeout_s: float | None =
     Returns the Parquet path. The DuckDB part is an ordinary incremental load of that file.
     """
     path = parquet.write_run(data_dir, run)
-    load(data_dir, lock_timeout_s=lock_timeout_s, rebuild_fts=False)
+    load(data_dir, lock_timeout_s=lock_timeout_s)
     return path
 
 
@@ -388,6 +448,9 @@ def parquet_connection(data_dir: Path) -> duckdb.DuckDBPyConnection:
         select = sql_text(f"parquet_view_{name}.sql").strip().rstrip(";")
         con.execute(f"CREATE VIEW {name} AS {select}")
     for statement in sql_statements("tables.sql"):
+        con.execute(statement)
+    ensure_views(con, with_search=False)
+    for statement in sql_statements("search_fallback.sql"):
         con.execute(statement)
     return con
 

@@ -32,11 +32,11 @@ def test_incremental_load_adds_only_new_files(data_dir):
     parquet.write_captures(data_dir, [make_outcome(i) for i in range(5)], run_id="r1")
     first = db.load(data_dir)
     assert (first.new_article_count, first.total_article_count, first.new_capture_row_count) == (5, 5, 5)
-    assert first.fts_rebuilt
+    assert first.fts_update == "rebuild"
 
     again = db.load(data_dir)  # nothing new: nothing changes
     assert (again.new_file_count, again.new_article_count, again.total_article_count) == (0, 0, 5)
-    assert again.skipped_file_count == first.new_file_count and not again.fts_rebuilt
+    assert again.skipped_file_count == first.new_file_count and again.fts_update == "none"
 
     new_paths = parquet.write_articles(data_dir, [make_article(i) for i in range(100, 103)], run_id="r2")
     third = db.load(data_dir)
@@ -158,7 +158,7 @@ def test_index_is_rebuilt_after_a_load_adds_articles(data_dir):
     parquet.write_articles(data_dir, [make_article(1)], run_id="r1")
     db.load(data_dir)
     parquet.write_articles(data_dir, [make_article(2, title="Zeppelin lands", text="A zeppelin landed in the square.")], run_id="r2")
-    assert db.load(data_dir).fts_rebuilt
+    assert db.load(data_dir).fts_update == "incremental"
     hits = db.query(data_dir, "SELECT title FROM articles WHERE fts_main_articles.match_bm25(article_id, 'zeppelin') IS NOT NULL")[1]
     assert hits == [("Zeppelin lands",)]
 

@@ -1,0 +1,51 @@
+-- Incremental FTS maintenance, step 2: index the current rows of the articles in temp table
+-- `fts_changed(article_id)`, exactly as create_fts_index would (sql/fts.sql): the same
+-- tokenize macro, stopwords and stemmer, fields title (0) and text (1); then refresh the
+-- document-frequency and length statistics BM25 reads.
+CREATE OR REPLACE TEMP TABLE fts_new_docs AS
+SELECT (SELECT coalesce(max(docid), -1) FROM fts_main_articles.docs) + row_number() OVER (ORDER BY article_id) AS docid,
+       article_id AS name, title, text
+FROM articles
+WHERE article_id IN (SELECT article_id FROM fts_changed);
+
+CREATE OR REPLACE TEMP TABLE fts_new_terms AS
+WITH tokenized AS (
+    SELECT unnest(fts_main_articles.tokenize(title)) AS w, docid,
+           (SELECT fieldid FROM fts_main_articles.fields WHERE field = 'title') AS fieldid
+    FROM fts_new_docs
+    UNION ALL
+    SELECT unnest(fts_main_articles.tokenize(text)) AS w, docid,
+           (SELECT fieldid FROM fts_main_articles.fields WHERE field = 'text') AS fieldid
+    FROM fts_new_docs
+)
+SELECT stem(w, 'porter') AS term, docid, fieldid
+FROM tokenized
+WHERE w IS NOT NULL AND len(w) > 0 AND w NOT IN (SELECT sw FROM fts_main_articles.stopwords);
+
+INSERT INTO fts_main_articles.dict (termid, term, df)
+SELECT (SELECT coalesce(max(termid), -1) FROM fts_main_articles.dict) + row_number() OVER (ORDER BY term), term, 0
+FROM (SELECT DISTINCT term FROM fts_new_terms) AS n
+WHERE term NOT IN (SELECT term FROM fts_main_articles.dict);
+
+UPDATE fts_main_articles.dict AS d
+SET df = d.df + n.doc_count
+FROM (SELECT term, count(DISTINCT docid) AS doc_count FROM fts_new_terms GROUP BY term) AS n
+WHERE d.term = n.term;
+
+INSERT INTO fts_main_articles.terms (docid, fieldid, termid)
+SELECT t.docid, t.fieldid, d.termid
+FROM fts_new_terms AS t JOIN fts_main_articles.dict AS d ON d.term = t.term;
+
+INSERT INTO fts_main_articles.docs (docid, name, len)
+SELECT n.docid, n.name, count(t.term)
+FROM fts_new_docs AS n LEFT JOIN fts_new_terms AS t ON t.docid = n.docid
+GROUP BY n.docid, n.name;
+
+DELETE FROM fts_main_articles.stats;
+
+INSERT INTO fts_main_articles.stats
+SELECT count(docid) AS num_docs, sum(len) / count(len) AS avgdl FROM fts_main_articles.docs;
+
+DROP TABLE fts_new_docs;
+
+DROP TABLE fts_new_terms;

@@ -1,0 +1,42 @@
+-- Search macros (need the FTS index, so they live in the warehouse, not in the Parquet views).
+--   SELECT * FROM search('harbour flood', max_rows := 5, in_publication := 'The Harbour Gazette',
+--                        published_from := DATE '2010-01-01', published_to := DATE '2010-12-31');
+
+-- Position (1-based) of the first query word in body, 1 when none occurs literally
+-- (a stemmed match such as 'elections' for 'election' still finds the stem).
+CREATE OR REPLACE MACRO first_match_position(body, query_string) AS
+    coalesce(
+        list_min(list_filter(
+            list_transform(
+                list_filter(fts_main_articles.tokenize(query_string), t -> len(t) > 0),
+                t -> instr(lower(strip_accents(body)), stem(t, 'porter'))
+            ),
+            p -> p > 0
+        )),
+        1
+    );
+
+-- About `width` characters of body around the first match, on one line, '…' where cut.
+CREATE OR REPLACE MACRO snippet(body, query_string, width := 160) AS
+    (CASE WHEN greatest(first_match_position(body, query_string) - width // 4, 1) > 1 THEN '…' ELSE '' END)
+    || regexp_replace(
+        substring(body, greatest(first_match_position(body, query_string) - width // 4, 1), width),
+        '\s+', ' ', 'g')
+    || (CASE WHEN greatest(first_match_position(body, query_string) - width // 4, 1) + width <= length(body) THEN '…' ELSE '' END);
+
+-- Articles matching query_string, best BM25 score (title + text) first, with a snippet.
+CREATE OR REPLACE MACRO search(query_string, max_rows := 10, in_publication := NULL, published_from := NULL, published_to := NULL) AS TABLE
+WITH scored AS (
+    SELECT article_id, fts_main_articles.match_bm25(article_id, query_string) AS score
+    FROM articles AS a
+    WHERE (in_publication IS NULL OR a.publication = in_publication)
+      AND (published_from IS NULL OR a.published_at >= CAST(published_from AS TIMESTAMPTZ))
+      AND (published_to IS NULL OR a.published_at < CAST(published_to AS TIMESTAMPTZ) + INTERVAL 1 DAY)
+),
+top AS (
+    SELECT article_id, score FROM scored WHERE score IS NOT NULL ORDER BY score DESC, article_id LIMIT max_rows
+)
+SELECT round(top.score, 4) AS score, a.title, a.publication, a.published_at, a.url,
+       snippet(a.text, query_string) AS snippet, a.article_id
+FROM top JOIN articles AS a USING (article_id)
+ORDER BY top.score DESC, a.article_id;

@@ -1,0 +1,122 @@
+-- Views and macros for the questions everyone asks. Recreated after every load (cheap), so
+-- they always match the tables; their comments follow in the same file.
+
+CREATE OR REPLACE VIEW articles_by_month AS
+SELECT publication,
+       CAST(date_trunc('month', published_at) AS DATE) AS month,
+       count(*) AS article_count,
+       sum(word_count) AS word_count,
+       count(DISTINCT domain) AS domain_count
+FROM articles
+GROUP BY ALL
+ORDER BY publication, month NULLS LAST;
+
+COMMENT ON VIEW articles_by_month IS 'Articles per publication per month of publication (month is NULL for undated articles).';
+COMMENT ON COLUMN articles_by_month.publication IS 'Outlet name (NULL when unknown).';
+COMMENT ON COLUMN articles_by_month.month IS 'First day of the month of published_at (UTC); NULL for articles without a publication date.';
+COMMENT ON COLUMN articles_by_month.article_count IS 'Number of articles.';
+COMMENT ON COLUMN articles_by_month.word_count IS 'Total words in those articles.';
+COMMENT ON COLUMN articles_by_month.domain_count IS 'Distinct registered domains the articles came from.';
+
+CREATE OR REPLACE VIEW authors AS
+SELECT article_id,
+       unnest(authors) AS author,
+       generate_subscripts(authors, 1) AS position,
+       publication,
+       published_at,
+       title,
+       url
+FROM articles;
+
+COMMENT ON VIEW authors IS 'One row per article and author (articles without authors do not appear).';
+COMMENT ON COLUMN authors.article_id IS 'The article (join to articles.article_id).';
+COMMENT ON COLUMN authors.author IS 'A clean person name from the byline.';
+COMMENT ON COLUMN authors.position IS 'Position of the author in the byline, from 1.';
+COMMENT ON COLUMN authors.publication IS 'Outlet name of the article.';
+COMMENT ON COLUMN authors.published_at IS 'Publication time of the article, UTC.';
+COMMENT ON COLUMN authors.title IS 'Headline of the article.';
+COMMENT ON COLUMN authors.url IS 'Canonical URL of the article.';
+
+-- "Filled" means not NULL and, for text and lists, not empty. Every column of articles is
+-- listed (tests/warehouse/test_views.py checks it).
+CREATE OR REPLACE VIEW field_coverage AS
+WITH counts AS (
+    SELECT count(*) AS total_count,
+           count(*) FILTER (WHERE article_id <> '') AS article_id,
+           count(*) FILTER (WHERE url <> '') AS url,
+           count(*) FILTER (WHERE archive_url <> '') AS archive_url,
+           count(captured_at) AS captured_at,
+           count(*) FILTER (WHERE publication <> '') AS publication,
+           count(*) FILTER (WHERE domain <> '') AS domain,
+           count(*) FILTER (WHERE title <> '') AS title,
+           count(*) FILTER (WHERE len(authors) > 0) AS authors,
+           count(published_at) AS published_at,
+           count(*) FILTER (WHERE language <> '') AS language,
+           count(*) FILTER (WHERE text <> '') AS text,
+           count(*) FILTER (WHERE word_count > 0) AS word_count,
+           count(*) FILTER (WHERE content_hash <> '') AS content_hash,
+           count(*) FILTER (WHERE extractor_version <> '') AS extractor_version,
+           count(*) FILTER (WHERE description <> '') AS description,
+           count(*) FILTER (WHERE section <> '') AS section,
+           count(*) FILTER (WHERE len(tags) > 0) AS tags,
+           count(modified_at) AS modified_at,
+           count(*) FILTER (WHERE date_source <> '') AS date_source,
+           count(simhash) AS simhash,
+           count(*) FILTER (WHERE duplicate_of <> '') AS duplicate_of,
+           count(*) FILTER (WHERE run_id <> '') AS run_id
+    FROM articles
+)
+SELECT field,
+       filled_count,
+       total_count,
+       round(100.0 * filled_count / nullif(total_count, 0), 1) AS filled_percent
+FROM counts
+UNPIVOT (filled_count FOR field IN (
+    article_id, url, archive_url, captured_at, publication, domain, title, authors, published_at, language,
+    text, word_count, content_hash, extractor_version, description, section, tags, modified_at, date_source,
+    simhash, duplicate_of, run_id
+));
+
+COMMENT ON VIEW field_coverage IS 'For every column of articles: how many rows have it filled (not NULL, not empty).';
+COMMENT ON COLUMN field_coverage.field IS 'Column of the articles table.';
+COMMENT ON COLUMN field_coverage.filled_count IS 'Rows where the column is not NULL and not empty.';
+COMMENT ON COLUMN field_coverage.total_count IS 'Rows in articles.';
+COMMENT ON COLUMN field_coverage.filled_percent IS 'filled_count as a percentage of total_count (NULL when there are no articles).';
+
+-- The latest outcome of each capture counts, so a timeout later fetched successfully is not a rejection.
+CREATE OR REPLACE VIEW rejections_by_reason AS
+WITH latest AS (
+    SELECT * FROM captures
+    QUALIFY row_number() OVER (PARTITION BY capture_id ORDER BY recorded_at DESC NULLS LAST, run_id DESC) = 1
+)
+SELECT reason,
+       count(*) AS capture_count,
+       round(100.0 * count(*) / (SELECT count(*) FROM latest), 1) AS capture_percent,
+       min(url) AS example_url,
+       max(recorded_at) AS last_recorded_at
+FROM latest
+WHERE status = 'rejected'
+GROUP BY reason
+ORDER BY capture_count DESC, reason;
+
+COMMENT ON VIEW rejections_by_reason IS 'Captures whose latest outcome is a rejection, counted by reason.';
+COMMENT ON COLUMN rejections_by_reason.reason IS 'Machine-readable rejection reason (http_404, not_html, timeout, ...).';
+COMMENT ON COLUMN rejections_by_reason.capture_count IS 'Captures rejected for this reason (latest outcome per capture).';
+COMMENT ON COLUMN rejections_by_reason.capture_percent IS 'capture_count as a percentage of all captures.';
+COMMENT ON COLUMN rejections_by_reason.example_url IS 'One URL rejected for this reason (the smallest, for stable output).';
+COMMENT ON COLUMN rejections_by_reason.last_recorded_at IS 'When this reason was last recorded, UTC.';
+
+COMMENT ON TABLE loads IS 'The loads ledger: one row per Parquet file loaded into this warehouse.';
+COMMENT ON COLUMN loads.file IS 'Path of the Parquet file, relative to the data directory.';
+COMMENT ON COLUMN loads.dataset IS 'Which dataset the file belongs to: articles, captures or runs.';
+COMMENT ON COLUMN loads.row_count IS 'Rows in the file.';
+COMMENT ON COLUMN loads.byte_count IS 'Size of the file in bytes when loaded.';
+COMMENT ON COLUMN loads.modified_ns IS 'Modification time of the file when loaded (ns since the epoch); a change triggers a checksum.';
+COMMENT ON COLUMN loads.sha256 IS 'sha256 of the file when loaded.';
+COMMENT ON COLUMN loads.run_id IS 'The ingestion run that wrote the file (from its metadata).';
+COMMENT ON COLUMN loads.load_id IS 'The load that read the file (one id per `load` call).';
+COMMENT ON COLUMN loads.loaded_at IS 'When the file was loaded, UTC.';
+
+COMMENT ON TABLE warehouse_info IS 'Facts about this warehouse: schema version, search index settings.';
+COMMENT ON COLUMN warehouse_info.key IS 'Name of the fact.';
+COMMENT ON COLUMN warehouse_info.value IS 'Its value.';
