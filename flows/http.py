@@ -394,9 +394,9 @@ class Fetcher:
         if error.retry_after is not None:
             delay = min(error.retry_after, self.max_retry_after)
         if status in BACKOFF_STATUSES:
-            # The server asked us to slow down: every worker holds off this host.
-            # The retry's own `acquire` waits the block out.
-            self.limiter.block(_host(url), delay)
+            # The server asked us to slow down: every worker holds off the host that said so
+            # (after redirects, not necessarily the first one). The retry's `acquire` waits.
+            self.limiter.block(_host(error.response.final_url), delay)
             return
         time.sleep(delay)
 

@@ -285,3 +285,43 @@ def test_user_agent_is_sent_and_robots_rules_match_it(fault_server):
     assert private.error_reason == "robots_disallowed"
     assert archived.error_reason is None
     assert fault_server.counts["/robots.txt"] == 1  # fetched once per host, not per URL
+
+
+KILLED_WRITER = """
+import sys
+from flows.captures import Capture, CaptureRef
+from flows.rawarchive import RawArchive
+
+archive = RawArchive(sys.argv[1])
+i = 0
+while True:
+    capture = Capture(ref=CaptureRef(url=f"http://news.example/{i}"), body=(b"<p>%d</p>" % i) * 2000,
+                      http_status=200, headers={"Content-Type": "text/html"})
+    path, offset = archive.write(capture)
+    print(path, offset, i, flush=True)
+    i += 1
+"""
+
+
+def test_raw_archive_keeps_every_record_written_before_a_kill(tmp_path):
+    """SIGKILL a process that is writing records as fast as it can: every record it reported
+    as written is still readable (the torn tail, if any, hurts no earlier record)."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(tmp_path)], cwd=repo,
+                              stdout=subprocess.PIPE, text=True)
+    reported = []
+    for line in writer.stdout:
+        reported.append(line.split())
+        if len(reported) == 200:
+            break
+    writer.send_signal(signal.SIGKILL)
+    rest, _ = writer.communicate(timeout=10)
+    reported += [line.split() for line in rest.splitlines() if len(line.split()) == 3]
+    assert len(reported) >= 200
+    for path, offset, i in reported:
+        assert read_capture_at(path, int(offset)).body == (b"<p>%d</p>" % int(i)) * 2000
