@@ -9,6 +9,7 @@ become a capture with `error_reason="revisit"`.
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Iterator
 from datetime import timezone
 
@@ -38,15 +39,21 @@ def read_warc(path: str, *, source: str = "warc") -> Iterator[Capture]:
         raise WarcReadError(f"WARC file not found: {path}")
     offsets_by_digest: dict[str, int] = {}
     record_count = 0
+    pending: Capture | None = None  # held back one record: a damaged tail must not be yielded
+    last_offset = 0
     try:
         # No record_types filter: a damaged record has no type and would be skipped silently.
         for record in ArchiveIterator(path, parse_http=True, auto_decode="all"):
             record_count += 1
+            last_offset = record.stream_pos
             if _header(record, "WARC-Type") and not record.record_type & _WANTED:
                 continue
             capture = _capture_from_record(record, path, source, offsets_by_digest)
-            if capture is not None:
-                yield capture
+            if capture is None:
+                continue
+            if pending is not None:
+                yield pending
+            pending = capture
     except OSError as error:
         if record_count == 0:
             raise WarcReadError(f"not a WARC file: {path} ({error})") from error
@@ -55,6 +62,30 @@ def read_warc(path: str, *, source: str = "warc") -> Iterator[Capture]:
         raise WarcReadError(f"corrupt WARC file {path}: {error}") from error
     if record_count == 0 and os.path.isfile(path) and os.path.getsize(path) > 0:
         _check_is_warc(path)
+    if record_count and os.path.isfile(path):
+        _check_tail(path, last_offset)
+    if pending is not None:
+        yield pending
+
+
+def _check_tail(path: str, last_offset: int) -> None:
+    """FastWARC stops quietly at a truncated end; check the bytes after the last record read."""
+    with open(path, "rb") as handle:
+        handle.seek(last_offset)
+        tail = handle.read()
+    if tail[:2] != b"\x1f\x8b":
+        if not tail.rstrip(b" ").endswith(b"\r\n\r\n"):
+            raise WarcReadError(f"truncated WARC file {path}: it ends inside the record at byte {last_offset}")
+        return
+    while tail:
+        decompressor = zlib.decompressobj(wbits=31)
+        try:
+            decompressor.decompress(tail)
+        except zlib.error as error:
+            raise WarcReadError(f"corrupt WARC file {path}: bad gzip data after byte {last_offset}: {error}") from error
+        if not decompressor.eof:
+            raise WarcReadError(f"truncated WARC file {path}: it ends inside the record at byte {last_offset}")
+        tail = decompressor.unused_data
 
 
 def _check_is_warc(path: str) -> None:

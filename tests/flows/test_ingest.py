@@ -1,0 +1,94 @@
+"""The ingest flow end to end, under a real (temporary) Prefect server."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pyarrow.dataset as ds
+import pytest
+
+from flows.ingest import SAMPLE_WARC, ingest
+from flows.warc import WarcReadError
+from tests.flows.warc_fixtures import write_warc
+
+EXPECTED = json.loads((SAMPLE_WARC.parent / "expected.json").read_text(encoding="utf-8"))["captures"]
+ARTICLE_URLS = {c["url"] for c in EXPECTED if c["kind"] == "article"}
+
+
+@pytest.fixture(scope="module")
+def sample_run(prefect_server, tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("data")
+    first = ingest(source="sample", data_dir=str(data_dir))
+    second = ingest(source="sample", data_dir=str(data_dir))
+    return data_dir, first, second
+
+
+def _articles(data_dir: Path) -> list[dict]:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        cursor = con.execute("SELECT * FROM articles ORDER BY url")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def test_every_article_page_of_the_sample_becomes_one_article(sample_run):
+    data_dir, first, _ = sample_run
+    articles = _articles(data_dir)
+    assert len(articles) == len(ARTICLE_URLS)
+    assert {a["url"] for a in articles} == ARTICLE_URLS
+    assert first.article_count == len(ARTICLE_URLS)
+    assert first.capture_count == len(EXPECTED)
+
+
+def test_every_capture_is_accounted_for_in_the_summary_and_the_ledger(sample_run):
+    data_dir, first, _ = sample_run
+    assert first.article_count + first.duplicate_count + first.rejection_count == first.capture_count
+    expected_reasons = Counter(c["reason"] for c in EXPECTED if c["reason"])
+    assert first.rejections == dict(expected_reasons)
+    ledger = ds.dataset(data_dir / "parquet" / "captures", format="parquet", partitioning="hive").to_table().to_pylist()
+    assert len(ledger) == len(EXPECTED)
+    assert Counter(row["status"] for row in ledger) == {
+        "article": len(ARTICLE_URLS), "duplicate": first.duplicate_count, "rejected": first.rejection_count}
+
+
+def test_articles_have_the_contract_fields_filled(sample_run):
+    data_dir, _, _ = sample_run
+    for article in _articles(data_dir):
+        assert article["title"] and article["text"].strip() and article["publication"], article["url"]
+        assert article["domain"] and article["content_hash"] and article["extractor_version"]
+        assert article["word_count"] > 20
+        assert isinstance(article["authors"], list)
+        for name in article["authors"]:
+            assert name == name.strip() and not name.lower().startswith(("by ", "von ")) and "@" not in name
+        assert article["published_at"] is not None and article["published_at"].utcoffset().total_seconds() == 0
+        assert article["published_at"] <= article["captured_at"]
+
+
+def test_second_run_finds_nothing_new_and_adds_no_duplicates(sample_run):
+    data_dir, _, second = sample_run
+    assert second.capture_count == 0
+    assert second.skipped_count == len(EXPECTED)
+    assert second.article_count == 0
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        total, distinct = con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone()
+        runs = con.execute("SELECT count(*) FROM runs").fetchone()[0]
+    assert total == distinct == len(ARTICLE_URLS)
+    assert runs == 2
+    parquet_ids = ds.dataset(data_dir / "parquet" / "articles", format="parquet", partitioning="hive").to_table(columns=["article_id"]).column(0).to_pylist()
+    assert len(parquet_ids) == len(set(parquet_ids)) == len(ARTICLE_URLS)
+
+
+def test_a_truncated_warc_keeps_what_was_read_and_reports_the_damage(prefect_server, tmp_path):
+    page = "<html><head><title>T {n}</title></head><body>" + "<p>" + "Harbour council news. " * 40 + "</p></body></html>"
+    warc = write_warc(tmp_path / "crawl.warc.gz", [
+        {"url": f"https://news.example.com/2020/story-{n}", "body": page.format(n=n).encode()} for n in range(6)
+    ])
+    data = warc.read_bytes()
+    warc.write_bytes(data[: int(len(data) * 0.75)])
+    data_dir = tmp_path / "data"
+    with pytest.raises(WarcReadError):
+        ingest(source="warc", warc_paths=[str(warc)], data_dir=str(data_dir))
+    ledger = ds.dataset(data_dir / "parquet" / "captures", format="parquet", partitioning="hive").to_table()
+    assert 3 <= ledger.num_rows < 6
