@@ -10,7 +10,8 @@ Scoring follows the data's README:
   as multisets; per document TP/FP/FN normalised to sum 1; precision is the mean over documents
   with TP+FP > 0 (empty predictions skipped), recall over TP+FN > 0, F1 their harmonic mean;
 - title: exact match after NFKC, casefold and whitespace collapse;
-- date: exact YYYY-MM-DD where the ground truth has one;
+- date: exact YYYY-MM-DD where the ground truth has one (ours: the local date of publication,
+  `published_at` shifted by `published_offset_minutes`);
 - authors: per-document F1 of normalised name sets, mean over documents listing authors;
 - docs/s: documents per second of extraction calls only (reading files excluded); the two
   systems alternate document by document so machine load hits both alike.
@@ -37,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import trafilatura  # noqa: E402
 
 from transforms import Article, extract  # noqa: E402
+from transforms.dates import local_date  # noqa: E402
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -56,7 +58,7 @@ def predict_ours(html: bytes, url: str) -> Prediction:
     return Prediction(
         body=result.text,
         title=result.title,
-        date=result.published_at.strftime("%Y-%m-%d") if result.published_at else None,
+        date=local_date(result.published_at, result.published_offset_minutes).isoformat() if result.published_at else None,
         authors=list(result.authors),
     )
 

@@ -5,10 +5,12 @@ and choose the publication date from ranked evidence, never later than the captu
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 from dateutil import parser as dateutil_parser
+from dateutil.parser import UnknownTimezoneWarning
 from dateutil.tz import tzoffset
 
 # Abbreviations dateutil does not know; ambiguous ones take their most common news use.
@@ -109,7 +111,9 @@ def parse_local_date(value: object) -> datetime | None:
     text = re.sub(r"\b(\d{1,2})\.\s+(?=[A-Za-z])", r"\1 ", text)  # "5. August"
     text = re.sub(r"\s+(?:at|um|à|a las)\s+", " ", text)
     try:
-        parsed = dateutil_parser.parse(text, default=_DEFAULT, tzinfos=_TZ_ABBREVIATIONS, fuzzy=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnknownTimezoneWarning)
+            parsed = dateutil_parser.parse(text, default=_DEFAULT, tzinfos=_TZ_ABBREVIATIONS, fuzzy=False)
     except (ValueError, OverflowError, TypeError):
         return None
     if not re.search(r"(?:19|20)\d{2}", text):
@@ -126,33 +130,53 @@ def is_plausible(moment: datetime | None, captured_at: datetime | None) -> bool:
     return True
 
 
+def offset_minutes(value: object) -> int | None:
+    """The UTC offset (minutes) the written date names, or None when it names none."""
+    moment = parse_local_date(value)
+    if moment is None or moment.tzinfo is None:
+        return None
+    offset = moment.utcoffset()
+    return int(offset.total_seconds() // 60) if offset is not None else None
+
+
 def choose_published(
     candidates: list[tuple[str, object]],
     captured_at: datetime | None,
     url_date: datetime | None = None,
-) -> tuple[datetime | None, str | None]:
-    """The best plausible candidate (they arrive ranked best first) and its source name.
+) -> tuple[datetime | None, str | None, int | None]:
+    """The best plausible candidate (they arrive ranked best first): (UTC time, source, offset).
 
-    A value with a time of day but no zone is a local time in an unknown zone: a candidate
-    naming its zone for (about) the same day wins over it. A candidate that disagrees by more
-    than two days with a full date in the URL loses to the URL date: URLs are rarely rewritten.
+    The offset is the page's own UTC offset in minutes, so the local calendar date of
+    publication can be recovered. A value with a time of day but no zone is a local time in
+    an unknown zone: a candidate naming its zone for (about) the same moment wins over it.
+    A candidate that disagrees by more than two days with a full date in the URL loses to the
+    URL date: URLs are rarely rewritten.
     """
-    parsed: list[tuple[datetime, str, bool]] = []
+    parsed: list[tuple[datetime, str, bool, int | None]] = []
     for source, value in candidates:
         moment = parse_date(value)
         if moment is not None and not is_plausible(moment, captured_at):
             moment = None
         if moment is not None:
-            parsed.append((moment, source, has_time_zone(value)))
+            parsed.append((moment, source, has_time_zone(value), offset_minutes(value)))
     if url_date is not None and is_plausible(url_date, captured_at):
-        parsed = [item for item in parsed if abs((item[0].date() - url_date.date()).days) <= 2]
+        parsed = [item for item in parsed if abs((_local_date(item[0], item[3]) - url_date.date()).days) <= 2]
         if not parsed:
-            return url_date, "url"
+            return url_date, "url", None
     if not parsed:
-        return None, None
+        return None, None, None
     best = parsed[0]
     if not best[2]:
-        for moment, source, zoned in parsed[1:]:
+        for moment, source, zoned, offset in parsed[1:]:
             if zoned and abs((moment - best[0]).total_seconds()) <= 15 * 3600 and (moment.hour, moment.minute) != (0, 0):
-                return moment, source
-    return best[0], best[1]
+                return moment, source, offset
+    return best[0], best[1], best[3]
+
+
+def _local_date(moment: datetime, offset: int | None):
+    return (moment + timedelta(minutes=offset or 0)).date()
+
+
+def local_date(moment: datetime, offset: int | None):
+    """The calendar date at the place of publication (UTC when the offset is unknown)."""
+    return _local_date(moment, offset)

@@ -152,11 +152,13 @@ def _modified(page: PageMeta, captured_at: datetime | None) -> datetime | None:
     return None
 
 
-def _choose_published(page: PageMeta, tree, url: str, captured_at: datetime | None) -> tuple[datetime | None, str | None]:
+def _choose_published(
+    page: PageMeta, tree, url: str, captured_at: datetime | None
+) -> tuple[datetime | None, str | None, int | None]:
     url_date = date_from_url(url)
-    published, source = dates.choose_published(_date_candidates(page), captured_at, url_date)
+    published, source, offset = dates.choose_published(_date_candidates(page), captured_at, url_date)
     if published is not None:
-        return published, source
+        return published, source, offset
     # No declared date: htmldate's heuristics over the page, bounded by the capture.
     max_date = dates.to_utc(captured_at).strftime("%Y-%m-%d") if captured_at else "2100-01-01"
     try:
@@ -166,8 +168,8 @@ def _choose_published(page: PageMeta, tree, url: str, captured_at: datetime | No
     if found:
         moment = dates.parse_date(found)
         if dates.is_plausible(moment, captured_at):
-            return moment, "htmldate"
-    return None, None
+            return moment, "htmldate", None
+    return None, None, None
 
 
 def _title(page: PageMeta, names: tuple[str, ...], domain: str) -> str | None:
@@ -264,7 +266,7 @@ def _page_kind_rejection(page: PageMeta, url: str, canonical: str) -> tuple[str,
     heading = page.h1_texts[0] if page.h1_texts else ""
     if _SOFT_404.search(title) or _SOFT_404.search(heading):
         return "soft_404", f"the page says it was not found: {(title or heading)[:100]!r}"
-    if is_home_page(url):
+    if is_home_page(url) and not _has_article_signals(page):
         return "not_article", "the URL is a site's home page"
     if page.canonical_url:
         declared = urljoin(url, page.canonical_url)
@@ -291,38 +293,51 @@ def _has_article_signals(page: PageMeta) -> bool:
     return page.first("article:published_time", "article:author", "datepublished", "parsely-pub-date", "sailthru.date") is not None
 
 
-def _headline_links(tree) -> int:
-    """Links whose text reads like a headline (four words or more) outside <nav>/<footer>."""
+def _teaser_text(tree) -> tuple[int, str]:
+    """(count, text) of teasers: the small blocks around links that read like headlines."""
     count = 0
+    blocks: list[str] = []
     for anchor in tree.iter("a"):
         text = " ".join("".join(anchor.itertext()).split())
-        if len(text.split()) >= 4 and len(text) <= 200:
-            parent = anchor.getparent()
-            inside_nav = False
-            while parent is not None:
-                if parent.tag in ("nav", "footer", "header"):
-                    inside_nav = True
-                    break
-                parent = parent.getparent()
-            if not inside_nav:
-                count += 1
-    return count
+        if len(text.split()) < 4 or len(text) > 250:
+            continue
+        count += 1
+        block = anchor
+        for _ in range(3):  # a -> h2 -> div.teaser, a -> li
+            parent = block.getparent()
+            if parent is None or parent.tag in ("body", "html", "main", "ul", "ol"):
+                break
+            if len(" ".join("".join(parent.itertext()).split())) > 800:
+                break
+            block = parent
+        blocks.append("".join("".join(block.itertext()).split()))
+    return count, "\n".join(blocks).casefold()
 
 
 def _looks_like_index(tree, page: PageMeta, body_text: str) -> bool:
-    """A list of headlines: no article signals and the body is mostly teasers under links."""
+    """A list of teasers: no article signals, and most of the 'body' sits in teaser blocks."""
     if _has_article_signals(page):
         return False
-    links = _headline_links(tree)
-    paragraphs = len(split_paragraphs(body_text))
-    if links >= 5 and links * 2 >= paragraphs:
-        return True
-    body = tree.find(".//body")
-    if body is None:
+    # Compared without whitespace: inline markup joins words differently in the tree and the text.
+    paragraphs = ["".join(p.lstrip("-•* ").casefold().split()) for p in split_paragraphs(body_text)]
+    total = sum(len(p) for p in paragraphs)
+    if not total:
         return False
-    total = len(text_of(body))
-    linked = sum(len(text_of(a)) for a in body.iter("a"))
-    return total > 0 and linked / total > 0.6 and word_count(body_text) < 250
+    count, teasers = _teaser_text(tree)
+    if count < 4:
+        return False
+    inside = sum(len(p) for p in paragraphs if p in teasers)
+    if inside * 2 >= total:
+        return True
+    # Teaser lists run together into one paragraph: count the headlines inside the body.
+    body = "".join(paragraphs)
+    headline_chars = 0
+    for anchor in tree.iter("a"):
+        words = "".join(anchor.itertext()).split()
+        text = "".join(words).casefold()
+        if len(words) >= 4 and text in body:
+            headline_chars += len(text)
+    return headline_chars * 2 >= total
 
 
 def extract(
@@ -408,7 +423,7 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
         author_raw = page.itemprop_authors or page.byline_texts[:3]
     authors = authors_mod.clean_authors(author_raw, outlet_names)
 
-    published_at, date_source = _choose_published(page, tree, url, captured_at)
+    published_at, date_source, published_offset = _choose_published(page, tree, url, captured_at)
     modified_at = _modified(page, captured_at)
     if modified_at is not None and published_at is not None and modified_at < published_at:
         modified_at = None
@@ -434,4 +449,5 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
         modified_at=modified_at,
         date_source=date_source,
         simhash=simhash(body_text),
+        published_offset_minutes=published_offset,
     )

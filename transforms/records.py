@@ -44,6 +44,9 @@ class Article:
     simhash: int | None = None
     duplicate_of: str | None = None
     run_id: str | None = None
+    # UTC offset the page wrote published_at in: the local calendar date is
+    # (published_at + offset).date(), the date a reader of the outlet saw.
+    published_offset_minutes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,7 @@ ARTICLE_COLUMNS: list[tuple[str, pa.DataType, bool, str]] = [
     ("simhash", pa.uint64(), True, "64-bit simhash of the text, for near-duplicate detection."),
     ("duplicate_of", pa.string(), True, "article_id of the earlier article this one duplicates (same content), if any."),
     ("run_id", pa.string(), True, "The ingestion run that wrote the row."),
+    ("published_offset_minutes", pa.int32(), True, "UTC offset, in minutes, of the time the page gave for published_at (60 for +01:00); the local publication date is published_at plus this offset. Null when the page named no zone."),
 ]
 
 CAPTURE_COLUMNS: list[tuple[str, pa.DataType, bool, str]] = [

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from transforms.dates import choose_published, has_time_zone, parse_date
+from transforms.dates import choose_published, has_time_zone, local_date, parse_date
 
 UTC = timezone.utc
 
@@ -62,28 +62,35 @@ CAPTURED = datetime(2021, 3, 10, tzinfo=UTC)
 
 def test_choose_published_takes_the_first_plausible_candidate():
     chosen = choose_published([("json-ld", "2021-03-04T09:30:00Z"), ("meta", "2021-03-01")], CAPTURED)
-    assert chosen == (datetime(2021, 3, 4, 9, 30, tzinfo=UTC), "json-ld")
+    assert chosen == (datetime(2021, 3, 4, 9, 30, tzinfo=UTC), "json-ld", 0)
 
 
 def test_choose_published_never_later_than_capture():
     # the JSON-LD date is after the capture: impossible, the next candidate wins
     chosen = choose_published([("json-ld", "2021-04-01T00:00:00Z"), ("meta", "2021-03-02")], CAPTURED)
-    assert chosen == (datetime(2021, 3, 2, tzinfo=UTC), "meta")
-    assert choose_published([("json-ld", "2022-01-01")], CAPTURED) == (None, None)
+    assert chosen == (datetime(2021, 3, 2, tzinfo=UTC), "meta", None)
+    assert choose_published([("json-ld", "2022-01-01")], CAPTURED) == (None, None, None)
 
 
 def test_choose_published_prefers_a_zoned_value_over_naive_local_time():
     chosen = choose_published([("meta", "2021-03-04T18:50:00"), ("time", "2021-03-04T18:50:00+01:00")], CAPTURED)
-    assert chosen == (datetime(2021, 3, 4, 17, 50, tzinfo=UTC), "time")
+    assert chosen == (datetime(2021, 3, 4, 17, 50, tzinfo=UTC), "time", 60)
 
 
 def test_choose_published_uses_the_url_date_as_evidence():
     url_date = datetime(2021, 3, 4, tzinfo=UTC)
-    # agreeing candidate keeps its time
-    assert choose_published([("meta", "2021-03-04T22:00:00-05:00")], CAPTURED, url_date)[1] == "meta"
+    # agreeing candidate keeps its time and offset (its UTC date is already the next day)
+    assert choose_published([("meta", "2021-03-04T22:00:00-05:00")], CAPTURED, url_date) == (
+        datetime(2021, 3, 5, 3, 0, tzinfo=UTC), "meta", -300)
     # a candidate far from the URL date loses to it (a "last updated" date in the wrong field)
-    assert choose_published([("meta", "2020-01-01")], CAPTURED, url_date) == (url_date, "url")
+    assert choose_published([("meta", "2020-01-01")], CAPTURED, url_date) == (url_date, "url", None)
+
+
+def test_local_date_uses_the_page_offset():
+    moment = datetime(2021, 3, 5, 3, 0, tzinfo=UTC)
+    assert local_date(moment, -300) == datetime(2021, 3, 4).date()
+    assert local_date(moment, None) == datetime(2021, 3, 5).date()
 
 
 def test_choose_published_refuses_implausibly_old_dates():
-    assert choose_published([("meta", "1970-01-01")], CAPTURED) == (None, None)
+    assert choose_published([("meta", "1970-01-01")], CAPTURED) == (None, None, None)
