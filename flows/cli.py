@@ -73,23 +73,26 @@ def run(warc_paths: tuple[str, ...], batch_size: int, refresh: bool, no_load: bo
         newsarchive run --warc crawl-001.warc.gz --warc crawl-002.warc.gz
         newsarchive run --data-dir /srv/news --warc crawl.warc.gz
     """
+    from flows.warc import WarcReadError, check_warc_file
+
     for path in warc_paths:
-        if "://" not in path and not Path(path).is_file():
-            raise click.ClickException(f"WARC file not found: {path}")
+        try:
+            check_warc_file(path)
+        except WarcReadError as error:
+            raise click.ClickException(str(error)) from error
     _check_data_dir(data_dir)
     logging.basicConfig(format="%(message)s", stream=sys.stderr)
     logging.getLogger("newsarchive").setLevel(logging.INFO if verbose else logging.WARNING)
 
     from flows.ingest import ingest
-    from flows.warc import WarcReadError
 
     source = "warc" if warc_paths else "sample"
     click.echo(f"Ingesting {'the bundled sample archive' if source == 'sample' else ', '.join(warc_paths)} into {data_dir} ...", err=True)
-    try:
-        summary = ingest(source=source, warc_paths=list(warc_paths), data_dir=str(data_dir), batch_size=batch_size, refresh=refresh, load=not no_load)
-    except WarcReadError as error:
-        raise click.ClickException(str(error)) from error
+    summary = ingest(source=source, warc_paths=list(warc_paths), data_dir=str(data_dir), batch_size=batch_size, refresh=refresh, load=not no_load)
     _print_summary(summary)
+    if summary.errors:
+        # What was readable is kept; the damaged input is reported and the exit status says so.
+        raise click.ClickException("; ".join(summary.errors))
 
 
 def _print_summary(summary) -> None:

@@ -52,7 +52,7 @@ class RunSummary:
     total_article_count: int
     earliest_published_at: datetime | None = None
     latest_published_at: datetime | None = None
-    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # unusable inputs (damaged WARC files, ...)
 
     @property
     def duration_s(self) -> float:
@@ -90,9 +90,15 @@ def _pending(captures: Iterable[Capture], done_ids: set[str], tally: RunTally) -
         yield capture
 
 
-def _warc_captures(paths: list[str], source: str) -> Iterator[Capture]:
+def _warc_captures(paths: list[str], source: str, errors: list[str]) -> Iterator[Capture]:
+    """Captures of every file in turn; a damaged file ends with an error noted, not a crash,
+    after everything readable before the damage has been yielded (so it is kept)."""
     for path in paths:
-        yield from read_warc(path, source=source)
+        try:
+            yield from read_warc(path, source=source)
+        except WarcReadError as error:
+            log.warning("%s", error)
+            errors.append(str(error))
 
 
 @flow(name="ingest-archive", flow_run_name="ingest-{source}", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=2))
@@ -110,10 +116,11 @@ def ingest(
     root = Path(data_dir)
     run_id = new_run_id(started_at)
     tally = RunTally()
+    errors: list[str] = []
     if source == "sample":
-        captures = _warc_captures([str(SAMPLE_WARC)], "sample")
+        captures = _warc_captures([str(SAMPLE_WARC)], "sample", errors)
     elif source == "warc":
-        captures = _warc_captures(list(warc_paths or []), "warc")
+        captures = _warc_captures(list(warc_paths or []), "warc", errors)
     else:
         raise ValueError(f"unknown source {source!r}")
 
@@ -130,15 +137,11 @@ def ingest(
             log.info("batch done: %d captures, %d new articles so far", tally.capture_count, tally.article_count)
 
     first = 0
-    read_error: WarcReadError | None = None
-    try:
-        for batch in _batches(_pending(captures, done_ids, tally), batch_size):
-            label = f"{source} {first + 1}-{first + len(batch)}"
-            first += len(batch)
-            in_flight.append(extract_batch_task.submit(label, batch, run_id))
-            drain(max_in_flight)
-    except WarcReadError as error:
-        read_error = error  # keep what was read before the damage, then report it
+    for batch in _batches(_pending(captures, done_ids, tally), batch_size):
+        label = f"{source} {first + 1}-{first + len(batch)}"
+        first += len(batch)
+        in_flight.append(extract_batch_task.submit(label, batch, run_id))
+        drain(max_in_flight)
     drain(0)
 
     loaded = db.load(root) if load else None
@@ -156,6 +159,7 @@ def ingest(
         total_article_count=total,
         earliest_published_at=tally.earliest_published_at,
         latest_published_at=tally.latest_published_at,
+        errors=errors,
     )
     run_record = RunRecord.create(
         run_id=run_id,
@@ -176,8 +180,6 @@ def ingest(
     else:
         parquet.write_run(root, run_record)
     _publish_summary(summary)
-    if read_error is not None:
-        raise read_error
     return summary
 
 
@@ -201,6 +203,8 @@ def _publish_summary(summary: RunSummary) -> None:
         lines.append(f"| throughput | {summary.capture_count / summary.duration_s:.1f} captures/s |")
     if summary.earliest_published_at:
         lines.append(f"| new date range | {summary.earliest_published_at:%Y-%m-%d} – {summary.latest_published_at:%Y-%m-%d} |")
+    if summary.errors:
+        lines += ["", "**Unusable input:**", ""] + [f"- {error}" for error in summary.errors]
     if summary.rejections:
         lines += ["", "| rejection reason | count |", "|---|---|"]
         lines += [f"| {reason} | {count} |" for reason, count in sorted(summary.rejections.items())]

@@ -88,6 +88,17 @@ def _check_tail(path: str, last_offset: int) -> None:
         tail = decompressor.unused_data
 
 
+def check_warc_file(path: str) -> None:
+    """Cheap check before a run: the file exists and starts like a WARC (gzipped or not)."""
+    if "://" in path:
+        return
+    if not os.path.isfile(path):
+        raise WarcReadError(f"WARC file not found: {path}")
+    if os.path.getsize(path) == 0:
+        raise WarcReadError(f"empty WARC file: {path}")
+    _check_is_warc(path)
+
+
 def _check_is_warc(path: str) -> None:
     """An input with no records is either an empty WARC or not a WARC at all: say which."""
     import gzip
