@@ -7,6 +7,9 @@ shared per-host limiter, so more workers never means more requests per second to
 
 from __future__ import annotations
 
+import queue
+import threading
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from flows.captures import Capture, CaptureRef
@@ -36,3 +39,58 @@ def fetch_batch(refs: list[CaptureRef], fetcher: Fetcher, archive: RawArchive | 
     workers = max(1, min(max_workers, len(refs)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
         return list(pool.map(lambda ref: fetch_one(ref, fetcher, archive), refs))
+
+
+_END = object()
+
+
+def fetch_stream(refs: Iterable[CaptureRef], fetcher: Fetcher, archive: RawArchive | None, *,
+                 max_workers: int = 8, batch_size: int = 200, buffered_batches: int = 2) -> Iterator[list[Capture]]:
+    """Fetch a long stream of refs, yielding batches of Captures in input order.
+
+    Unlike calling `fetch_batch` per batch, fetching does not wait for the caller: a feeder
+    thread keeps the workers busy while the caller extracts the previous batch, up to
+    `buffered_batches * batch_size` captures fetched or in flight and not yet taken (memory
+    stays bounded however long the input). `refs` is consumed in the feeder thread, so a
+    source that queries a CDX server overlaps with fetching too.
+    """
+    slots = threading.Semaphore(max(1, buffered_batches) * max(1, batch_size))
+    futures: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="fetch")
+
+    def feed() -> None:
+        try:
+            for ref in refs:
+                while not slots.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
+                if stop.is_set():
+                    return
+                futures.put(pool.submit(fetch_one, ref, fetcher, archive))
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, re-raised there
+            futures.put(error)
+        finally:
+            futures.put(_END)
+
+    feeder = threading.Thread(target=feed, name="fetch-feeder", daemon=True)
+    feeder.start()
+    batch: list[Capture] = []
+    try:
+        while True:
+            item = futures.get()
+            if item is _END:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            batch.append(item.result())
+            slots.release()
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+    finally:
+        stop.set()
+        feeder.join(timeout=5)
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -444,3 +444,49 @@ def read_sitemap(url: str, fetcher: Fetcher, *, max_sitemaps: int = 10_000) -> I
             elif loc not in yielded:
                 yielded.add(loc)
                 yield CaptureRef(url=loc, source="sitemap", published_hint=hint)
+
+
+# -- all sources of one run ----------------------------------------------------------------------
+
+
+def discover(*, urls: Iterable[str | Path] = (), cdx: Iterable[str] = (), archive: str = WAYBACK_PREFIX,
+             from_: str | None = None, to: str | None = None, capture_policy: str = "first",
+             sitemaps: Iterable[str] = (), fetcher: Fetcher) -> Iterator[CaptureRef | Rejection]:
+    """Every capture the run's options point at, in option order: `--urls` files, `--cdx`
+    patterns (against `--archive`, `--from`/`--to`, `--capture-policy`), `--sitemap` URLs.
+
+    Options are checked when called, before anything is read, so a bad `--from` raises
+    SourceError at once; sources are read lazily as the result is iterated. The same capture
+    named twice is yielded once.
+    """
+    check_timestamp_option(from_, "--from")
+    check_timestamp_option(to, "--to")
+    if capture_policy not in CAPTURE_POLICIES:
+        raise SourceError(f"bad --capture-policy {capture_policy!r}: expected one of {', '.join(CAPTURE_POLICIES)}")
+    urls, cdx, sitemaps = list(urls), list(cdx), list(sitemaps)
+    if cdx:
+        cdx_endpoint(archive)
+    for path in urls:
+        if not Path(path).is_file():
+            raise SourceError(f"URL list not found: {path}")
+
+    def every_item() -> Iterator[CaptureRef | Rejection]:
+        for path in urls:
+            yield from read_url_list(path)
+        for pattern in cdx:
+            yield from query_cdx(pattern, archive=archive, from_=from_, to=to, capture_policy=capture_policy,
+                                 fetcher=fetcher)
+        for sitemap in sitemaps:
+            yield from read_sitemap(sitemap, fetcher)
+
+    return _once_each(every_item())
+
+
+def _once_each(items: Iterator[CaptureRef | Rejection]) -> Iterator[CaptureRef | Rejection]:
+    seen: set[str] = set()
+    for item in items:
+        if isinstance(item, CaptureRef):
+            if item.capture_id in seen:
+                continue
+            seen.add(item.capture_id)
+        yield item

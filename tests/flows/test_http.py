@@ -325,3 +325,42 @@ def test_raw_archive_keeps_every_record_written_before_a_kill(tmp_path):
     assert len(reported) >= 200
     for path, offset, i in reported:
         assert read_capture_at(path, int(offset)).body == (b"<p>%d</p>" % int(i)) * 2000
+
+
+def test_fetch_stream_yields_batches_in_order_and_overlaps_with_the_consumer(fault_server, tmp_path):
+    from flows.fetching import fetch_stream
+
+    base = fault_server.base_url
+    refs = [CaptureRef(url=f"{base}/ok/s{i}") for i in range(25)] + [CaptureRef(url=base + "/missing")]
+    with small_fetcher(host_limits={"127.0.0.1": 200.0}) as fetcher, RawArchive(tmp_path) as archive:
+        batches = []
+        for batch in fetch_stream(iter(refs), fetcher, archive, max_workers=4, batch_size=10):
+            if not batches:
+                seen_before = len(fault_server.arrivals)
+                time.sleep(0.3)  # the caller "extracts"; fetching goes on meanwhile
+                assert len(fault_server.arrivals) > seen_before
+            batches.append(batch)
+    assert [len(b) for b in batches] == [10, 10, 6]
+    captures = [c for b in batches for c in b]
+    assert [c.ref for c in captures] == refs
+    assert captures[-1].error_reason == "http_404" and captures[-1].warc_file
+    assert all(c.error_reason is None and c.warc_offset is not None for c in captures[:-1])
+
+
+def test_fetch_stream_stops_cleanly_when_the_caller_stops(fault_server):
+    from flows.fetching import fetch_stream
+
+    base = fault_server.base_url
+
+    def endless():
+        i = 0
+        while True:
+            yield CaptureRef(url=f"{base}/ok/e{i}")
+            i += 1
+
+    with small_fetcher(host_limits={"127.0.0.1": 200.0}) as fetcher:
+        stream = fetch_stream(endless(), fetcher, None, max_workers=2, batch_size=5, buffered_batches=2)
+        first = next(stream)
+        stream.close()
+    assert len(first) == 5
+    assert len(fault_server.arrivals) <= 1 + 5 * 2 + 2  # robots.txt + the buffer, not the endless input

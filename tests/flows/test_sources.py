@@ -304,3 +304,37 @@ def test_read_sitemap_top_level_failure_is_an_error(sitemap_server):
             list(read_sitemap(sitemap_server.base_url + "/none.xml", fetcher))
         with pytest.raises(SourceError, match="bad --sitemap"):
             list(read_sitemap("sitemap.xml", fetcher))
+
+
+def test_discover_runs_every_source_in_order_once(wayback_cdx, sitemap_server, tmp_path):
+    from flows.sources import discover
+
+    urls = tmp_path / "urls.txt"
+    urls.write_text("https://web.archive.org/web/20200101000000/https://news.example/a\nnot a url\n"
+                    "https://live-news.example/x\n")
+    with Fetcher(host_limits={"127.0.0.1": 100.0}, cdx_rate=100.0, max_retries=0) as fetcher:
+        items = list(discover(urls=[urls], sitemaps=[sitemap_server.base_url + "/sitemap-news.xml"],
+                              fetcher=fetcher))
+    assert [(type(i).__name__, i.url) for i in items] == [
+        ("CaptureRef", "https://news.example/a"),
+        ("Rejection", "not a url"),
+        ("CaptureRef", "https://live-news.example/x"),
+        ("CaptureRef", "https://harbour-gazette.example/news/ferry-timetable"),
+        ("Rejection", "not a url"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"from_": "yesterday"}, "bad --from"),
+        ({"capture_policy": "newest"}, "bad --capture-policy"),
+        ({"cdx": ["x.example/*"], "archive": "archive.example"}, "bad --archive"),
+        ({"urls": ["/no/such/file.txt"]}, "URL list not found"),
+    ],
+)
+def test_discover_checks_options_first(options, message):
+    from flows.sources import discover
+
+    with Fetcher() as fetcher, pytest.raises(SourceError, match=message):
+        discover(fetcher=fetcher, **options)  # raises at the call, before any iteration
