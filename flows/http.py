@@ -6,7 +6,9 @@ after ignored 429s, doubling on repeat), so politeness is the default, not an op
 - pooled `requests.Session`s, one in use per worker thread at a time, an honest User-Agent;
 - a per-host limiter shared by every thread of a run: requests to a host are spaced at least
   `1 / rate` seconds apart (CDX queries have their own, slower, limit);
-- `Retry-After` on 429/503 blocks the whole host for every worker, not just the one told;
+- `Retry-After` on 429/503 blocks the whole host for every worker, not just the one told
+  (a 429 without it waits `default_retry_after`), and a 429 halves the host's rate for the
+  rest of the run;
 - exponential backoff with jitter for timeouts, connection errors, truncated bodies and 5xx;
 - connect/read timeouts, a total time per attempt, a maximum body size (streamed, stopped);
 - redirects followed by hand (each hop rate-limited, robots-checked and recorded, capped);
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import email.utils
 import http
+import logging
 import queue
 import random
 import threading
@@ -42,6 +45,8 @@ try:  # the installed distribution's version; a source checkout falls back to py
     VERSION = _dist_version("newsarchive")
 except Exception:  # noqa: BLE001 - PackageNotFoundError, or metadata unreadable
     VERSION = "0.1.0"
+
+log = logging.getLogger(__name__)
 
 PROJECT_URL = "https://github.com/newsarchive/newsarchive"
 USER_AGENT = f"newsarchive/{VERSION} (+{PROJECT_URL})"
@@ -70,6 +75,7 @@ class FetchError(Exception):
         self.response = response  # the HTTP error response, when there was one (kept in WARC)
         self.retry_after = retry_after
         self.attempt_count = 0
+        self.kind = "content"  # or "cdx": which limit the failed request counted against
 
 
 class TransientFetchError(FetchError):
@@ -187,15 +193,18 @@ class HostRateLimiter:
                 slot = self._slots[key] = _Slot(self._interval(self.rate_for(host, kind)))
             return slot
 
-    def slow_down(self, host: str, rate: float) -> None:
-        """Lower a host's rate (robots.txt Crawl-delay); never raises it."""
-        current = self.rate_for(host)
-        if current is None or rate < current:
-            with self._lock:
-                self.host_limits[host] = rate
-                slot = self._slots.get((host, "content"))
+    def slow_down(self, host: str, rate: float, kind: str = "content") -> float | None:
+        """Lower a host's rate (robots.txt Crawl-delay, a 429); never raises it. Returns the
+        rate now in force."""
+        with self._lock:
+            current = self.rate_for(host, kind)
+            if current is None or current == float("inf") or rate < current:
+                self.host_limits[f"{host}#cdx" if kind == "cdx" else host] = rate
+                slot = self._slots.get((host, kind))
                 if slot is not None:
                     slot.interval = self._interval(rate)
+                return rate
+            return current
 
     def block(self, host: str, seconds: float) -> None:
         """Every worker waits `seconds` before its next request to `host` (429/503)."""
@@ -268,6 +277,7 @@ class Fetcher:
         backoff_base: float = 1.0,
         backoff_max: float = 120.0,
         max_retry_after: float = 600.0,
+        default_retry_after: float = 30.0,
         max_redirects: int = 10,
         respect_robots: bool = True,
         archive_hosts: set[str] | None = None,
@@ -286,6 +296,7 @@ class Fetcher:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.max_retry_after = max_retry_after
+        self.default_retry_after = default_retry_after  # a 429 without Retry-After
         self.max_redirects = max_redirects
         self.respect_robots = respect_robots
         # Hosts whose URLs are archive replays (robots.txt of the live site does not apply).
@@ -381,6 +392,7 @@ class Fetcher:
                 raise
             except TransientFetchError as error:
                 error.attempt_count = attempt
+                error.kind = kind
                 if attempt > self.max_retries:
                     raise
                 self._back_off(url, error, attempt)
@@ -393,10 +405,23 @@ class Fetcher:
         status = error.response.status if error.response is not None else None
         if error.retry_after is not None:
             delay = min(error.retry_after, self.max_retry_after)
+        elif status == 429:
+            delay = max(delay, self.default_retry_after)
         if status in BACKOFF_STATUSES:
             # The server asked us to slow down: every worker holds off the host that said so
             # (after redirects, not necessarily the first one). The retry's `acquire` waits.
-            self.limiter.block(_host(error.response.final_url), delay)
+            host = _host(error.response.final_url)
+            self.limiter.block(host, delay)
+            if status == 429:
+                # Too many requests: the limit was too high for this server; halve it for the
+                # rest of the run (never below one request a minute).
+                kind = "cdx" if error.kind == "cdx" else "content"
+                rate = self.limiter.rate_for(host, kind)
+                if rate is not None and rate != float("inf"):
+                    rate = self.limiter.slow_down(host, max(rate / 2, 1 / 60), kind)
+                log.warning("HTTP 429 from %s: all workers wait %.1f s, then %s req/s", host, delay, rate)
+            else:
+                log.warning("HTTP %s from %s: all workers wait %.1f s", status, host, delay)
             return
         time.sleep(delay)
 

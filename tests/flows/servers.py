@@ -109,6 +109,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _fault(self, kind: str, path: str) -> None:
         if kind == "429":
             return self._send(429, b"slow down", "text/plain", {"Retry-After": str(self.server.retry_after)})
+        if kind == "429bare":
+            return self._send(429, b"slow down", "text/plain")
         if kind == "503":
             return self._send(503, b"busy", "text/plain", {"Retry-After": str(self.server.retry_after)})
         if kind == "500":

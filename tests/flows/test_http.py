@@ -364,3 +364,14 @@ def test_fetch_stream_stops_cleanly_when_the_caller_stops(fault_server):
         stream.close()
     assert len(first) == 5
     assert len(fault_server.arrivals) <= 1 + 5 * 2 + 2  # robots.txt + the buffer, not the endless input
+
+
+def test_429_without_retry_after_waits_and_halves_the_rate(fault_server):
+    base = fault_server.base_url
+    with small_fetcher(default_retry_after=0.5) as fetcher:
+        started = time.monotonic()
+        capture = fetcher.fetch(CaptureRef(url=base + "/once/429bare/x"))
+        waited = time.monotonic() - started
+        assert capture.error_reason is None and capture.attempt_count == 2
+        assert waited >= 0.5
+        assert fetcher.limiter.rate_for("127.0.0.1") == RATE / 2
