@@ -121,6 +121,34 @@ def parse_local_date(value: object) -> datetime | None:
     return parsed
 
 
+_ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                   "October", "November", "December")
+_MONTH_NAMES: dict[int, list[str]] = {n: [name.casefold(), name[:3].casefold()] for n, name in enumerate(_ENGLISH_MONTHS, 1)}
+for _word, _english in _MONTHS.items():
+    _MONTH_NAMES[_ENGLISH_MONTHS.index(_english) + 1].append(_word)
+
+
+def date_spellings(day) -> set[str]:
+    """Ways pages write a calendar date (case-folded): 2020-05-04, 04.05.2020, 4. Mai 2020, May 4, 2020, ..."""
+    y, m, d = day.year, day.month, day.day
+    out = {
+        f"{y:04d}-{m:02d}-{d:02d}", f"{d:02d}.{m:02d}.{y}", f"{d}.{m}.{y}", f"{d:02d}.{m:02d}.{y % 100:02d}",
+        f"{d:02d}/{m:02d}/{y}", f"{m:02d}/{d:02d}/{y}", f"{d}/{m}/{y}", f"{m}/{d}/{y}", f"{y}/{m:02d}/{d:02d}",
+        f"{y}年{m}月{d}日", f"{y}.{m:02d}.{d:02d}",
+    }
+    for name in _MONTH_NAMES[m]:
+        out |= {
+            f"{d}. {name} {y}", f"{d:02d}. {name} {y}", f"{d} {name} {y}", f"{d:02d} {name} {y}", f"{name} {d}, {y}",
+            f"{name} {d:02d}, {y}", f"{name}. {d}, {y}", f"{d} de {name} de {y}", f"{d} {name}, {y}", f"{name} {d} {y}",
+        }
+    return out
+
+
+def is_visible(day, page_text: str) -> bool:
+    """True when the page's text (case-folded, single-spaced) writes this calendar date."""
+    return any(spelling in page_text for spelling in date_spellings(day))
+
+
 def is_plausible(moment: datetime | None, captured_at: datetime | None) -> bool:
     """Between 1990 and the capture time (when known)."""
     if moment is None or moment < _EARLIEST:
@@ -170,6 +198,11 @@ def choose_published(
         for moment, source, zoned, offset in parsed[1:]:
             if zoned and abs((moment - best[0]).total_seconds()) <= 15 * 3600 and (moment.hour, moment.minute) != (0, 0):
                 return moment, source, offset
+    if not best[3]:
+        # The same instant written elsewhere with its local offset tells the local date.
+        for moment, _, _, offset in parsed[1:]:
+            if offset and abs((moment - best[0]).total_seconds()) <= 90:
+                return best[0], best[1], offset
     return best[0], best[1], best[3]
 
 

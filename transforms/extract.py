@@ -13,6 +13,7 @@ from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 import htmldate
+from lxml import etree
 import trafilatura
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
@@ -143,21 +144,57 @@ def _date_candidates(page: PageMeta) -> list[tuple[str, object]]:
     return candidates
 
 
+def _modified_candidates(page: PageMeta) -> list[tuple[str, object]]:
+    values = page.ld_values("dateModified") + page.all(
+        "article:modified_time", "og:updated_time", "datemodified", "last-modified", "dcterms.modified", "dc.date.modified"
+    )
+    values += [value for kind, value in page.time_values if kind == "dateModified"]
+    return [("modified", value if not isinstance(value, list) else (value[0] if value else None)) for value in values]
+
+
 def _modified(page: PageMeta, captured_at: datetime | None) -> datetime | None:
-    values = page.ld_values("dateModified") + page.all("article:modified_time", "og:updated_time", "dateModified".lower(), "last-modified", "dcterms.modified")
-    for value in values:
-        moment = dates.parse_date(value if not isinstance(value, list) else (value[0] if value else None))
+    for _, value in _modified_candidates(page):
+        moment = dates.parse_date(value)
         if dates.is_plausible(moment, captured_at):
             return moment
     return None
+
+
+_VISIBLE_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]")
+
+
+def _visible_text(tree) -> str:
+    """The page's readable text, case-folded and single-spaced (for finding shown dates)."""
+    return " ".join(" ".join(str(t) for t in _VISIBLE_TEXT(tree)).casefold().split())
 
 
 def _choose_published(
     page: PageMeta, tree, url: str, captured_at: datetime | None
 ) -> tuple[datetime | None, str | None, int | None]:
     url_date = date_from_url(url)
-    published, source, offset = dates.choose_published(_date_candidates(page), captured_at, url_date)
+    candidates = _date_candidates(page)
+    published, source, offset = dates.choose_published(candidates, captured_at, url_date)
     if published is not None:
+        if source == "url":
+            return published, source, offset
+        # Declared dates that disagree: the one the page shows its readers is the one it means.
+        shown_text = _visible_text(tree)
+        chosen_day = dates.local_date(published, offset)
+        if dates.is_visible(chosen_day, shown_text):
+            return published, source, offset
+        shown: dict = {}
+        for other_source, value in candidates + _modified_candidates(page):
+            moment = dates.parse_date(value)
+            if not dates.is_plausible(moment, captured_at):
+                continue
+            other_offset = dates.offset_minutes(value)
+            day = dates.local_date(moment, other_offset)
+            if day == chosen_day or (url_date is not None and abs((day - url_date.date()).days) > 2):
+                continue
+            if day not in shown and dates.is_visible(day, shown_text):
+                shown[day] = (moment, f"{other_source}+shown", other_offset)
+        if len(shown) == 1:
+            return next(iter(shown.values()))
         return published, source, offset
     # No declared date: htmldate's heuristics over the page, bounded by the capture.
     max_date = dates.to_utc(captured_at).strftime("%Y-%m-%d") if captured_at else "2100-01-01"
