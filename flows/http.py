@@ -57,6 +57,8 @@ ROBOTS_AGENT = "newsarchive"  # the product token robots.txt rules are matched a
 DEFAULT_RATE = 2.0
 DEFAULT_CDX_RATE = 0.4
 DEFAULT_HOST_LIMITS: dict[str, float] = {"web.archive.org": 4.0}
+# Hosts that serve archived captures: robots.txt of the live site does not apply to them.
+KNOWN_ARCHIVE_HOSTS = frozenset({"web.archive.org"})
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -300,7 +302,7 @@ class Fetcher:
         self.max_redirects = max_redirects
         self.respect_robots = respect_robots
         # Hosts whose URLs are archive replays (robots.txt of the live site does not apply).
-        self.archive_hosts = {h.lower() for h in (archive_hosts or set())}
+        self.archive_hosts = {h.lower() for h in (archive_hosts or set())} | KNOWN_ARCHIVE_HOSTS
         self.pool_size = pool_size
         self._idle: queue.SimpleQueue[requests.Session] = queue.SimpleQueue()
         self._sessions: list[requests.Session] = []

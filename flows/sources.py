@@ -30,6 +30,7 @@ WAYBACK_CDX = "https://web.archive.org/cdx/search/cdx"
 CAPTURE_POLICIES = ("first", "last", "all")
 CDX_PAGE_SIZE = 5000  # rows per CDX request (web.archive.org pages with resume keys)
 HTML_MIMES = ("text/html", "application/xhtml+xml")
+SITEMAP_MAX_BYTES = 64 * 1024 * 1024  # the protocol allows 50 MB uncompressed
 
 # `{prefix}/{timestamp}{modifier}/{original}`: web.archive.org (`.../web/2020...`), pywb
 # (`http://host:port/coll/2020...`), OpenWayback. The modifier (id_, if_, mp_, ...) is dropped:
@@ -376,7 +377,7 @@ def _maybe_gunzip(body: bytes, max_bytes: int) -> bytes:
     return data
 
 
-def parse_sitemap(body: bytes, *, max_bytes: int = 64 * 1024 * 1024) -> tuple[str, list[tuple[str, datetime | None]]]:
+def parse_sitemap(body: bytes, *, max_bytes: int = SITEMAP_MAX_BYTES) -> tuple[str, list[tuple[str, datetime | None]]]:
     """('index', [(sitemap_url, lastmod)]) or ('urlset', [(page_url, hint)]). Raises ValueError."""
     data = _maybe_gunzip(body, max_bytes)
     try:
@@ -426,7 +427,7 @@ def read_sitemap(url: str, fetcher: Fetcher, *, max_sitemaps: int = 10_000) -> I
             yield Rejection(url=sitemap_url, reason="invalid_url", detail=f"more than {max_sitemaps} sitemaps: not read")
             continue
         try:
-            response = fetcher.get(sitemap_url)
+            response = fetcher.get(sitemap_url, max_bytes=SITEMAP_MAX_BYTES)
             kind, entries = parse_sitemap(response.body)
         except (FetchError, ValueError) as error:
             reason = error.reason if isinstance(error, FetchError) else "invalid_sitemap"
