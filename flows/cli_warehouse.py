@@ -139,4 +139,234 @@ def sql_command(sql: str | None, sql_file, fmt: str, params: tuple[str, ...], da
     click.echo(format_rows(result.columns, result.rows, fmt))
 
 
-COMMANDS: list[click.Command] = [sql_command]
+def _date_option(name: str, help_text: str):
+    return click.option(name, type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD", help=help_text)
+
+
+@click.command("search")
+@click.argument("words")
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 10_000), help="Most results to show.")
+@click.option("--publication", default=None, metavar="NAME", help="Only articles of this publication (exact name).")
+@_date_option("--from", "Only articles published on or after this day (UTC).")
+@_date_option("--to", "Only articles published on or before this day (UTC).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
+@DATA_DIR_OPTION
+def search_command(words: str, limit: int, publication: str | None, fmt: str, data_dir: Path, **dates) -> None:
+    """Full-text search over article titles and texts, best match first (BM25).
+
+    Words are matched after lowercasing, accent stripping and English stemming, so
+    "elections" finds "election"; digits and non-Latin words ("2010", "Москва") work too.
+    Each hit shows a snippet around the first matching word.
+
+    \b
+    Examples:
+        newsarchive search "harbour flood"
+        newsarchive search "Москва" --limit 5
+        newsarchive search "budget" --publication "The Harbour Gazette" --from 2010-01-01 --to 2010-12-31
+        newsarchive search "bridge" --format json
+    """
+    from warehouse import search
+
+    try:
+        result = search.search(
+            data_dir, words, limit=limit, publication=publication,
+            published_from=dates["from"], published_to=dates["to"],
+        )
+    except db.WarehouseError as error:
+        raise _fail(error) from error
+    if result.ranking != "bm25":
+        click.echo("Note: the warehouse is busy (a load is running); ranked by term counts over the Parquet dataset.", err=True)
+    if fmt != "table":
+        columns = ["score", "title", "publication", "published_at", "url", "snippet", "article_id"]
+        rows = [(h.score, h.title, h.publication, h.published_at, h.url, h.snippet, h.article_id) for h in result.hits]
+        click.echo(format_rows(columns, rows, fmt))
+        return
+    if not result.hits:
+        click.echo(f"No articles match {words!r}.")
+        return
+    for number, hit in enumerate(result.hits, 1):
+        when = hit.published_at.strftime("%Y-%m-%d") if hit.published_at else "undated"
+        click.echo(click.style(f"{number}. {hit.title}", bold=True) + f"  [{hit.score:.3f}]")
+        click.echo(f"   {hit.publication or '(unknown publication)'} · {when} · {hit.url}")
+        click.echo(f"   {hit.snippet}")
+        click.echo()
+    click.echo(f"({len(result.hits)} result{'s' if len(result.hits) != 1 else ''})")
+
+
+@click.command("stats")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format.")
+@DATA_DIR_OPTION
+def stats_command(fmt: str, data_dir: Path) -> None:
+    """Counts, date range, rejections and field coverage of the warehouse.
+
+    \b
+    Examples:
+        newsarchive stats
+        newsarchive stats --format json
+        newsarchive stats --data-dir /srv/news
+    """
+    from dataclasses import asdict
+
+    from warehouse import stats
+
+    try:
+        facts = stats.collect(data_dir)
+    except db.WarehouseError as error:
+        raise _fail(error) from error
+    if fmt == "json":
+        click.echo(json.dumps(_plain(asdict(facts)), ensure_ascii=False, indent=2))
+        return
+    echo = click.echo
+    if facts.source != "warehouse":
+        echo("Note: answered from the Parquet dataset (the warehouse is busy or not loaded yet).", err=True)
+    span = (
+        f"{facts.earliest_published_at:%Y-%m-%d} to {facts.latest_published_at:%Y-%m-%d}"
+        if facts.earliest_published_at else "no dated articles"
+    )
+    echo(f"Articles:      {facts.article_count}  ({facts.publication_count} publications, {facts.author_count} authors)")
+    echo(f"Published:     {span}; undated: {facts.undated_count}")
+    echo(f"Captures:      {facts.capture_count}  (rejected: {facts.rejection_count})")
+    echo(f"Runs:          {facts.run_count}" + (f"  (last: {facts.last_run[0]}, {facts.last_run[1]})" if facts.last_run else ""))
+    sizes = ", ".join(f"{name} {info.file_count} files / {_size(info.byte_count)}" for name, info in facts.files.items())
+    echo(f"Parquet:       {sizes}")
+    if facts.warehouse_byte_count is not None:
+        echo(f"Warehouse:     {_size(facts.warehouse_byte_count)}")
+    echo("")
+    echo(format_rows(["publication", "articles", "earliest", "latest"],
+                     [(p, n, _day(a), _day(b)) for p, n, a, b in facts.publications], "table"))
+    if facts.rejections:
+        echo("")
+        echo(format_rows(["rejection reason", "captures", "%"], facts.rejections, "table"))
+    echo("")
+    echo(format_rows(["field", "filled", "of", "%"], facts.field_coverage, "table"))
+
+
+def _day(value) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+def _size(byte_count: int) -> str:
+    size = float(byte_count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+@click.command("load")
+@click.option("--rebuild-index", is_flag=True, help="Rebuild the full-text index from scratch instead of updating it.")
+@click.option("--wait", default=60, show_default=True, type=click.FloatRange(0), metavar="SECONDS", help="How long to wait for another process to release the warehouse.")
+@DATA_DIR_OPTION
+def load_command(rebuild_index: bool, wait: float, data_dir: Path) -> None:
+    """Load new Parquet files into the DuckDB warehouse (also the last step of `run`).
+
+    Only files not yet in the loads ledger are read, so a second load adds nothing.
+    Delete warehouse.duckdb and load again to rebuild it exactly from Parquet.
+
+    \b
+    Examples:
+        newsarchive load
+        newsarchive load --rebuild-index
+        rm data/warehouse.duckdb && newsarchive load      # rebuild from Parquet
+    """
+    try:
+        summary = db.load(data_dir, lock_timeout_s=wait, rebuild_index=rebuild_index)
+    except db.WarehouseError as error:
+        raise _fail(error) from error
+    if summary.new_file_count == 0:
+        click.echo(f"Nothing new to load ({summary.skipped_file_count} files already loaded).")
+    else:
+        click.echo(
+            f"Loaded {summary.new_file_count} files: {summary.new_article_count} new articles, "
+            f"{summary.replaced_article_count} replaced, {summary.new_capture_row_count} capture rows, "
+            f"{summary.new_run_count} runs."
+        )
+    click.echo(f"Search index: {summary.fts_update} ({summary.fts_duration_s:.1f} s).")
+    click.echo(f"Articles in the warehouse: {summary.total_article_count}  ({summary.duration_s:.1f} s)")
+
+
+@click.command("compact")
+@click.option("--dry-run", is_flag=True, help="Only say what would be merged.")
+@DATA_DIR_OPTION
+def compact_command(dry_run: bool, data_dir: Path) -> None:
+    """Merge the small Parquet files of each partition into one, without changing the data.
+
+    Each run writes one file per partition per batch; compacting keeps readers fast.
+    Safe to interrupt and to run again; the warehouse is told, so `load` does not re-read.
+
+    \b
+    Examples:
+        newsarchive compact --dry-run
+        newsarchive compact
+    """
+    from warehouse import compact
+
+    summary = compact.compact(data_dir, dry_run=dry_run)
+    if summary.partition_count == 0:
+        click.echo("Nothing to compact: no partition holds more than one small file.")
+    elif dry_run:
+        click.echo(f"Would merge {summary.source_file_count} files in {summary.partition_count} partitions.")
+    else:
+        click.echo(
+            f"Merged {summary.source_file_count} files into {summary.written_file_count} "
+            f"({summary.row_count} rows" + (f", {summary.duplicate_row_count} exact duplicates dropped" if summary.duplicate_row_count else "") + ")."
+        )
+
+
+@click.command("export")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--publication", default=None, metavar="NAME", help="Only articles of this publication (exact name).")
+@_date_option("--from", "Only articles published on or after this day (UTC).")
+@_date_option("--to", "Only articles published on or before this day (UTC).")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "jsonl", "markdown"]), default="parquet", show_default=True, help="Format of the data files.")
+@DATA_DIR_OPTION
+def export_command(dest: Path, publication: str | None, fmt: str, data_dir: Path, **dates) -> None:
+    """Write a self-describing dataset folder to share: data, card, schema, checksums.
+
+    DEST gets README.md (a dataset card), schema.json, manifest.json (sha256 and row
+    count of every file) and the articles under data/. DEST must not exist yet (or be empty).
+    Check a received folder with `newsarchive verify DEST`.
+
+    \b
+    Examples:
+        newsarchive export exports/all-articles
+        newsarchive export exports/gazette-2010 --publication "The Harbour Gazette" --from 2010-01-01 --to 2010-12-31
+        newsarchive export exports/text --format jsonl
+    """
+    from warehouse import export
+
+    try:
+        summary = export.export(data_dir, dest, publication=publication, published_from=dates["from"], published_to=dates["to"], fmt=fmt)
+    except db.WarehouseError as error:
+        raise _fail(error) from error
+    click.echo(f"Exported {summary.article_count} articles to {summary.dest} ({summary.file_count} {fmt} files, {_size(summary.byte_count)}).")
+
+
+@click.command("verify")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def verify_command(folder: Path) -> None:
+    """Check an exported dataset folder against its manifest and schema.
+
+    Recomputes every sha256 and row count, checks each data file's columns against
+    schema.json, and lists missing, changed and unexpected files. Exit status 1 on any
+    difference.
+
+    \b
+    Examples:
+        newsarchive verify exports/all-articles
+    """
+    from warehouse import export
+
+    report = export.verify(folder)
+    if report.ok:
+        click.echo(f"OK: {report.checked_file_count} files, {report.row_count} rows match the manifest and schema.")
+        return
+    for problem in report.problems:
+        click.echo(f"  {problem}", err=True)
+    raise click.ClickException(f"{folder}: {len(report.problems)} difference{'s' if len(report.problems) != 1 else ''} from the manifest")
+
+
+COMMANDS: list[click.Command] = [
+    sql_command, search_command, stats_command, load_command, compact_command, export_command, verify_command,
+]

@@ -19,7 +19,8 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Any
 
 import duckdb
 import duckdb_extension_fts
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from warehouse import parquet
@@ -175,8 +177,17 @@ def create_table_sql(name: str, columns: list, primary_key: Sequence[str]) -> st
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the tables; add columns that schema.py gained since the warehouse was made."""
     for name, (columns, key) in TABLES.items():
         con.execute(create_table_sql(name, columns, key))
+        present = {row[0] for row in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?",
+            [name],
+        ).fetchall()}
+        for column, dtype, _nullable, _doc in columns:
+            if column not in present:
+                # Rows loaded before the column existed have no value for it: nullable here.
+                con.execute(f"ALTER TABLE {name} ADD COLUMN {column} {duckdb_type(dtype)}")
     for statement in sql_statements("tables.sql"):
         con.execute(statement)
     con.execute("INSERT OR REPLACE INTO warehouse_info VALUES ('schema_version', ?)", [SCHEMA_VERSION])
@@ -202,9 +213,43 @@ def comment_statements() -> list[str]:
     return statements
 
 
+def field_coverage_sql() -> list[str]:
+    """The field_coverage view, generated from the schema so it covers every articles column.
+
+    "Filled" means not NULL and, for text and lists, not empty.
+    """
+    counts = []
+    for column, dtype, _, _ in ARTICLE_COLUMNS:
+        if dtype == pa.string():
+            counts.append(f"count(*) FILTER (WHERE {column} <> '') AS {column}")
+        elif pa.types.is_list(dtype):
+            counts.append(f"count(*) FILTER (WHERE len({column}) > 0) AS {column}")
+        else:
+            counts.append(f"count({column}) AS {column}")
+    names = ", ".join(column for column, _, _, _ in ARTICLE_COLUMNS)
+    view = (
+        "CREATE OR REPLACE VIEW field_coverage AS\n"
+        f"WITH counts AS (SELECT count(*) AS total_count, {', '.join(counts)} FROM articles)\n"
+        "SELECT field, filled_count, total_count, round(100.0 * filled_count / nullif(total_count, 0), 1) AS filled_percent\n"
+        f"FROM counts UNPIVOT (filled_count FOR field IN ({names}))"
+    )
+    comments = {
+        None: "For every column of articles: how many rows have it filled (not NULL, not empty).",
+        "field": "Column of the articles table.",
+        "filled_count": "Rows where the column is not NULL and not empty.",
+        "total_count": "Rows in articles.",
+        "filled_percent": "filled_count as a percentage of total_count (NULL when there are no articles).",
+    }
+    return [view] + [
+        f"COMMENT ON VIEW field_coverage IS {_literal(doc)}" if column is None
+        else f"COMMENT ON COLUMN field_coverage.{column} IS {_literal(doc)}"
+        for column, doc in comments.items()
+    ]
+
+
 def ensure_views(con: duckdb.DuckDBPyConnection, *, with_search: bool = True) -> None:
     """Views, search macros and every COMMENT (recreated each load: cheap, always current)."""
-    for statement in sql_statements("views.sql") + comment_statements():
+    for statement in sql_statements("views.sql") + field_coverage_sql() + comment_statements():
         con.execute(statement)
     if with_search:
         for statement in sql_statements("search.sql"):
@@ -220,7 +265,7 @@ class _FileFacts:
     modified_ns: int
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -270,7 +315,7 @@ def load(data_dir: Path, *, lock_timeout_s: float | None = None, rebuild_index: 
             if previous is not None and previous[0] == facts.byte_count and previous[1] == facts.modified_ns:
                 skipped += 1
                 continue
-            sha = _sha256(facts.path)
+            sha = file_sha256(facts.path)
             if previous is not None and previous[2] == sha:
                 skipped += 1  # touched but identical: remember the new mtime, load nothing
                 con.execute("UPDATE loads SET modified_ns = ? WHERE file = ?", [facts.modified_ns, facts.relative])
@@ -455,15 +500,15 @@ def parquet_connection(data_dir: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def run_query(
-    data_dir: Path,
-    sql: str,
-    params: Sequence[Any] = (),
-    *,
-    lock_timeout_s: float | None = None,
-    fallback: bool = True,
-) -> QueryResult:
-    """Run read-only SQL; answer from Parquet views if the warehouse stays locked or is absent."""
+@contextmanager
+def open_for_reading(
+    data_dir: Path, *, lock_timeout_s: float | None = None, fallback: bool = True
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+    """(connection, source): the warehouse read-only, or Parquet views if it stays locked or is absent.
+
+    source is "warehouse" or "parquet". Keep the block short: it holds a shared lock that
+    makes a load wait.
+    """
     data_dir = Path(data_dir)
     source = "warehouse"
     try:
@@ -474,21 +519,35 @@ def run_query(
             if isinstance(error, WarehouseMissing):
                 raise WarehouseMissing(f"no warehouse and no Parquet dataset in {data_dir}: run `newsarchive run` first") from error
             raise
-        log.warning("%s; answering from the Parquet dataset instead", error)
+        if isinstance(error, WarehouseBusy):
+            log.warning("%s; answering from the Parquet dataset instead", error)
         con = parquet_connection(data_dir)
         source = "parquet"
     try:
+        yield con, source
+    finally:
+        con.close()
+
+
+def run_query(
+    data_dir: Path,
+    sql: str,
+    params: Sequence[Any] = (),
+    *,
+    lock_timeout_s: float | None = None,
+    fallback: bool = True,
+) -> QueryResult:
+    """Run read-only SQL; answer from Parquet views if the warehouse stays locked or is absent."""
+    with open_for_reading(data_dir, lock_timeout_s=lock_timeout_s, fallback=fallback) as (con, source):
         statements = _check_read_only(con, sql)
-        for statement in statements[:-1]:
-            con.execute(statement)
         try:
+            for statement in statements[:-1]:
+                con.execute(statement)
             cursor = con.execute(statements[-1], list(params) if params else None)
             columns = [d[0] for d in cursor.description] if cursor.description else []
             rows = cursor.fetchall()
         except duckdb.Error as error:
             raise WarehouseError(_one_line(error)) from error
-    finally:
-        con.close()
     return QueryResult(columns, rows, source)
 
 

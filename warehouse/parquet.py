@@ -57,17 +57,29 @@ def dataset_dir(data_dir: Path, dataset: str) -> Path:
     return parquet_root(data_dir) / dataset
 
 
+# Letters NFKD does not decompose to ASCII. Cyrillic gets a simple transliteration so Russian
+# and Ukrainian outlet names stay readable in paths ("Остров Вести" -> "ostrov-vesti").
+_TRANSLITERATION = str.maketrans({
+    "ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ł": "l", "Ł": "L",
+    "đ": "d", "Đ": "D", "ð": "d", "þ": "th", "ı": "i",
+    **dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяієїґ", [
+        "a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t",
+        "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "i", "ie", "i", "g",
+    ])),
+})
+
+
 def slugify(value: str | None) -> str:
     """A path segment made from data: lowercase ASCII letters, digits and '-', never empty.
 
-    Accents are folded (é → e). When letters or digits had to be dropped (Cyrillic, CJK, ...)
+    Accents are folded (é → e), Cyrillic transliterated. When letters or digits had to be dropped (CJK, ...)
     or the slug was cut short, an 8-digit hash of the original is appended, so different
     names do not share a partition by accident. Nothing that came from data can reach the
     path as '/', '..', a leading dot or underscore (hidden to dataset readers), or ''.
     """
     if value is None:
         return NULL_SLUG
-    text = unicodedata.normalize("NFKD", str(value))
+    text = unicodedata.normalize("NFKD", str(value).lower().translate(_TRANSLITERATION))
     folded = "".join(ch for ch in text if not unicodedata.combining(ch))
     ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
@@ -194,6 +206,17 @@ def write_run(data_dir: Path, run: RunRecord) -> Path:
     """The run's row, as `parquet/runs/part-<run>.parquet` (rewritten if the run records again)."""
     path = dataset_dir(data_dir, "runs") / f"part-{slugify(run.run_id)}.parquet"
     return write_table(path, to_table([run], RUN_SCHEMA), run_id=run.run_id)
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table` with exactly `schema`: columns in order, cast, and nullable columns that older
+    files (or an older warehouse) lack filled with nulls. A missing required column is an error."""
+    for field in schema:
+        if field.name not in table.column_names:
+            if not field.nullable:
+                raise ValueError(f"column {field.name!r} is required but missing")
+            table = table.append_column(field.name, pa.nulls(table.num_rows, field.type))
+    return table.select(schema.names).cast(schema)
 
 
 def list_files(data_dir: Path, dataset: str) -> list[Path]:

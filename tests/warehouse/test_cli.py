@@ -89,3 +89,55 @@ def test_sql_errors(data_dir, loaded):
 def test_data_dir_from_the_environment(loaded):
     result = CliRunner().invoke(cli_warehouse.sql_command, ["SELECT count(*) AS n FROM articles", "--format", "csv"], env={"NEWSARCHIVE_DATA_DIR": str(loaded)})
     assert result.exit_code == 0 and result.output.splitlines() == ["n", "6"]
+
+
+def test_search_command(loaded):
+    result = invoke(cli_warehouse.search_command, ["story3", "--limit", "2"], loaded)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("1. Story number 3")
+    assert "https://news0.example.com/story/3" in result.output and result.output.rstrip().endswith("(1 result)")
+    as_json = json.loads(invoke(cli_warehouse.search_command, ["harbour", "--format", "json", "-n", "2"], loaded).output)
+    assert len(as_json) == 2 and set(as_json[0]) >= {"score", "title", "snippet", "url"}
+    nothing = invoke(cli_warehouse.search_command, ["zeppelin"], loaded)
+    assert nothing.exit_code == 0 and "No articles match" in nothing.output
+    bad_date = invoke(cli_warehouse.search_command, ["x", "--from", "yesterday"], loaded)
+    assert bad_date.exit_code == 2 and "yesterday" in bad_date.output
+
+
+def test_stats_command(loaded):
+    result = invoke(cli_warehouse.stats_command, [], loaded)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Articles:      6  (3 publications, 1 authors)")
+    assert "field" in result.output and "published_at" in result.output
+    facts = json.loads(invoke(cli_warehouse.stats_command, ["--format", "json"], loaded).output)
+    assert facts["article_count"] == 6 and facts["files"]["articles"]["file_count"] == 3
+
+
+def test_load_command(data_dir):
+    parquet.write_articles(data_dir, [make_article(i) for i in range(4)], run_id="r1")
+    first = invoke(cli_warehouse.load_command, [], data_dir)
+    assert first.exit_code == 0 and "4 new articles" in first.output and "Articles in the warehouse: 4" in first.output
+    second = invoke(cli_warehouse.load_command, [], data_dir)
+    assert second.exit_code == 0 and second.output.startswith("Nothing new to load (3 files already loaded)")
+
+
+def test_compact_command(data_dir):
+    for run in ("r1", "r2"):
+        parquet.write_articles(data_dir, [make_article(i, publication="Gazette", run_id=run) for i in range(3)], run_id=run)
+    assert "Would merge 2 files in 1 partitions" in invoke(cli_warehouse.compact_command, ["--dry-run"], data_dir).output
+    assert "Merged 2 files into 1 (6 rows)" in invoke(cli_warehouse.compact_command, [], data_dir).output
+    assert "Nothing to compact" in invoke(cli_warehouse.compact_command, [], data_dir).output
+
+
+def test_export_and_verify_commands(loaded, tmp_path):
+    dest = tmp_path / "shared"
+    result = invoke(cli_warehouse.export_command, [str(dest), "--format", "jsonl"], loaded)
+    assert result.exit_code == 0 and result.output.startswith("Exported 6 articles to")
+    ok = CliRunner().invoke(cli_warehouse.verify_command, [str(dest)])
+    assert ok.exit_code == 0 and ok.output.startswith("OK: ")
+    first = sorted((dest / "data").glob("*.jsonl"))[0]
+    first.write_text(first.read_text().replace("Story", "Stroy", 1))
+    bad = CliRunner().invoke(cli_warehouse.verify_command, [str(dest)])
+    assert bad.exit_code == 1 and "sha256 differs" in bad.output and "Error: " in bad.output
+    again = invoke(cli_warehouse.export_command, [str(dest)], loaded)
+    assert again.exit_code == 1 and again.output.startswith("Error: ") and "not an empty directory" in again.output

@@ -40,11 +40,15 @@ def test_slugify_table(name, expected):
     assert parquet.slugify(name) == expected
 
 
-def test_slugify_non_latin_names_keep_distinct_partitions():
-    # Cyrillic letters cannot become ASCII: a hash of the original keeps names apart
-    moscow, news = parquet.slugify("Москва"), parquet.slugify("Новости")
-    assert moscow.startswith("u-") and news.startswith("u-") and moscow != news
-    assert parquet.slugify("Новая Gazeta").startswith("gazeta-")  # the Latin part stays readable
+def test_slugify_non_latin_names():
+    # Cyrillic is transliterated, so Russian outlet names stay readable
+    assert parquet.slugify("Остров Вести") == "ostrov-vesti"
+    assert parquet.slugify("Новая Gazeta") == "novaya-gazeta"
+    assert parquet.slugify("Straße") == "strasse"
+    # scripts without a transliteration keep distinct partitions through a hash of the name
+    tokyo, osaka = parquet.slugify("東京新聞"), parquet.slugify("大阪新聞")
+    assert tokyo.startswith("u-") and osaka.startswith("u-") and tokyo != osaka
+    assert parquet.slugify("東京 Shimbun").startswith("shimbun-")  # the Latin part stays readable
     long_name = "x" * 200
     assert len(parquet.slugify(long_name)) <= parquet.SLUG_MAX_LENGTH + 9
 

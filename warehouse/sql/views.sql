@@ -37,51 +37,8 @@ COMMENT ON COLUMN authors.published_at IS 'Publication time of the article, UTC.
 COMMENT ON COLUMN authors.title IS 'Headline of the article.';
 COMMENT ON COLUMN authors.url IS 'Canonical URL of the article.';
 
--- "Filled" means not NULL and, for text and lists, not empty. Every column of articles is
--- listed (tests/warehouse/test_views.py checks it).
-CREATE OR REPLACE VIEW field_coverage AS
-WITH counts AS (
-    SELECT count(*) AS total_count,
-           count(*) FILTER (WHERE article_id <> '') AS article_id,
-           count(*) FILTER (WHERE url <> '') AS url,
-           count(*) FILTER (WHERE archive_url <> '') AS archive_url,
-           count(captured_at) AS captured_at,
-           count(*) FILTER (WHERE publication <> '') AS publication,
-           count(*) FILTER (WHERE domain <> '') AS domain,
-           count(*) FILTER (WHERE title <> '') AS title,
-           count(*) FILTER (WHERE len(authors) > 0) AS authors,
-           count(published_at) AS published_at,
-           count(*) FILTER (WHERE language <> '') AS language,
-           count(*) FILTER (WHERE text <> '') AS text,
-           count(*) FILTER (WHERE word_count > 0) AS word_count,
-           count(*) FILTER (WHERE content_hash <> '') AS content_hash,
-           count(*) FILTER (WHERE extractor_version <> '') AS extractor_version,
-           count(*) FILTER (WHERE description <> '') AS description,
-           count(*) FILTER (WHERE section <> '') AS section,
-           count(*) FILTER (WHERE len(tags) > 0) AS tags,
-           count(modified_at) AS modified_at,
-           count(*) FILTER (WHERE date_source <> '') AS date_source,
-           count(simhash) AS simhash,
-           count(*) FILTER (WHERE duplicate_of <> '') AS duplicate_of,
-           count(*) FILTER (WHERE run_id <> '') AS run_id
-    FROM articles
-)
-SELECT field,
-       filled_count,
-       total_count,
-       round(100.0 * filled_count / nullif(total_count, 0), 1) AS filled_percent
-FROM counts
-UNPIVOT (filled_count FOR field IN (
-    article_id, url, archive_url, captured_at, publication, domain, title, authors, published_at, language,
-    text, word_count, content_hash, extractor_version, description, section, tags, modified_at, date_source,
-    simhash, duplicate_of, run_id
-));
-
-COMMENT ON VIEW field_coverage IS 'For every column of articles: how many rows have it filled (not NULL, not empty).';
-COMMENT ON COLUMN field_coverage.field IS 'Column of the articles table.';
-COMMENT ON COLUMN field_coverage.filled_count IS 'Rows where the column is not NULL and not empty.';
-COMMENT ON COLUMN field_coverage.total_count IS 'Rows in articles.';
-COMMENT ON COLUMN field_coverage.filled_percent IS 'filled_count as a percentage of total_count (NULL when there are no articles).';
+-- field_coverage is generated from warehouse/schema.py (db.field_coverage_sql), so it always
+-- lists every column of articles.
 
 -- The latest outcome of each capture counts, so a timeout later fetched successfully is not a rejection.
 CREATE OR REPLACE VIEW rejections_by_reason AS

@@ -1,0 +1,113 @@
+"""Full-text search: the incrementally maintained index equals a full rebuild; the search macro."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from conftest import BASE_TIME, make_article
+from warehouse import db, parquet, search
+
+
+def _index_snapshot(data_dir, query):
+    con = db.connect(data_dir, read_only=True)
+    try:
+        return {
+            "docs": sorted(con.execute("SELECT name, len FROM fts_main_articles.docs").fetchall()),
+            "dict": sorted(con.execute("SELECT term, df FROM fts_main_articles.dict").fetchall()),
+            "terms": sorted(con.execute(
+                "SELECT d.name, t.fieldid, k.term FROM fts_main_articles.terms t "
+                "JOIN fts_main_articles.docs d USING (docid) JOIN fts_main_articles.dict k USING (termid)"
+            ).fetchall()),
+            "stats": con.execute("SELECT num_docs, round(avgdl, 9) FROM fts_main_articles.stats").fetchall(),
+            "scores": sorted(con.execute(
+                "SELECT article_id, round(fts_main_articles.match_bm25(article_id, ?), 9) AS s FROM articles WHERE s IS NOT NULL",
+                [query],
+            ).fetchall()),
+        }
+    finally:
+        con.close()
+
+
+def test_incremental_index_equals_a_full_rebuild(data_dir):
+    parquet.write_articles(data_dir, [make_article(i) for i in range(40)], run_id="r1")
+    assert db.load(data_dir).fts_update == "rebuild"  # first load: no index yet
+    # new articles, plus an earlier capture that replaces article 3 with other words
+    replacement = make_article(3, captured_at=BASE_TIME - timedelta(days=400), text="Совсем другие слова: Москва, 2010, flood.")
+    parquet.write_articles(data_dir, [make_article(i) for i in range(40, 48)] + [replacement], run_id="r2")
+    summary = db.load(data_dir)
+    assert summary.fts_update == "incremental"
+    assert (summary.new_article_count, summary.replaced_article_count) == (8, 1)
+    query = "harbour council москва 2010 flood story3"
+    incremental = _index_snapshot(data_dir, query)
+    db.load(data_dir, rebuild_index=True)
+    assert _index_snapshot(data_dir, query) == incremental
+    assert incremental["stats"][0][0] == 48
+
+
+def _corpus(data_dir):
+    articles = [make_article(i) for i in range(20)]
+    articles += [
+        make_article(100, publication="Gazette", title="Flood closes the harbour bridge",
+                     text="The harbour bridge closed after the flood of 2010.\n\nEngineers inspected the bridge.",
+                     published_at=BASE_TIME.replace(year=2010)),
+        make_article(101, publication="Vesti", title="Новости", text="Москва приняла бюджет на 2011 год.",
+                     published_at=BASE_TIME.replace(year=2011)),
+        make_article(102, publication="Gazette", title="Elections called", text="Voters head to the polls in the elections.",
+                     published_at=BASE_TIME.replace(year=2012)),
+    ]
+    parquet.write_articles(data_dir, articles, run_id="r1")
+    db.load(data_dir)
+
+
+def test_search_ranks_the_right_article_first_with_a_snippet(data_dir):
+    _corpus(data_dir)
+    result = search.search(data_dir, "flood bridge")
+    assert result.ranking == "bm25"
+    top = result.hits[0]
+    assert top.title == "Flood closes the harbour bridge"
+    assert "flood" in top.snippet.lower() and "\n" not in top.snippet
+    assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
+
+
+@pytest.mark.parametrize("words, title", [
+    ("2010", "Flood closes the harbour bridge"),  # digits are tokens
+    ("Москва", "Новости"),  # Cyrillic is a token
+    ("МОСКВА", "Новости"),  # and case-insensitive
+    ("voter", "Elections called"),  # stemming: "voter" finds "Voters"
+])
+def test_search_finds_digits_cyrillic_and_stems(data_dir, words, title):
+    _corpus(data_dir)
+    assert [h.title for h in search.search(data_dir, words).hits] == [title]
+
+
+def test_search_filters(data_dir):
+    _corpus(data_dir)
+    hits = search.search(data_dir, "bridge", publication="Gazette").hits
+    assert [h.title for h in hits] == ["Flood closes the harbour bridge"]
+    assert search.search(data_dir, "bridge", publication="Vesti").hits == []
+    assert search.search(data_dir, "flood", published_from=date(2011, 1, 1)).hits == []
+    assert len(search.search(data_dir, "flood", published_to=date(2010, 3, 1)).hits) == 1  # inclusive day
+    assert len(search.search(data_dir, "harbour", limit=3).hits) == 3
+
+
+def test_search_macro_is_usable_in_sql(data_dir):
+    _corpus(data_dir)
+    rows = db.query(data_dir, "SELECT title FROM search('Москва', max_rows := 1)")[1]
+    assert rows == [("Новости",)]
+
+
+def test_search_falls_back_to_parquet_without_the_warehouse(data_dir):
+    _corpus(data_dir)
+    db.warehouse_path(data_dir).unlink()
+    result = search.search(data_dir, "flood bridge")
+    assert result.ranking == "term-count"
+    assert result.hits[0].title == "Flood closes the harbour bridge"
+    assert [h.title for h in search.search(data_dir, "москва").hits] == ["Новости"]
+
+
+def test_search_needs_words(data_dir):
+    _corpus(data_dir)
+    with pytest.raises(db.WarehouseError, match="nothing to search"):
+        search.search(data_dir, "  ")

@@ -1,0 +1,63 @@
+"""Counts and field coverage of the warehouse, for `newsarchive stats` (and anyone else)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from warehouse import db, parquet
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetFiles:
+    file_count: int
+    byte_count: int
+
+
+@dataclass
+class WarehouseStats:
+    source: str  # "warehouse" or "parquet" (while a load holds the warehouse)
+    article_count: int
+    publication_count: int
+    author_count: int
+    undated_count: int
+    earliest_published_at: datetime | None
+    latest_published_at: datetime | None
+    capture_count: int
+    rejection_count: int
+    run_count: int
+    publications: list[tuple] = field(default_factory=list)  # (publication, count, earliest, latest)
+    rejections: list[tuple] = field(default_factory=list)  # (reason, count, percent)
+    field_coverage: list[tuple] = field(default_factory=list)  # (field, filled, total, percent)
+    last_run: tuple | None = None  # (run_id, source, finished_at, article_count, new_article_count)
+    files: dict[str, DatasetFiles] = field(default_factory=dict)
+    warehouse_byte_count: int | None = None
+
+
+def collect(data_dir: Path) -> WarehouseStats:
+    """One short read (warehouse or Parquet fallback) plus a walk of the dataset's files."""
+    data_dir = Path(data_dir)
+    with db.open_for_reading(data_dir) as (con, source):
+        totals = con.execute(db.sql_text("stats_totals.sql")).fetchone()
+        publications = con.execute(db.sql_text("stats_publications.sql")).fetchall()
+        rejections = con.execute("SELECT reason, capture_count, capture_percent FROM rejections_by_reason").fetchall()
+        coverage = con.execute("SELECT * FROM field_coverage").fetchall()
+        last_run = con.execute(
+            "SELECT run_id, source, finished_at, article_count, new_article_count FROM runs ORDER BY started_at DESC, run_id DESC LIMIT 1"
+        ).fetchone()
+    files = {}
+    for dataset in parquet.DATASETS:
+        paths = parquet.list_files(data_dir, dataset)
+        files[dataset] = DatasetFiles(len(paths), sum(p.stat().st_size for p in paths))
+    warehouse = db.warehouse_path(data_dir)
+    return WarehouseStats(
+        source,
+        *totals,
+        publications=publications,
+        rejections=rejections,
+        field_coverage=coverage,
+        last_run=last_run,
+        files=files,
+        warehouse_byte_count=warehouse.stat().st_size if warehouse.exists() else None,
+    )
