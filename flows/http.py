@@ -104,9 +104,25 @@ class Response:
     attempt_count: int = 1
     duration_ms: int = 0
 
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """A response header by name, whatever case the server wrote it in."""
+        return header(self.headers, name, default)
+
     @property
     def content_type(self) -> str | None:
-        return self.headers.get("Content-Type")
+        return self.header("Content-Type")
+
+
+def header(headers: dict[str, str], name: str, default: str | None = None) -> str | None:
+    """Look a header up case-insensitively (headers keep the server's spelling, for the WARC)."""
+    value = headers.get(name)
+    if value is not None:
+        return value
+    lowered = name.lower()
+    for key, value in headers.items():
+        if key.lower() == lowered:
+            return value
+    return default
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -435,18 +451,18 @@ class Fetcher:
             if not archived and self.respect_robots:
                 self._check_robots(current)
             response = self._request(current, kind=kind, html_only=html_only, max_bytes=max_bytes)
-            if response.status in REDIRECT_STATUSES and response.headers.get("Location"):
+            if response.status in REDIRECT_STATUSES and response.header("Location"):
                 redirects.append(current)
                 if len(redirects) > self.max_redirects:
                     raise PermanentFetchError("too_many_redirects",
                                               f"more than {self.max_redirects} redirects, last {current}")
-                current = urljoin(current, response.headers["Location"])
+                current = urljoin(current, response.header("Location"))
                 continue
             response = replace(response, url=url, redirects=tuple(redirects))
             if 200 <= response.status < 300:
                 return response
             status = response.status
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            retry_after = parse_retry_after(response.header("Retry-After"))
             detail = f"HTTP {status} from {current}"
             if status in TRANSIENT_STATUSES:
                 raise TransientFetchError(f"http_{status}", detail, response=response, retry_after=retry_after)
@@ -488,15 +504,16 @@ class Fetcher:
             if status in REDIRECT_STATUSES:
                 return response(b"")
             ok = 200 <= status < 300
-            if ok and html_only and not _is_html(headers.get("Content-Type")):
-                raise PermanentFetchError("not_html", f"{url}: Content-Type {headers.get('Content-Type')}",
+            if ok and html_only and not _is_html(header(headers, "Content-Type")):
+                raise PermanentFetchError("not_html", f"{url}: Content-Type {header(headers, 'Content-Type')}",
                                           response=response(b""))
             declared = _content_length(headers)
             if declared is not None and declared > max_bytes:
                 raise PermanentFetchError("too_large", f"{url}: Content-Length {declared} > {max_bytes}")
             body = self._read_body(raw, url, declared, max_bytes, started)
-            if headers.get("Content-Encoding", "identity").lower() not in ("identity", ""):
-                body = _decode(body, headers["Content-Encoding"], url, max_bytes)
+            encoding = header(headers, "Content-Encoding", "identity").strip().lower()
+            if encoding not in ("identity", ""):
+                body = _decode(body, encoding, url, max_bytes)
             return response(body)
 
     def _read_body(self, raw: requests.Response, url: str, declared: int | None, max_bytes: int,
@@ -594,8 +611,8 @@ def _fill(capture: Capture, response: Response) -> None:
     capture.request_headers = dict(response.request_headers)
     capture.reason_phrase = response.reason_phrase
     capture.fetched_at = response.fetched_at
-    capture.original_url = original_url_from_link(response.headers.get("Link"))
-    capture.memento_at = _parse_http_date(response.headers.get("Memento-Datetime"))
+    capture.original_url = original_url_from_link(response.header("Link"))
+    capture.memento_at = _parse_http_date(response.header("Memento-Datetime"))
 
 
 def original_url_from_link(link: str | None) -> str | None:
@@ -617,8 +634,8 @@ def _phrase(status: int) -> str:
 
 
 def _content_length(headers: dict[str, str]) -> int | None:
-    value = headers.get("Content-Length")
-    if value is None or "chunked" in headers.get("Transfer-Encoding", "").lower():
+    value = header(headers, "Content-Length")
+    if value is None or "chunked" in header(headers, "Transfer-Encoding", "").lower():
         return None
     try:
         return int(value.strip())

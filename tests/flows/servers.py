@@ -84,6 +84,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, PDF_BODY, "application/pdf")
         if path == "/wrong-charset":
             return self._send(200, WRONG_CHARSET_BODY, "text/html; charset=utf-8")
+        if path == "/lowercase-pdf":  # header names in lower case, as HTTP/2-era servers write them
+            self.send_response(200)
+            self.send_header("content-type", "application/pdf")
+            self.send_header("content-length", str(len(PDF_BODY)))
+            self.end_headers()
+            self.wfile.write(PDF_BODY)
+            return None
         if path == "/empty":
             return self._send(200, b"")
         if path == "/big":

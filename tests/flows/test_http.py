@@ -375,3 +375,10 @@ def test_429_without_retry_after_waits_and_halves_the_rate(fault_server):
         assert capture.error_reason is None and capture.attempt_count == 2
         assert waited >= 0.5
         assert fetcher.limiter.rate_for("127.0.0.1") == RATE / 2
+
+
+def test_header_names_are_matched_in_any_case(fault_server):
+    with small_fetcher() as fetcher:
+        capture = fetcher.fetch(CaptureRef(url=fault_server.base_url + "/lowercase-pdf"))
+    assert capture.error_reason == "not_html"
+    assert capture.content_type == "application/pdf"
