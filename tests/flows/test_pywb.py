@@ -88,3 +88,27 @@ def test_url_list_of_pywb_captures(pywb_archive, tmp_path):
         found, not_found = fetch_batch(refs, fetcher, None)
     assert found.body == COUNCIL_V1.body
     assert not_found.error_reason == "http_404"
+
+
+def test_fetched_captures_extract_to_the_articles_put_in(pywb_archive):
+    """Fetched raw bytes go through extraction unchanged: the non-UTF-8 page decodes right."""
+    import transforms
+    from transforms.records import Article
+
+    with pywb_fetcher() as fetcher:
+        refs = list(query_cdx(PATTERN, archive=pywb_archive.base_url, fetcher=fetcher, capture_policy="last"))
+        captures = fetch_batch(refs, fetcher, None)
+    titles = {}
+    for capture in captures:
+        article = transforms.extract(capture.body, capture.ref.url, captured_at=capture.captured_at,
+                                     content_type=capture.content_type)
+        assert isinstance(article, Article), article
+        assert article.captured_at == capture.ref.captured_at
+        titles[capture.ref.url.rsplit("/", 1)[1]] = article.title
+    assert titles == {
+        "cafe": "Caf\u00e9 owners welcome the new pier",
+        "council-vote": "Council votes to rebuild the harbour wall (updated)",
+        "ferry-strike": "Ferry crews announce a one-day strike",
+        "market-day": "Market day returns to the quay",
+        "old-lighthouse": "The old lighthouse gets a new keeper",
+    }
