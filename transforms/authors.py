@@ -10,13 +10,18 @@ import re
 import unicodedata
 
 _PREFIX = re.compile(
-    r"^\s*(?:(?:written|posted|reported|text|story|words|photos?|interview|compiled|edited|reporting)\s+by|by|von|par|por|di|door|av|af|text|autor(?:in)?|author|auteur|redakteur(?:in)?|from|автор(?:ы)?|текст|подготовил(?:а)?)\s*[:\-–]?\s+",
+    r"^\s*(?:(?:written|posted|published|reported|text|story|words|photos?|interview|compiled|edited|reporting)\s+by|"
+    r"(?:veröffentlicht|geschrieben|verfasst|erstellt|publiziert)\s+von|(?:publié|écrit|rédigé)\s+par|"
+    r"(?:publicado|escrito|redactado)\s+por|scritto\s+da|by|von|par|por|di|door|av|af|text|autor(?:in)?|author|auteur|redakteur(?:in)?|from|автор(?:ы)?|текст|подготовил(?:а)?)\s*[:\-–]?\s+",
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s*(?:;|\||/|,|\s+and\s+|\s+und\s+|\s+&\s+|&|\s+et\s+|\s+y\s+|\s+e\s+|\s+en\s+|\s+og\s+|\s+och\s+|\s+i\s+|\s+with\s+|\s+mit\s+)\s*", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
+_TRAILING_DATE = re.compile(
+    r"(?:\s+(?:am|on|le|el|il|vom|den|at|um|updated|aktualisiert)|\s*[,|·•\-–—])*\s+\d.*$", re.IGNORECASE
+)
 _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 # Words that make a byline part a role, an agency or boilerplate rather than a person.
@@ -50,6 +55,8 @@ def clean_name(raw: str, outlet_names: tuple[str, ...] = ()) -> str | None:
     name = _URL.sub(" ", _EMAIL.sub(" ", name))
     name = _HANDLE.sub(" ", name)
     name = _PARENS.sub(" ", name)
+    # A date or time after the name ("Jane Doe am 21. April 2020", "Jane Doe, 5 May"): cut it.
+    name = _TRAILING_DATE.sub("", name)
     name = re.sub(r"\s+", " ", name).strip(" \t\n,;:|·•-–—\"'“”")
     for _ in range(2):
         name = _PREFIX.sub("", name).strip(" ,;:|·•-–—\"'")

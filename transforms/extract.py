@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import htmldate
 from lxml import etree
 import trafilatura
+from trafilatura.metadata import extract_author as trafilatura_author
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
@@ -67,21 +68,41 @@ def _strings(values: list) -> list[str]:
 
 
 def _ld_authors(page: PageMeta) -> list[str]:
-    names: list[str] = []
-    for value in page.ld_values("author") + page.ld_values("creator"):
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            if is_organization(item):
-                continue
-            if isinstance(item, dict):
-                name = item.get("name")
-                if isinstance(name, list):
-                    name = " ".join(n for n in name if isinstance(n, str))
-                if isinstance(name, str):
-                    names.append(name)
-            elif isinstance(item, str) and not item.startswith(("http://", "https://")):
-                names.append(item)
-    return names
+    """Person names from the first article object that names any (related stories list theirs too)."""
+    for obj in page.article_ld or [o for o in page.json_ld if "author" in o]:
+        values = [obj[key] for key in ("author", "creator") if obj.get(key)]
+        names: list[str] = []
+        for value in values:
+            for item in value if isinstance(value, list) else [value]:
+                if is_organization(item):
+                    continue
+                if isinstance(item, dict):
+                    name = item.get("name")
+                    if isinstance(name, list):
+                        name = " ".join(n for n in name if isinstance(n, str))
+                    if isinstance(name, str):
+                        names.append(name)
+                elif isinstance(item, str) and not item.startswith(("http://", "https://")):
+                    names.append(item)
+        if names:
+            return names
+    return []
+
+
+def _authors(page: PageMeta, tree, outlet_names: tuple[str, ...]) -> tuple[str, ...]:
+    """Clean names from the first source that yields any: JSON-LD, meta, itemprop, byline, heuristics."""
+    meta = [
+        value
+        for value in page.all("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator", "byl", "twitter:creator")
+        if not value.startswith(("http://", "https://", "@"))
+    ]
+    for raw in (_ld_authors(page), meta, page.itemprop_authors[:6], page.byline_texts[:1]):
+        names = authors_mod.clean_authors(raw, outlet_names)
+        if names:
+            return names
+    # trafilatura's byline heuristics over the whole page (it copies the tree itself).
+    found = trafilatura_author(tree)
+    return authors_mod.clean_authors(found.split(";") if found else [], outlet_names)
 
 
 def _publication(page: PageMeta, domain: str) -> tuple[str | None, tuple[str, ...]]:
@@ -452,13 +473,7 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
         paragraphs = split_paragraphs(body_text)
         title = paragraphs[0][:200] if paragraphs else ""
 
-    author_raw = _ld_authors(page)
-    if not author_raw:
-        author_raw = page.all("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator", "byl")
-        author_raw = [a for a in author_raw if not a.startswith(("http://", "https://"))]
-    if not author_raw:
-        author_raw = page.itemprop_authors or page.byline_texts[:3]
-    authors = authors_mod.clean_authors(author_raw, outlet_names)
+    authors = _authors(page, tree, outlet_names)
 
     published_at, date_source, published_offset = _choose_published(page, tree, url, captured_at)
     modified_at = _modified(page, captured_at)
