@@ -338,3 +338,25 @@ def test_discover_checks_options_first(options, message):
 
     with Fetcher() as fetcher, pytest.raises(SourceError, match=message):
         discover(fetcher=fetcher, **options)  # raises at the call, before any iteration
+
+
+@pytest.mark.parametrize(
+    ("line", "archive_url", "captured_at"),
+    [
+        # a partial timestamp: the archive picks the nearest capture; its Memento-Datetime tells when
+        ("https://web.archive.org/web/2020/https://news.example/a",
+         "https://web.archive.org/web/2020id_/https://news.example/a", None),
+        # the https:/ that some archives and copy-paste leave behind
+        ("https://web.archive.org/web/20200102030405/https:/news.example/b",
+         "https://web.archive.org/web/20200102030405id_/https://news.example/b", utc(2020, 1, 2, 3, 4, 5)),
+        # an OpenWayback / pywb collection with another replay modifier
+        ("http://archive.example:8080/wayback/20200102030405mp_/http://news.example/c?x=1#top",
+         "http://archive.example:8080/wayback/20200102030405id_/http://news.example/c?x=1#top", utc(2020, 1, 2, 3, 4, 5)),
+    ],
+)
+def test_parse_archived_url_forms(line, archive_url, captured_at):
+    from flows.sources import parse_url_line
+
+    ref = parse_url_line(line)
+    assert isinstance(ref, CaptureRef)
+    assert (ref.archive_url, ref.captured_at) == (archive_url, captured_at)
