@@ -7,7 +7,9 @@ becomes a request record and a response record:
   reader sees the page as the publisher served it;
 - `WARC-Date` is the archive's capture time (or the fetch time for live pages);
 - `WARC-Source-URI` is the archive URL the bytes came from (absent for live pages), which
-  `flows/warc.py` reads back as `CaptureRef.archive_url`.
+  `flows/warc.py` reads back as `CaptureRef.archive_url`;
+- `Newsarchive-Capture-Id`, `Newsarchive-Source` and `Newsarchive-Published-Hint` (extension
+  fields) carry the rest of the `CaptureRef`.
 
 Files are written by one `RawArchive` at a time (`newsarchive-<start>-<pid>-<seq>.warc.gz`,
 a new one past `max_file_bytes`), never appended to by a later run. Each record is its own gzip
@@ -125,6 +127,12 @@ class RawArchive:
         warc_headers = {"WARC-Date": _warc_date(when)}
         if ref.archive_url:
             warc_headers["WARC-Source-URI"] = ref.archive_url
+        # Extension fields, so `reprocess` can rebuild the ref exactly (a live page's
+        # capture_id has no capture time, though its WARC-Date is the fetch time).
+        warc_headers["Newsarchive-Capture-Id"] = ref.capture_id
+        warc_headers["Newsarchive-Source"] = ref.source
+        if ref.published_hint is not None:
+            warc_headers["Newsarchive-Published-Hint"] = ref.published_hint.astimezone(timezone.utc).isoformat()
         fetched_from = capture.final_url or ref.archive_url or ref.url
 
         status_line = f"{capture.http_status} {capture.reason_phrase or ''}".rstrip()

@@ -184,9 +184,12 @@ def test_responses_are_archived_as_warc_records(fault_server, tmp_path):
     kinds = [r.record_type for r in records]
     assert kinds.count(WarcRecordType.response) == 3 and kinds.count(WarcRecordType.request) == 3
     assert kinds[0] == WarcRecordType.warcinfo
-    dates = {r.headers.get("WARC-Target-URI"): r.headers.get("WARC-Date") for r in records
-             if r.record_type == WarcRecordType.response}
-    assert dates["http://news.example/ok/arch"] == "2021-03-04T05:06:07Z"  # the archive's capture time
+    responses = {r.headers.get("WARC-Target-URI"): r.headers for r in records if r.record_type == WarcRecordType.response}
+    assert responses["http://news.example/ok/arch"].get("WARC-Date") == "2021-03-04T05:06:07Z"  # the archive's time
+    for capture in captures:
+        headers = responses[capture.ref.url]
+        assert headers.get("Newsarchive-Capture-Id") == capture.ref.capture_id
+        assert headers.get("Newsarchive-Source") == capture.ref.source
 
 
 def test_raw_archive_rotates_and_survives_a_torn_last_record(tmp_path):
