@@ -54,44 +54,173 @@ def _check_data_dir(data_dir: Path) -> None:
         raise click.ClickException(f"data directory {data_dir} is not writable")
 
 
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(format="%(message)s", stream=sys.stderr)
+    logging.getLogger("newsarchive").setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+def _run_flow(task_runner_options: dict, **parameters):
+    """Call the ingest flow, on Dask when asked."""
+    from flows.ingest import ingest, task_runner_for
+
+    flow = ingest
+    if task_runner_options.get("dask_address") or task_runner_options.get("dask_workers"):
+        flow = ingest.with_options(task_runner=task_runner_for(**task_runner_options))
+    return flow(**parameters)
+
+
 @main.command()
 @click.option("--warc", "warc_paths", multiple=True, metavar="PATH", help="Ingest the captures in this WARC file (repeatable). No fetching.")
-@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 100_000), help="Captures per Prefect task.")
-@click.option("--refresh", is_flag=True, help="Process captures again even if the ledger says they are done.")
+@click.option("--urls", "url_files", multiple=True, metavar="FILE", help="Fetch the URLs in this file, one per line: archived (.../web/<timestamp>/<url>) or live (repeatable).")
+@click.option("--cdx", "cdx_patterns", multiple=True, metavar="PATTERN", help="Query the archive's CDX API for captures matching PATTERN, e.g. 'example.com/news/*' (repeatable).")
+@click.option("--archive", default="https://web.archive.org/web", show_default=True, metavar="URL", help="Archive prefix for --cdx: web.archive.org or a pywb collection (http://host:port/COLL).")
+@click.option("--from", "date_from", metavar="YYYYMMDD[hhmmss]", help="--cdx: captures from this time on.")
+@click.option("--to", "date_to", metavar="YYYYMMDD[hhmmss]", help="--cdx: captures up to this time.")
+@click.option("--capture-policy", type=click.Choice(["first", "last", "all"]), default="first", show_default=True, help="--cdx: which good capture of each URL to take.")
+@click.option("--sitemap", "sitemaps", multiple=True, metavar="URL", help="Fetch the pages a (news) sitemap or sitemap index lists (repeatable).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Read sources and host limits from this newsarchive.toml.")
+@click.option("--source", "source_name", metavar="NAME", help="Run the source of this name from --config.")
+@click.option("--user-agent", envvar="NEWSARCHIVE_USER_AGENT", help="User-Agent for fetching (default names the project).")
+@click.option("--rate", "rates", multiple=True, metavar="[HOST=]N", help="Requests per second, for every host (N) or one host (HOST=N); repeatable.")
+@click.option("--fetch-workers", default=8, show_default=True, type=click.IntRange(1, 256), help="Concurrent requests per batch (within the rate limits).")
+@click.option("--processes", type=click.IntRange(1, 64), help="Extraction processes (default: one per core).")
+@click.option("--dask-address", metavar="tcp://HOST:PORT", help="Run the tasks on this existing Dask cluster (prefect-dask).")
+@click.option("--dask-workers", type=click.IntRange(1, 256), help="Run the tasks on a local Dask cluster of N worker processes.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), help="Captures per Prefect task (default 200).")
+@click.option("--refresh", is_flag=True, help="Fetch and process captures again even if the ledger says they are done.")
 @click.option("--no-load", is_flag=True, help="Write Parquet only; do not load the DuckDB warehouse.")
 @click.option("-v", "--verbose", is_flag=True, help="Print progress for every batch.")
 @DATA_DIR_OPTION
-def run(warc_paths: tuple[str, ...], batch_size: int, refresh: bool, no_load: bool, verbose: bool, data_dir: Path) -> None:
+def run(warc_paths, url_files, cdx_patterns, archive, date_from, date_to, capture_policy, sitemaps, config_path,
+        source_name, user_agent, rates, fetch_workers, processes, dask_address, dask_workers, batch_size, refresh,
+        no_load, verbose, data_dir: Path) -> None:
     """Ingest archived captures: extract articles, write Parquet, load DuckDB.
 
     With no source option, ingests the bundled sample archive (offline).
-    Running the same input again adds nothing and fetches nothing twice.
+    Running the same input again adds nothing and fetches nothing twice;
+    a run that was killed resumes where it stopped.
 
     \b
     Examples:
         newsarchive run
         newsarchive run --warc crawl-001.warc.gz --warc crawl-002.warc.gz
-        newsarchive run --data-dir /srv/news --warc crawl.warc.gz
+        newsarchive run --urls urls.txt --rate 1
+        newsarchive run --cdx 'example.com/news/*' --from 20190101 --to 20191231
+        newsarchive run --cdx 'example.com/*' --archive http://localhost:8080/my-coll
+        newsarchive run --sitemap https://example.com/news-sitemap.xml
+        newsarchive run --config newsarchive.toml --source gazette
+        newsarchive run --warc big.warc.gz --dask-address tcp://10.0.0.5:8786
     """
+    from flows.config import ConfigError, load_config
+    from flows.http import parse_rates
+    from flows.sources import SourceError, check_timestamp_option, cdx_endpoint
     from flows.warc import WarcReadError, check_warc_file
 
-    for path in warc_paths:
-        try:
+    parameters: dict = {}
+    try:
+        config = load_config(config_path)
+        host_rates = dict(config.host_rates)
+        default_rate, per_host = parse_rates(rates)
+        host_rates.update(per_host)
+        if source_name:
+            if config_path is None:
+                raise click.UsageError("--source needs --config")
+            configured = config.source(source_name)
+            parameters.update(_source_parameters(configured))
+            if config.data_dir and data_dir == Path("data"):
+                data_dir = Path(config.data_dir)
+        else:
+            parameters.update(_option_parameters(warc_paths, url_files, cdx_patterns, sitemaps, archive, date_from, date_to, capture_policy))
+        for path in parameters.get("warc_paths") or []:
             check_warc_file(path)
-        except WarcReadError as error:
-            raise click.ClickException(str(error)) from error
+        for path in parameters.get("url_files") or []:
+            if not Path(path).is_file():
+                raise SourceError(f"URL list not found: {path}")
+        check_timestamp_option(parameters.get("date_from"), "--from")
+        check_timestamp_option(parameters.get("date_to"), "--to")
+        if parameters.get("cdx_patterns"):
+            cdx_endpoint(parameters.get("archive", archive))
+    except (ConfigError, WarcReadError, SourceError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
     _check_data_dir(data_dir)
-    logging.basicConfig(format="%(message)s", stream=sys.stderr)
-    logging.getLogger("newsarchive").setLevel(logging.INFO if verbose else logging.WARNING)
-
-    from flows.ingest import ingest
-
-    source = "warc" if warc_paths else "sample"
-    click.echo(f"Ingesting {'the bundled sample archive' if source == 'sample' else ', '.join(warc_paths)} into {data_dir} ...", err=True)
-    summary = ingest(source=source, warc_paths=list(warc_paths), data_dir=str(data_dir), batch_size=batch_size, refresh=refresh, load=not no_load)
+    _setup_logging(verbose)
+    click.echo(f"Ingesting {_describe(parameters)} into {data_dir} ...", err=True)
+    summary = _run_flow(
+        {"dask_address": dask_address, "dask_workers": dask_workers},
+        data_dir=str(data_dir),
+        batch_size=batch_size or config.batch_size,
+        refresh=refresh,
+        load=not no_load,
+        user_agent=user_agent or config.user_agent,
+        host_rates=host_rates,
+        default_rate=default_rate,
+        fetch_workers=fetch_workers,
+        processes=processes,
+        **parameters,
+    )
     _print_summary(summary)
     if summary.errors:
         # What was readable is kept; the damaged input is reported and the exit status says so.
+        raise click.ClickException("; ".join(summary.errors))
+
+
+def _option_parameters(warc_paths, url_files, cdx_patterns, sitemaps, archive, date_from, date_to, capture_policy) -> dict:
+    if warc_paths and (url_files or cdx_patterns or sitemaps):
+        raise click.UsageError("--warc reads captures from disk; run it separately from --urls/--cdx/--sitemap")
+    if warc_paths:
+        return {"source": "warc", "warc_paths": list(warc_paths)}
+    if url_files or cdx_patterns or sitemaps:
+        return {"source": "fetch", "url_files": list(url_files), "cdx_patterns": list(cdx_patterns), "sitemaps": list(sitemaps),
+                "archive": archive, "date_from": date_from, "date_to": date_to, "capture_policy": capture_policy}
+    return {"source": "sample"}
+
+
+def _source_parameters(configured) -> dict:
+    """Flow parameters for a source configured in newsarchive.toml."""
+    base = {"source_name": configured.name, "incremental": configured.incremental}
+    if configured.kind in ("sample", "warc"):
+        return {**base, "source": configured.kind, "warc_paths": list(configured.target)}
+    keys = {"urls": "url_files", "cdx": "cdx_patterns", "sitemap": "sitemaps"}
+    return {**base, "source": "fetch", keys[configured.kind]: list(configured.target),
+            "archive": configured.archive or "https://web.archive.org/web", "date_from": configured.date_from,
+            "date_to": configured.date_to, "capture_policy": configured.capture_policy}
+
+
+def _describe(parameters: dict) -> str:
+    if parameters.get("source_name"):
+        return f"source {parameters['source_name']!r}"
+    if parameters["source"] == "sample":
+        return "the bundled sample archive"
+    if parameters["source"] == "warc":
+        return ", ".join(parameters["warc_paths"])
+    parts = [*parameters.get("url_files", []), *[f"CDX {p}" for p in parameters.get("cdx_patterns", [])], *parameters.get("sitemaps", [])]
+    return ", ".join(parts)
+
+
+@main.command()
+@click.option("--processes", type=click.IntRange(1, 64), help="Extraction processes (default: one per core).")
+@click.option("-v", "--verbose", is_flag=True, help="Print progress for every batch.")
+@DATA_DIR_OPTION
+def reprocess(processes, verbose, data_dir: Path) -> None:
+    """Extract every stored capture again from the raw WARC files, without any network.
+
+    Use it after upgrading the extractor: the warehouse keeps, for each article,
+    the row of the newest extractor version.
+
+    \b
+    Example:
+        newsarchive reprocess --data-dir /srv/news
+    """
+    from warehouse import ledger
+
+    _setup_logging(verbose)
+    paths = [path for path in ledger.warc_files(data_dir) if "://" in path or Path(path).is_file()]
+    if not paths:
+        raise click.ClickException(f"no stored WARC files to reprocess under {data_dir} (run `newsarchive run` first)")
+    click.echo(f"Reprocessing {len(paths)} WARC file(s) ...", err=True)
+    summary = _run_flow({}, source="warc", warc_paths=paths, data_dir=str(data_dir), refresh=True, replace=True, processes=processes)
+    _print_summary(summary)
+    if summary.errors:
         raise click.ClickException("; ".join(summary.errors))
 
 

@@ -4,16 +4,25 @@ Tasks are coarse (one per batch of a few hundred captures): a Prefect task run c
 25 ms of server CPU, so one task per URL would spend more on bookkeeping than on articles.
 Writing happens in the flow, batch by batch, so deduplication against the dataset has one
 owner and each batch's Parquet files land atomically: a run killed at any point resumes to the
-same final dataset.
+same final dataset (a capture's ledger row is written after its article, and the ledger says
+which captures are done).
+
+Extraction is CPU-bound: on one machine it runs in a process pool owned by the flow, so a run
+uses every core while the task threads fetch. On a Dask cluster (`task_runner_for`) each task
+extracts in its own worker process instead.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import time
+import multiprocessing
+import os
+import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from itertools import islice
 from pathlib import Path
 
@@ -23,10 +32,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.captures import Capture
+from flows.captures import Capture, CaptureRef
 from flows.pipeline import ArticleDeduplicator, BatchResult, RunTally, extract_batch, new_run_id
 from flows.warc import WarcReadError, read_warc
-from transforms.records import EXTRACTOR_VERSION
+from transforms.records import EXTRACTOR_VERSION, CaptureOutcome, Rejection
 from warehouse import db, ledger, parquet
 from warehouse.schema import RunRecord
 
@@ -34,6 +43,7 @@ log = logging.getLogger("newsarchive")
 
 SAMPLE_WARC = Path(__file__).parent / "sample" / "archive.warc.gz"
 DEFAULT_BATCH_SIZE = 200
+WAYBACK_PREFIX = "https://web.archive.org/web"
 
 
 @dataclass
@@ -53,6 +63,7 @@ class RunSummary:
     earliest_published_at: datetime | None = None
     latest_published_at: datetime | None = None
     errors: list[str] = field(default_factory=list)  # unusable inputs (damaged WARC files, ...)
+    task_count: int = 0
 
     @property
     def duration_s(self) -> float:
@@ -63,15 +74,91 @@ class RunSummary:
         return sum(self.rejections.values())
 
 
-def _batches(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
+@dataclass(frozen=True)
+class FetchSettings:
+    """Everything a worker needs to build the run's fetcher (picklable, for Dask workers)."""
+
+    data_dir: str
+    run_id: str
+    user_agent: str | None = None
+    host_rates: dict[str, float] = field(default_factory=dict)
+    default_rate: float | None = None  # requests/s for hosts without their own rate
+    fetch_workers: int = 8
+
+
+# -- per-process resources ---------------------------------------------------------------------
+# A run's fetcher (with its per-host rate limiter) and raw archive are shared by every task
+# thread in a process, so limits hold across concurrent batches; the extraction pool likewise.
+
+_resources_lock = threading.Lock()
+_fetch_resources: dict[str, tuple] = {}
+_extraction_pool: Executor | None = None
+
+
+def _fetch_resources_for(settings: FetchSettings):
+    from flows.http import USER_AGENT, Fetcher
+    from flows.rawarchive import RawArchive
+
+    with _resources_lock:
+        if settings.run_id not in _fetch_resources:
+            options = {"default_rate": settings.default_rate} if settings.default_rate else {}
+            fetcher = Fetcher(user_agent=settings.user_agent or USER_AGENT, host_limits=settings.host_rates, **options)
+            archive = RawArchive(Path(settings.data_dir) / "warc", prefix=f"newsarchive-{settings.run_id}")
+            _fetch_resources[settings.run_id] = (fetcher, archive)
+        return _fetch_resources[settings.run_id]
+
+
+def _close_fetch_resources(run_id: str) -> None:
+    with _resources_lock:
+        resources = _fetch_resources.pop(run_id, None)
+    if resources:
+        fetcher, archive = resources
+        fetcher.close()
+        archive.close()
+
+
+def _start_extraction_pool(processes: int) -> None:
+    """Processes for CPU-bound extraction; 'spawn' because forking a process that runs
+    Prefect's threads can deadlock."""
+    global _extraction_pool
+    if processes > 1:
+        _extraction_pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _stop_extraction_pool() -> None:
+    global _extraction_pool
+    if _extraction_pool is not None:
+        _extraction_pool.shutdown(cancel_futures=True)
+        _extraction_pool = None
+
+
+# -- tasks -------------------------------------------------------------------------------------
 
 
 @task(name="extract-batch", task_run_name="extract {label}", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def extract_batch_task(label: str, captures: list[Capture], run_id: str) -> BatchResult:
-    return extract_batch(captures, run_id=run_id)
+    """Captures already in hand (WARC files): extract them."""
+    return extract_batch(captures, run_id=run_id, executor=_extraction_pool)
+
+
+@task(name="fetch-batch", task_run_name="fetch {label}", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def fetch_batch_task(label: str, refs: list[CaptureRef], settings: FetchSettings) -> BatchResult:
+    """Fetch a batch politely (threads within the shared per-host limits), keep every response
+    in the raw WARC archive, then extract."""
+    from flows.fetching import fetch_batch
+
+    fetcher, archive = _fetch_resources_for(settings)
+    captures = fetch_batch(refs, fetcher, archive, max_workers=settings.fetch_workers)
+    return extract_batch(captures, run_id=settings.run_id, executor=_extraction_pool)
+
+
+# -- the flow ----------------------------------------------------------------------------------
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def _write(data_dir: Path, batch: BatchResult, run_id: str) -> None:
@@ -80,14 +167,6 @@ def _write(data_dir: Path, batch: BatchResult, run_id: str) -> None:
         parquet.write_articles(data_dir, batch.articles, run_id=run_id)
     if batch.outcomes:
         parquet.write_captures(data_dir, batch.outcomes, run_id=run_id)
-
-
-def _pending(captures: Iterable[Capture], done_ids: set[str], tally: RunTally) -> Iterator[Capture]:
-    for capture in captures:
-        if capture.ref.capture_id in done_ids:
-            tally.skipped_count += 1
-            continue
-        yield capture
 
 
 def _warc_captures(paths: list[str], source: str, errors: list[str]) -> Iterator[Capture]:
@@ -101,54 +180,155 @@ def _warc_captures(paths: list[str], source: str, errors: list[str]) -> Iterator
             errors.append(str(error))
 
 
-@flow(name="ingest-archive", flow_run_name="ingest-{source}", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=2))
+def _rejection_row(rejection: Rejection, *, source: str, run_id: str) -> CaptureOutcome:
+    """A ledger row for an input that never became a capture (an invalid line in a URL list)."""
+    key = f"{rejection.url}\n{rejection.reason}\n{rejection.detail}"
+    return CaptureOutcome(
+        capture_id=hashlib.sha256(key.encode("utf-8")).hexdigest()[:32],
+        url=rejection.url, archive_url=rejection.archive_url, captured_at=rejection.captured_at,
+        status="rejected", reason=rejection.reason, detail=rejection.detail, http_status=None,
+        content_type=None, byte_count=0, attempt_count=0, duration_ms=0, warc_file=None,
+        warc_offset=None, article_id=None, source=source, run_id=run_id,
+        recorded_at=datetime.now(timezone.utc),
+    )
+
+
+def _guarded(items: Iterable, errors: list[str]) -> Iterator:
+    """A source that fails part-way (CDX server gone, sitemap unreachable) ends the discovery
+    with an error noted; everything found before it is still processed."""
+    from flows.sources import SourceError
+
+    try:
+        yield from items
+    except SourceError as error:
+        log.warning("%s", error)
+        errors.append(str(error))
+
+
+def _ref(item) -> CaptureRef:
+    return item.ref if isinstance(item, Capture) else item
+
+
+def default_processes() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+@flow(name="ingest-archive", flow_run_name="ingest-{source}", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=4))
 def ingest(
     source: str = "sample",
     warc_paths: list[str] | None = None,
+    url_files: list[str] | None = None,
+    cdx_patterns: list[str] | None = None,
+    sitemaps: list[str] | None = None,
+    archive: str = WAYBACK_PREFIX,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    capture_policy: str = "first",
     data_dir: str = "data",
     batch_size: int = DEFAULT_BATCH_SIZE,
     refresh: bool = False,
     load: bool = True,
+    user_agent: str | None = None,
+    host_rates: dict[str, float] | None = None,
+    default_rate: float | None = None,
+    fetch_workers: int = 8,
+    processes: int | None = None,
     max_in_flight: int = 4,
+    source_name: str | None = None,
+    incremental: bool = False,
+    replace: bool = False,
 ) -> RunSummary:
-    """Ingest captures from the bundled sample or WARC files into the Parquet dataset and DuckDB."""
+    """Ingest captures into the Parquet dataset and the DuckDB warehouse.
+
+    `source` is `sample` (the bundled archive), `warc` (`warc_paths`) or `fetch` (`url_files`,
+    `cdx_patterns` against `archive` within `date_from`/`date_to`, `sitemaps`). With
+    `incremental` and a `source_name`, a CDX query starts after the latest capture that source's
+    earlier runs ingested (state kept in the `runs` table). `replace` (reprocessing) writes
+    articles even when their id is already in the dataset; the warehouse keeps the row of the
+    newest extractor.
+    """
     started_at = datetime.now(timezone.utc)
     root = Path(data_dir)
     run_id = new_run_id(started_at)
     tally = RunTally()
     errors: list[str] = []
+    if incremental and source_name and not refresh:
+        cursor = ledger.source_cursor(root, source_name)
+        if cursor is not None:
+            cursor = cursor.astimezone(timezone.utc)
+            date_from = max(date_from or "", (cursor + timedelta(seconds=1)).strftime("%Y%m%d%H%M%S"))
+            log.info("incremental: %s continues after %s", source_name, cursor.isoformat())
+
+    settings = FetchSettings(str(root), run_id, user_agent, dict(host_rates or {}), default_rate, fetch_workers)
     if source == "sample":
-        captures = _warc_captures([str(SAMPLE_WARC)], "sample", errors)
+        items: Iterable = _warc_captures([str(SAMPLE_WARC)], "sample", errors)
     elif source == "warc":
-        captures = _warc_captures(list(warc_paths or []), "warc", errors)
+        items = _warc_captures(list(warc_paths or []), "warc", errors)
+    elif source == "fetch":
+        from flows.sources import discover
+
+        fetcher, _ = _fetch_resources_for(settings)
+        items = discover(urls=url_files or [], cdx=cdx_patterns or [], archive=archive, from_=date_from,
+                         to=date_to, capture_policy=capture_policy, sitemaps=sitemaps or [], fetcher=fetcher)
     else:
-        raise ValueError(f"unknown source {source!r}")
+        raise ValueError(f"unknown source {source!r}: expected sample, warc or fetch")
 
     done_ids = set() if refresh else ledger.completed_capture_ids(root)
-    dedupe = ArticleDeduplicator(ledger.article_ids(root))
+    dedupe = ArticleDeduplicator(set() if replace else ledger.article_ids(root))
     in_flight: list[PrefectFuture] = []
+    cursor_at: datetime | None = None
+    task_count = 0
 
     def drain(limit: int) -> None:
         while len(in_flight) > limit:
-            batch = in_flight.pop(0).result()
-            batch = dedupe.filter(batch)
+            batch = dedupe.filter(in_flight.pop(0).result())
             _write(root, batch, run_id)
             tally.add(batch)
-            log.info("batch done: %d captures, %d new articles so far", tally.capture_count, tally.article_count)
+            log.info("%d captures done, %d new articles", tally.capture_count, tally.article_count)
 
-    first = 0
-    for batch in _batches(_pending(captures, done_ids, tally), batch_size):
-        label = f"{source} {first + 1}-{first + len(batch)}"
-        first += len(batch)
-        in_flight.append(extract_batch_task.submit(label, batch, run_id))
-        drain(max_in_flight)
-    drain(0)
+    def pending() -> Iterator:
+        nonlocal cursor_at
+        for item in _guarded(items, errors):
+            if isinstance(item, Rejection):
+                row = _rejection_row(item, source=source, run_id=run_id)
+                if row.capture_id in done_ids:
+                    tally.skipped_count += 1
+                    continue
+                early = BatchResult(outcomes=[row])
+                _write(root, early, run_id)
+                tally.add(early)
+                continue
+            ref = _ref(item)
+            if ref.captured_at and (cursor_at is None or ref.captured_at > cursor_at):
+                cursor_at = ref.captured_at
+            if ref.capture_id in done_ids:
+                tally.skipped_count += 1
+                continue
+            yield item
+
+    processes = default_processes() if processes is None else processes
+    _start_extraction_pool(processes)
+    try:
+        first = 0
+        for batch in _batches(pending(), batch_size):
+            label = f"{source} {first + 1}-{first + len(batch)}"
+            first += len(batch)
+            if isinstance(batch[0], Capture):
+                in_flight.append(extract_batch_task.submit(label, batch, run_id))
+            else:
+                in_flight.append(fetch_batch_task.submit(label, batch, settings))
+            task_count += 1
+            drain(max_in_flight)
+        drain(0)
+    finally:
+        _stop_extraction_pool()
+        _close_fetch_resources(run_id)
 
     loaded = db.load(root) if load else None
     total = loaded.total_article_count if loaded else len(dedupe.seen)
     summary = RunSummary(
         run_id=run_id,
-        source=source,
+        source=source_name or source,
         started_at=started_at,
         finished_at=datetime.now(timezone.utc),
         capture_count=tally.capture_count,
@@ -160,6 +340,7 @@ def ingest(
         earliest_published_at=tally.earliest_published_at,
         latest_published_at=tally.latest_published_at,
         errors=errors,
+        task_count=task_count,
     )
     run_record = RunRecord.create(
         run_id=run_id,
@@ -173,7 +354,13 @@ def ingest(
         new_article_count=loaded.new_article_count if loaded else None,
         duration_s=summary.duration_s,
         extractor_version=EXTRACTOR_VERSION,
-        parameters={"warc_paths": warc_paths, "batch_size": batch_size, "refresh": refresh},
+        parameters={
+            "warc_paths": warc_paths, "url_files": url_files, "cdx_patterns": cdx_patterns, "sitemaps": sitemaps,
+            "archive": archive, "date_from": date_from, "date_to": date_to, "capture_policy": capture_policy,
+            "batch_size": batch_size, "refresh": refresh, "replace": replace, "processes": processes,
+        },
+        source_name=source_name,
+        cursor_captured_at=cursor_at,
     )
     if load:
         db.record_run(root, run_record)
@@ -181,6 +368,18 @@ def ingest(
         parquet.write_run(root, run_record)
     _publish_summary(summary)
     return summary
+
+
+def task_runner_for(*, dask_address: str | None = None, dask_workers: int | None = None):
+    """The task runner for a run: threads by default; Dask (an existing cluster's address, or a
+    local cluster of `dask_workers` processes) when the work outgrows one machine."""
+    if dask_address or dask_workers:
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": dask_workers, "threads_per_worker": 1, "processes": True})
+    return ThreadPoolTaskRunner(max_workers=4)
 
 
 def _publish_summary(summary: RunSummary) -> None:
@@ -197,6 +396,7 @@ def _publish_summary(summary: RunSummary) -> None:
         f"| duplicate captures | {summary.duplicate_count} |",
         f"| rejections | {summary.rejection_count} |",
         f"| articles in warehouse | {summary.total_article_count} |",
+        f"| tasks | {summary.task_count} |",
         f"| duration | {summary.duration_s:.1f} s |",
     ]
     if summary.capture_count and summary.duration_s > 0:

@@ -67,3 +67,39 @@ def article_ids(data_dir: Path) -> set[str]:
     finally:
         con.close()
     return {row[0] for row in rows}
+
+
+def source_cursor(data_dir: Path, source_name: str):
+    """The latest capture time any run of the configured source `source_name` ingested, or None.
+
+    Incremental state, like dlt's: a row in the runs dataset, so it survives a rebuild.
+    """
+    files = [str(path) for path in parquet.list_files(data_dir, "runs")]
+    if not files:
+        return None
+    con = duckdb.connect(":memory:")
+    try:
+        row = con.execute(
+            "SELECT max(cursor_captured_at) FROM read_parquet(?, hive_partitioning = false, union_by_name = true)"
+            " WHERE source_name = ?",
+            [files, source_name],
+        ).fetchone()
+    finally:
+        con.close()
+    return row[0] if row else None
+
+
+def warc_files(data_dir: Path) -> list[str]:
+    """Every WARC file the ledger says holds a capture's raw response (for `reprocess`)."""
+    files = [str(path) for path in parquet.list_files(data_dir, "captures")]
+    if not files:
+        return []
+    con = duckdb.connect(":memory:")
+    try:
+        rows = con.execute(
+            "SELECT DISTINCT warc_file FROM read_parquet(?, hive_partitioning = false) WHERE warc_file IS NOT NULL ORDER BY 1",
+            [files],
+        ).fetchall()
+    finally:
+        con.close()
+    return [row[0] for row in rows]

@@ -90,6 +90,8 @@ RUN_COLUMNS: list[tuple[str, pa.DataType, bool, str]] = [
     ("duration_s", pa.float64(), True, "Wall-clock duration of the run in seconds."),
     ("extractor_version", pa.string(), True, "Version of the extraction code the run used."),
     ("parameters", pa.string(), True, "The run's options as a JSON object (paths, batch size, ...)."),
+    ("source_name", pa.string(), True, "Name of the configured source (newsarchive.toml) the run ingested, if any."),
+    ("cursor_captured_at", _TS, True, "Latest capture time the run ingested: the next incremental run of the source starts after it."),
 ]
 
 
@@ -109,6 +111,8 @@ class RunRecord:
     duration_s: float | None = None
     extractor_version: str | None = None
     parameters: str | None = None
+    source_name: str | None = None
+    cursor_captured_at: datetime | None = None
 
     @classmethod
     def create(cls, *, rejections: dict[str, int], parameters: dict | None = None, **fields) -> "RunRecord":
