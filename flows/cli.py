@@ -241,14 +241,25 @@ def _print_summary(summary) -> None:
     echo(f"Articles in the warehouse: {summary.total_article_count}")
 
 
-def _register_optional_commands() -> None:
-    from flows import cli_warehouse
-
-    for command in cli_warehouse.COMMANDS:
-        main.add_command(command)
+# Commands defined beside the code they drive; each module lists its commands in COMMANDS.
+_COMMAND_MODULES = ("flows.cli_warehouse", "flows.cli_serve")
 
 
-_register_optional_commands()
+def _register_commands() -> None:
+    import importlib
+
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+            continue
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register_commands()
 
 
 if __name__ == "__main__":
