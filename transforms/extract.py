@@ -181,12 +181,27 @@ def _modified(page: PageMeta, captured_at: datetime | None) -> datetime | None:
     return None
 
 
-_VISIBLE_TEXT = etree.XPath("//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]")
+_HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template"})
 
 
 def _visible_text(tree) -> str:
     """The page's readable text, case-folded and single-spaced (for finding shown dates)."""
-    return " ".join(" ".join(str(t) for t in _VISIBLE_TEXT(tree)).casefold().split())
+    body = tree.find(".//body")
+    if body is None:
+        return ""
+    pieces: list[str] = []
+    for element in body.iter():
+        if not isinstance(element.tag, str):  # comments, processing instructions
+            if element.tail:
+                pieces.append(element.tail)
+            continue
+        if element.tag not in _HIDDEN_TAGS and element.text:
+            parent = element.getparent()
+            if parent is None or parent.tag not in _HIDDEN_TAGS:
+                pieces.append(element.text)
+        if element.tail:
+            pieces.append(element.tail)
+    return " ".join(" ".join(pieces).casefold().split())
 
 
 def _choose_published(
@@ -342,6 +357,16 @@ def _page_kind_rejection(page: PageMeta, url: str, canonical: str) -> tuple[str,
     return None
 
 
+def _link_texts(tree) -> frozenset[str]:
+    """Texts of links of three words or more, case-folded and single-spaced."""
+    texts = set()
+    for anchor in tree.iter("a"):
+        words = " ".join(anchor.itertext()).split()
+        if len(words) >= 3:
+            texts.add(" ".join(words).casefold())
+    return frozenset(texts)
+
+
 def _has_article_signals(page: PageMeta) -> bool:
     """The page declares itself an article (JSON-LD, OpenGraph type or article dates/authors)."""
     if page.article_ld:
@@ -460,12 +485,12 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
 
     raw_body = _body(tree, url, page)
     byline_lines = tuple(page.byline_texts)
-    body_text = clean_body(raw_body, drop_lines=byline_lines + ((title,) if title else ()))
+    body_text = clean_body(raw_body, drop_lines=byline_lines + ((title,) if title else ()), link_texts=_link_texts(tree))
     count = word_count(body_text)
     consent_source = " ".join(split_paragraphs(body_text)[:3]) or text_of(tree)[:2000]
     if count < 150 and _CONSENT.search(consent_source):
         return reject("not_article", "the page is a consent or subscription wall")
-    if _looks_like_index(tree, page, body_text):
+    if _looks_like_index(tree, page, normalize_text(raw_body)):
         return reject("not_article", f"the page is a list of links (index or section page, {count} words of text)")
     if count < MIN_WORD_COUNT:
         return reject("no_article_text", f"only {count} words of article text")

@@ -116,15 +116,26 @@ def text_of(element) -> str:
     return re.sub(r"\s+", " ", "".join(element.itertext())).strip()
 
 
+# A cheap XPath narrows the elements; the precise class test runs in Python.
 _BYLINE_XPATH = etree.XPath(
-    "//*[@rel='author' or contains(concat(' ', normalize-space(@class), ' '), ' byline') "
-    "or contains(@class, 'author-name') or contains(@class, 'authorName') or contains(@class, 'author__name') "
-    "or contains(@class, 'article-author') or contains(@class, 'byline__') or contains(@class, 'c-byline') "
-    "or @class='author' or contains(@class, 'post-author') or contains(@class, 'entry-author') "
-    "or contains(@id, 'byline') or contains(@class, 'Byline') or contains(@class, 'meta-author')]"
+    "//*[contains(@class, 'yline') or contains(@class, 'uthor') or @rel='author' or contains(@id, 'yline')]"
 )
-_ITEMPROP_AUTHOR = etree.XPath("//*[@itemprop='author' or @itemprop='creator']")
-_TIME_XPATH = etree.XPath("//time[@datetime] | //*[@itemprop='datePublished' or @itemprop='dateModified' or @itemprop='dateCreated']")
+_BYLINE_CLASS = re.compile(
+    r"(?:^|\s)(?:byline\S*|c-byline\S*|author|author-name|authorname|author__name|article-author\S*|post-author\S*|"
+    r"entry-author\S*|meta-author)(?:\s|$)|byline__|authorName|author-name",
+    re.IGNORECASE,
+)
+
+
+def _is_byline(element) -> bool:
+    if element.get("rel") == "author":
+        return True
+    return bool(_BYLINE_CLASS.search(element.get("class") or "")) or "byline" in (element.get("id") or "").lower()
+
+
+# One query for microdata authors and dates and for <time datetime>, in document order.
+_ITEMPROP_OR_TIME = etree.XPath("//*[@itemprop] | //time[@datetime]")
+_DATE_PROPS = frozenset({"datePublished", "dateModified", "dateCreated"})
 
 
 def read_page_meta(tree) -> PageMeta:
@@ -162,6 +173,8 @@ def read_page_meta(tree) -> PageMeta:
                 page.h1_texts.append(text)
     page.article_ld = [obj for obj in page.json_ld if is_article_object(obj)]
     for element in _BYLINE_XPATH(root):
+        if not _is_byline(element):
+            continue
         if element.tag in ("meta", "link", "script", "style", "body", "html", "article", "main", "section"):
             continue
         text = text_of(element)
@@ -169,17 +182,19 @@ def read_page_meta(tree) -> PageMeta:
             page.byline_texts.append(text)
         if len(page.byline_texts) >= 8:
             break
-    for element in _ITEMPROP_AUTHOR(root):
-        if element.tag == "meta":
-            value = element.get("content") or ""
-        else:
-            named = element.xpath(".//*[@itemprop='name']")
-            value = (named[0].get("content") or text_of(named[0])) if named else text_of(element)
-        if value and len(value) <= 120:
-            page.itemprop_authors.append(value)
-    for element in _TIME_XPATH(root):
-        value = element.get("datetime") or element.get("content") or text_of(element)
-        kind = element.get("itemprop") or ("pubdate" if element.get("pubdate") is not None else "time")
-        if value:
-            page.time_values.append((kind, value))
+    for element in _ITEMPROP_OR_TIME(root):
+        prop = element.get("itemprop")
+        if prop in ("author", "creator"):
+            if element.tag == "meta":
+                value = element.get("content") or ""
+            else:
+                named = element.xpath(".//*[@itemprop='name']")
+                value = (named[0].get("content") or text_of(named[0])) if named else text_of(element)
+            if value and len(value) <= 120:
+                page.itemprop_authors.append(value)
+        elif prop in _DATE_PROPS or (element.tag == "time" and element.get("datetime")):
+            value = element.get("datetime") or element.get("content") or text_of(element)
+            kind = prop if prop in _DATE_PROPS else ("pubdate" if element.get("pubdate") is not None else "time")
+            if value:
+                page.time_values.append((kind, value))
     return page

@@ -66,7 +66,9 @@ def join_broken_paragraphs(paragraphs: list[str]) -> list[str]:
         if out and _ends_open(out[-1]):
             previous = out[-1]
             words = len(previous.split())
-            running = words >= 12 or (words >= 4 and re.search(r"[.,;:!?] ", previous) is not None)
+            letters = [ch for ch in previous if ch.isalpha()]
+            shouting = bool(letters) and sum(ch.isupper() for ch in letters) > 0.6 * len(letters)
+            running = words >= 4 and not shouting and re.search(r"[.,;:!?»”\"] ", previous) is not None
             short_tail = len(paragraph.split()) <= 3 and paragraph.rstrip().endswith((".", "!", "?"))
             if running or (words >= 4 and (_starts_continuation(paragraph) or short_tail)):
                 out[-1] = f"{previous.rstrip()} {paragraph.lstrip()}"
@@ -86,7 +88,9 @@ _BOILERPLATE = re.compile(
     r"all rights reserved|copyright ©|© \d{4}|this (?:article|story) (?:was|has been) (?:originally )?(?:published|updated)|"
     r"(?:this|the) material may not be published|we value your privacy|"
     r"melden sie sich für unseren newsletter|abonnieren sie (?:unseren|den) newsletter|"
-    r"hinweis der redaktion|anmerkung der redaktion:|comments on this (?:story|article) are"
+    r"hinweis der redaktion|anmerkung der redaktion:|comments on this (?:story|article) are|"
+    r"this copy is for your personal|write to .{2,60}@|(?:thanks|thank you) for (?:signing up|subscribing)|"
+    r"don't miss$|don’t miss$|see more:|read next:|recommended:|more from"
     r")",
     re.IGNORECASE,
 )
@@ -102,6 +106,10 @@ _DISCLAIMER = re.compile(
     r"(?:is|are) an independent newsroom|pre-moderated|"
     r"all rights reserved|alle rechte vorbehalten|все права защищены)",
     re.IGNORECASE,
+)
+# Newsletter and subscription boxes: short paragraphs about signing up.
+_NEWSLETTER = re.compile(
+    r"\b(?:newsletter|sign(?:ing)? up|subscri(?:be|ption)|your inbox|abonnieren|anmelden für)\b", re.IGNORECASE
 )
 # Image captions and credits: "... Foto: Archiv", "(Photo: Getty Images)".
 _CAPTION = re.compile(
@@ -140,14 +148,24 @@ def is_boilerplate(paragraph: str) -> bool:
         return True
     if words <= 25 and _CAPTION.search(stripped):
         return True
+    if words <= 30 and _NEWSLETTER.search(stripped):
+        return True
     return is_date_line(stripped)
 
 
-def clean_body(text: str, drop_lines: tuple[str, ...] = ()) -> str:
-    """The final body: normalised, boilerplate and given lines dropped, broken paragraphs joined."""
+def _line_key(text: str) -> str:
+    return " ".join(text.lstrip("-•* ").casefold().split())
+
+
+def clean_body(text: str, drop_lines: tuple[str, ...] = (), link_texts: frozenset[str] = frozenset()) -> str:
+    """The final body: normalised, boilerplate and given lines dropped, broken paragraphs joined.
+
+    `link_texts` are the page's link texts (case-folded, single-spaced): a paragraph that is
+    nothing but a link is a 'read more' teaser, not article text.
+    """
     paragraphs = split_paragraphs(normalize_text(text))
-    drop = {normalize_text(line).casefold() for line in drop_lines if line}
-    kept = [p for p in paragraphs if not is_boilerplate(p) and p.casefold() not in drop]
+    drop = {_line_key(line) for line in drop_lines if line} | link_texts
+    kept = [p for p in paragraphs if not is_boilerplate(p) and _line_key(p) not in drop]
     kept = join_broken_paragraphs(kept)
     # Adjacent identical paragraphs are a template artefact (teaser repeated as first line).
     deduped: list[str] = []
