@@ -1,0 +1,102 @@
+"""`newsarchive serve`: scheduled ingestion of the sources in newsarchive.toml.
+
+A thin layer over flows/serve.py. flows/cli.py registers every command in COMMANDS.
+flows.serve is imported inside the command (it imports flows.cli, which imports this module).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default="newsarchive.toml",
+              show_default=True, envvar="NEWSARCHIVE_CONFIG", help="The configuration naming the sources and their schedules.")
+@click.option("--source", "source_names", multiple=True, metavar="NAME",
+              help="Serve only this source (repeatable; default: every source with a schedule).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="NEWSARCHIVE_DATA_DIR",
+              help="Override the configuration's data_dir (made absolute, so runs write here whatever their working directory).")
+@click.option("--limit", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Runs at the same time (the DuckDB warehouse has one writer: keep 1 unless sources use separate data dirs).")
+@click.option("--list", "list_only", is_flag=True, help="Print the deployments that would be served, then exit (no server needed).")
+def serve(config_path: Path, source_names: tuple[str, ...], data_dir: Path | None, limit: int, list_only: bool) -> None:
+    """Run the configured sources on their cron schedules (one Prefect deployment per source).
+
+    Schedules need a Prefect server (its scheduler creates the runs; the temporary
+    server Prefect starts on its own never does). Runs can also be started by hand
+    from the Prefect UI or with `prefect deployment run 'ingest-archive/NAME'`.
+    A CDX source with `incremental = true` (the default) continues after the
+    latest capture its earlier runs ingested, so nightly runs fetch only new captures.
+    Stop with Ctrl-C (the schedules are paused until served again).
+
+    \b
+    Run a scheduled ingestion locally (two terminals):
+        prefect server start                                  # terminal 1; UI at http://127.0.0.1:4200
+        export PREFECT_API_URL=http://127.0.0.1:4200/api      # terminal 2
+        newsarchive serve --config newsarchive.toml
+
+    \b
+    Other examples:
+        newsarchive serve --config newsarchive.toml --source gazette --source post
+        newsarchive serve --config newsarchive.toml --list
+    To run on a work pool instead of this process, use prefect.yaml: `prefect deploy --all`.
+    """
+    from flows.config import ConfigError, load_config
+    from flows.serve import ServeError, check_server, plan_deployments, serve_deployments
+
+    try:
+        config = load_config(config_path)
+        planned = plan_deployments(config, source_names, data_dir=data_dir)
+        if list_only:
+            for deployment in planned:
+                click.echo(f"ingest-archive/{deployment.name}  cron '{deployment.cron}' (UTC)  "
+                           f"data_dir {deployment.parameters['data_dir']}")
+                click.echo(f"    {deployment.description}")
+            return
+        api_url = check_server()
+    except (ConfigError, ServeError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Serving {len(planned)} deployment(s) on the Prefect server at {api_url}; Ctrl-C to stop.", err=True)
+    serve_deployments(planned, limit=limit)
+
+
+@click.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default="newsarchive.toml",
+              show_default=True, envvar="NEWSARCHIVE_CONFIG", help="The configuration naming the sources and their schedules.")
+@click.option("--source", "source_names", multiple=True, metavar="NAME",
+              help="Only this source (repeatable; default: every source with a schedule).")
+@click.option("--pool", "work_pool", default="newsarchive", show_default=True, help="The Prefect work pool the deployments run on.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default="prefect.yaml", show_default=True,
+              help="Where to write the deployment file ('-' prints it).")
+def deploy(config_path: Path, source_names: tuple[str, ...], work_pool: str, output: Path) -> None:
+    """Write prefect.yaml: the scheduled sources as deployments for a Prefect work pool.
+
+    The alternative to `newsarchive serve` when runs should happen on workers
+    (other machines, containers) instead of the serving process. Deploy and run
+    from the project directory, with PREFECT_API_URL pointing at your server:
+
+    
+    Example:
+        newsarchive deploy --config newsarchive.toml --pool newsarchive
+        prefect work-pool create newsarchive --type process
+        prefect deploy --all
+        prefect worker start --pool newsarchive
+    """
+    from flows.config import ConfigError, load_config
+    from flows.serve import ServeError, prefect_yaml
+
+    try:
+        text = prefect_yaml(load_config(config_path), source_names, work_pool=work_pool, config_label=str(config_path))
+    except (ConfigError, ServeError) as error:
+        raise click.ClickException(str(error)) from error
+    if str(output) == "-":
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote {output}. Next: `prefect work-pool create {work_pool} --type process` (once), "
+               f"`prefect deploy --all --prefect-file {output}`, `prefect worker start --pool {work_pool}`.")
+
+
+COMMANDS = [serve, deploy]

@@ -1,0 +1,210 @@
+"""Scheduled ingestion: one Prefect deployment per configured source that has a `schedule`.
+
+`newsarchive serve` builds the deployments here and serves them in-process (Prefect `serve`);
+`prefect.yaml` declares the same deployments for `prefect deploy` to a work pool. Either way a
+scheduled run is the ordinary `ingest` flow with the source's parameters, and an incremental
+CDX source continues after the latest capture its earlier runs ingested.
+
+Measured on Prefect 3.9: the temporary server that Prefect starts when no server is configured
+never runs its scheduler, so schedules need `prefect server start` and PREFECT_API_URL. We
+check both before serving and say so in one line rather than serve schedules that never fire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from flows.config import Config, SourceConfig
+
+START_SERVER_HINT = (
+    "start one with `prefect server start` in another terminal, then "
+    "`export PREFECT_API_URL=http://127.0.0.1:4200/api`"
+)
+HEALTH_TIMEOUT_S = 5.0
+
+
+class ServeError(Exception):
+    """Scheduled ingestion cannot start (no server, nothing scheduled); the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedDeployment:
+    """What `serve` registers for one source: shown by `serve --list`, built by `runner_deployment`."""
+
+    name: str
+    cron: str
+    parameters: dict[str, Any]
+    description: str
+    tags: tuple[str, ...]
+
+
+def scheduled_sources(config: Config, names: tuple[str, ...] | list[str] = ()) -> list[SourceConfig]:
+    """The sources to serve: those named (each must exist and have a schedule), or every
+    scheduled source. Raises ServeError when there is nothing to schedule."""
+    if names:
+        chosen = [config.source(name) for name in names]  # ConfigError names an unknown source
+        unscheduled = [source.name for source in chosen if not source.schedule]
+        if unscheduled:
+            raise ServeError(
+                f"source(s) {', '.join(unscheduled)} have no `schedule` (a cron line such as "
+                f"schedule = \"0 3 * * *\"); only scheduled sources can be served"
+            )
+        return chosen
+    chosen = [source for source in config.sources if source.schedule]
+    if not chosen:
+        known = ", ".join(source.name for source in config.sources) or "none"
+        raise ServeError(
+            f"no source in the configuration has a `schedule` (sources: {known}); add "
+            f"schedule = \"0 3 * * *\" (cron, UTC) to a [[sources]] entry"
+        )
+    return chosen
+
+
+def deployment_parameters(config: Config, source: SourceConfig, *, data_dir: str | Path | None = None) -> dict[str, Any]:
+    """The `ingest` flow parameters of a scheduled run of `source` (what `run --config --source`
+    passes, plus the configuration's data directory, batch size, User-Agent and host limits)."""
+    from flows.cli import _source_parameters
+
+    parameters = _source_parameters(source)
+    parameters.update(
+        data_dir=str(data_dir if data_dir is not None else config.data_dir),
+        batch_size=config.batch_size,
+        host_rates=dict(config.host_rates),
+    )
+    if config.user_agent:
+        parameters["user_agent"] = config.user_agent
+    return parameters
+
+
+def _describe(source: SourceConfig) -> str:
+    target = ", ".join(source.target) or "the bundled sample archive"
+    what = {"sample": "the bundled sample archive", "warc": f"WARC {target}", "urls": f"URL list {target}",
+            "cdx": f"CDX {target} at {source.archive or 'https://web.archive.org/web'}",
+            "sitemap": f"sitemap {target}"}[source.kind]
+    if source.kind == "cdx" and source.incremental:
+        what += " (incremental: each run continues after the last capture ingested)"
+    return f"newsarchive source {source.name!r}: {what}"
+
+
+def plan_deployments(config: Config, names: tuple[str, ...] | list[str] = (), *,
+                     data_dir: str | Path | None = None, absolute: bool = True) -> list[PlannedDeployment]:
+    """One deployment per scheduled source. With `absolute`, a relative data directory is made
+    absolute here, so runs write where `serve` was started whatever directory Prefect runs them
+    in; prefect.yaml keeps it relative to the directory `prefect deploy` runs in."""
+    root = Path(data_dir if data_dir is not None else config.data_dir)
+    if absolute:
+        root = root.absolute()
+    return [
+        PlannedDeployment(
+            name=source.name,
+            cron=source.schedule,
+            parameters=deployment_parameters(config, source, data_dir=root),
+            description=_describe(source),
+            tags=("newsarchive", source.kind),
+        )
+        for source in scheduled_sources(config, names)
+    ]
+
+
+def runner_deployment(planned: PlannedDeployment):
+    """The Prefect deployment of the `ingest` flow for one planned source.
+
+    The entrypoint is the module path (`flows.ingest.ingest`), so runs find the flow whatever
+    their working directory.
+    """
+    from prefect.types.entrypoint import EntrypointType
+
+    from flows.ingest import ingest
+
+    return ingest.to_deployment(
+        name=planned.name,
+        cron=planned.cron,
+        parameters=planned.parameters,
+        description=planned.description,
+        tags=list(planned.tags),
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
+
+
+def configured_api_url() -> str | None:
+    """PREFECT_API_URL from the environment or the active Prefect profile, if any."""
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value() or None
+
+
+def check_server(api_url: str | None = None) -> str:
+    """The URL of a running Prefect server whose scheduler will fire the schedules.
+
+    Raises ServeError when none is configured (the temporary server never schedules) or the
+    configured one does not answer its health check.
+    """
+    api_url = api_url if api_url is not None else configured_api_url()
+    if not api_url:
+        raise ServeError(
+            "schedules need a running Prefect server, and PREFECT_API_URL is not set "
+            f"(Prefect's temporary server never runs its scheduler): {START_SERVER_HINT}"
+        )
+    health_url = api_url.rstrip("/") + "/health"
+    try:
+        response = requests.get(health_url, timeout=HEALTH_TIMEOUT_S)
+    except requests.RequestException as error:
+        raise ServeError(
+            f"no Prefect server answers at PREFECT_API_URL={api_url} ({type(error).__name__}); {START_SERVER_HINT}"
+        ) from error
+    if response.status_code != 200:
+        raise ServeError(f"the Prefect server at PREFECT_API_URL={api_url} is not healthy "
+                         f"(GET {health_url} answered {response.status_code})")
+    return api_url
+
+
+def serve_deployments(planned: list[PlannedDeployment], *, limit: int | None = 1) -> None:
+    """Register the deployments and run their scheduled (and manually triggered) runs here
+    until interrupted. `limit` bounds concurrent runs: the warehouse has one writer."""
+    from prefect import serve
+
+    serve(*(runner_deployment(p) for p in planned), limit=limit, print_starting_message=True)
+
+
+
+PREFECT_YAML_HEADER = """\
+# Deployments of the `ingest-archive` flow for `prefect deploy`, one per scheduled source.
+# Generated by `newsarchive deploy --config {config}`; regenerate rather than edit.
+# Needs a Prefect server (PREFECT_API_URL), like `newsarchive serve`. From this directory:
+#   prefect work-pool create {pool} --type process   (once)
+#   prefect deploy --all
+#   prefect worker start --pool {pool}
+# Workers load the flow from the directory `prefect deploy` ran in; data_dir is relative to it.
+"""
+
+
+def prefect_yaml(config: Config, names: tuple[str, ...] | list[str] = (), *, work_pool: str = "newsarchive",
+                 config_label: str = "newsarchive.toml", data_dir: str | Path | None = None) -> str:
+    """prefect.yaml text declaring the same deployments `serve` would register, for a work pool.
+
+    Each deployment has a concurrency limit of 1: two runs of one source must not overlap (the
+    second would start from the same incremental cursor).
+    """
+    import yaml
+
+    deployments = []
+    for planned in plan_deployments(config, names, data_dir=data_dir, absolute=False):
+        deployments.append({
+            "name": planned.name,
+            "description": planned.description,
+            "entrypoint": "flows/ingest.py:ingest",
+            "tags": list(planned.tags),
+            "parameters": planned.parameters,
+            "schedules": [{"cron": planned.cron, "timezone": "UTC"}],
+            "concurrency_limit": 1,
+            "work_pool": {"name": work_pool},
+        })
+    from importlib.metadata import version
+
+    document = {"name": "newsarchive", "prefect-version": version("prefect"), "deployments": deployments}
+    header = PREFECT_YAML_HEADER.format(config=config_label, pool=work_pool)
+    return header + "\n" + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
