@@ -24,10 +24,13 @@ class CaptureRef:
     http_status: int | None = None  # status the archive recorded, where known
     mime: str | None = None  # mime type the archive recorded, where known
     published_hint: datetime | None = None  # sitemap lastmod / news:publication_date
+    stored_capture_id: str | None = None  # the id a WARC we wrote recorded (reprocess keeps it)
 
     @property
     def capture_id(self) -> str:
         """Stable across runs: the same capture always gets the same id."""
+        if self.stored_capture_id:
+            return self.stored_capture_id
         when = self.captured_at.strftime("%Y%m%d%H%M%S") if self.captured_at else ""
         key = f"{self.archive_url or self.url}\n{when}"
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]

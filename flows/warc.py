@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import zlib
 from collections.abc import Iterator
-from datetime import timezone
+from datetime import datetime, timezone
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
@@ -126,12 +126,17 @@ def _capture_from_record(record, path: str, source: str, offsets_by_digest: dict
     captured_at = record.record_date
     if captured_at is not None:
         captured_at = captured_at.astimezone(timezone.utc) if captured_at.tzinfo else captured_at.replace(tzinfo=timezone.utc)
+    hint = _header(record, "Newsarchive-Published-Hint")
     ref = CaptureRef(
         url=url,
         archive_url=_header(record, "WARC-Source-URI"),
         captured_at=captured_at,
-        source=source,
+        # Our own raw archive records the original source and capture id, so reprocessing
+        # updates the same ledger rows instead of adding new ones.
+        source=_header(record, "Newsarchive-Source") or source,
         digest=_header(record, "WARC-Payload-Digest"),
+        published_hint=datetime.fromisoformat(hint) if hint else None,
+        stored_capture_id=_header(record, "Newsarchive-Capture-Id"),
     )
     capture = Capture(ref=ref, warc_file=path, warc_offset=record.stream_pos)
     if record.is_http:
