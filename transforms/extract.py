@@ -27,7 +27,7 @@ from transforms.meta import PageMeta, is_organization, read_page_meta, text_of
 from transforms.publications import clean_publication, publication_from_domain
 from transforms.records import EXTRACTOR_VERSION, Article, Rejection
 from transforms.text import clean_body, content_hash, normalize_text, simhash, split_paragraphs, word_count
-from transforms.urls import InvalidURL, article_id_for, canonicalize_url, date_from_url, is_home_page, registered_domain
+from transforms.urls import InvalidURL, host_name_label, article_id_for, canonicalize_url, date_from_url, is_home_page, registered_domain
 
 # Fewer words than this in the body and the page is not an article.
 MIN_WORD_COUNT = 40
@@ -105,7 +105,7 @@ def _authors(page: PageMeta, tree, outlet_names: tuple[str, ...]) -> tuple[str, 
     return authors_mod.clean_authors(found.split(";") if found else [], outlet_names)
 
 
-def _publication(page: PageMeta, domain: str) -> tuple[str | None, tuple[str, ...]]:
+def _publication(page: PageMeta, domain: str, url: str) -> tuple[str | None, tuple[str, ...]]:
     """The outlet name and every name the page uses for itself (to strip from titles, authors)."""
     candidates: list[str] = []
     for value in page.ld_values("publisher"):
@@ -134,7 +134,9 @@ def _publication(page: PageMeta, domain: str) -> tuple[str | None, tuple[str, ..
             elif not candidates:
                 candidates.append(suffix)
     from_domain = publication_from_domain(domain)
-    names = tuple(dict.fromkeys(candidates + ([from_domain] if from_domain else []) + ([domain] if domain else [])))
+    host_label = host_name_label(url)
+    extra = [n for n in (from_domain, domain, host_label) if n]
+    names = tuple(dict.fromkeys(candidates + extra))
     publication = candidates[0] if candidates else from_domain
     return publication, names
 
@@ -480,7 +482,7 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
         return reject(*kind)
 
     domain = registered_domain(canonical)
-    publication, outlet_names = _publication(page, domain)
+    publication, outlet_names = _publication(page, domain, canonical)
     title = _title(page, outlet_names, domain)
 
     raw_body = _body(tree, url, page)

@@ -20,10 +20,12 @@ def _looks_like_outlet(part: str, outlet_names: tuple[str, ...], domain: str) ->
     key = _key(part)
     if not key:
         return True
+    if len(part.split()) > 6:
+        return False  # a sentence, not a name
     domain_key = _key(domain.split(".")[0]) if domain else ""
     for outlet in outlet_names:
         outlet_key = _key(outlet)
-        if outlet_key and (key == outlet_key or key in outlet_key or outlet_key in key):
+        if outlet_key and (key == outlet_key or (len(key) >= 4 and key in outlet_key) or (len(outlet_key) >= 4 and outlet_key in key)):
             return True
     if domain_key and (domain_key in key or key in _key(domain)):
         return True
@@ -32,7 +34,7 @@ def _looks_like_outlet(part: str, outlet_names: tuple[str, ...], domain: str) ->
 
 def strip_outlet(title: str, outlet_names: tuple[str, ...] = (), domain: str = "") -> str:
     """Remove outlet names joined to the title by a separator, at either end."""
-    title = clean_whitespace(title)
+    title = clean_whitespace(title).strip(" |-–—·•»/")
     parts = _SEPARATORS.split(title)
     if len(parts) < 2:
         return title
@@ -61,31 +63,71 @@ def suffix_outlet(title: str) -> str | None:
     return None
 
 
+_NAV_HEADINGS = re.compile(
+    r"^(?:navigation|navigation und service|hauptmenü|menu|menü|main menu|menu di navigazione|search|suche|"
+    r"service|detail|detailansicht|news|nachrichten|home|startseite|kategorien|categories|archive|archiv|"
+    r"neueste kommentare|recent posts|beitragsnavigation|post navigation|related|leggi anche:|"
+    r"datenschutzhinweis|seiteninformationen und -funktionen|social network links|comments|kommentare)$",
+    re.IGNORECASE,
+)
+
+
+def _is_segment_run(part: str, whole: str) -> bool:
+    """True when `part` is whole separator-delimited pieces of `whole` ('A' in 'A | B', 'B' in 'A: B')."""
+    pieces = [p for p in re.split(r"\s*(?:\s[|\-–—·•»«/~]\s|::|:\s)\s*", whole) if p]
+    key = _key(part)
+    for start in range(len(pieces)):
+        for end in range(start + 1, len(pieces) + 1):
+            if _key(" ".join(pieces[start:end])) == key:
+                return True
+    return False
+
+
 def choose_title(
     candidates: list[tuple[str, str | None]],
     h1_texts: list[str],
     outlet_names: tuple[str, ...] = (),
     domain: str = "",
 ) -> str | None:
-    """The headline: a structured title agreeing with an <h1>, else the best candidate cleaned.
+    """The headline as the page shows it.
 
-    `candidates` arrive ranked (JSON-LD headline, og:title, twitter:title, <title>).
+    `candidates` arrive ranked (JSON-LD headline, og:title, twitter:title, <title>). The
+    visible <h1> wins when a declared title confirms it (equal, or one whole piece of a
+    'Headline | Section | Outlet' title); a lone plausible <h1> wins over a bare <title>;
+    else the best declared title, outlet suffixes removed.
     """
-    cleaned = [(source, strip_outlet(value, outlet_names, domain)) for source, value in candidates if value and value.strip()]
-    cleaned = [(source, value) for source, value in cleaned if value]
-    h1_clean = [clean_whitespace(h) for h in h1_texts if h and 3 <= len(h.strip()) <= 300]
-    # An <h1> that a structured title contains (or equals) is the headline as shown.
-    for h1 in h1_clean:
-        h1_key = _key(h1)
-        if len(h1_key) < 8:
-            continue
-        for _, value in cleaned:
-            value_key = _key(value)
-            if h1_key == value_key:
+    pairs = [(source, clean_whitespace(value)) for source, value in candidates if value and value.strip()]
+    raw = [value for _, value in pairs]
+    stripped = [(source, strip_outlet(value, outlet_names, domain)) for source, value in pairs]
+    stripped = [(source, value) for source, value in stripped if value]
+    # A declared "title" that is only the outlet's name (blogs do this) is no headline.
+    named = [(source, value) for source, value in stripped if not _looks_like_outlet(value, outlet_names, domain)]
+    stripped = named or stripped
+    cleaned = [value for _, value in stripped]
+    h1s = [
+        clean_whitespace(h)
+        for h in h1_texts
+        if h and 2 <= len(h.strip()) <= 300 and not _NAV_HEADINGS.match(clean_whitespace(h))
+        and not _looks_like_outlet(h, outlet_names, domain)
+    ]
+    keys = {_key(value) for value in cleaned + raw}
+    # 1. an <h1> some declared title spells the same way (punctuation aside)
+    for h1 in h1s:
+        if _key(h1) in keys:
+            return h1
+    # 2. an <h1> that is whole pieces of a declared title ('Headline - Section - Outlet')
+    for h1 in h1s:
+        if len(_key(h1)) >= 8 and any(_is_segment_run(h1, value) for value in raw):
+            return h1
+    # 3. an <h1> that holds a declared title plus a kicker: the declared title
+    for h1 in h1s:
+        for value in cleaned:
+            if len(_key(value)) >= 8 and _key(value) in _key(h1):
                 return value
-        for _, value in candidates:
-            if value and h1_key and h1_key in _key(value) and len(h1_key) >= 0.5 * len(_key(value)):
-                return h1
+    structured = [value for source, value in stripped if source != "title"]
+    # 4. a lone <h1>: the headline as shown (a declared title often is an SEO variant of it)
+    if len(h1s) == 1 and (len(h1s[0].split()) >= 2 or not structured):
+        return h1s[0]
     if cleaned:
-        return cleaned[0][1]
-    return h1_clean[0] if h1_clean else None
+        return cleaned[0]
+    return h1s[0] if h1s else None

@@ -168,3 +168,15 @@ def is_home_page(url: str) -> bool:
         return False
     path = parts.path.strip("/").lower()
     return path in ("", "index.html", "index.htm", "index.php", "home", "en", "de", "fr", "es", "it", "ru") and not parts.query
+
+
+def host_name_label(url: str) -> str | None:
+    """The first label of the host that is not 'www'/'m'/'amp' ('zahlen.wordpress.com' -> 'zahlen')."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return None
+    for label in host.split("."):
+        if label and label not in ("www", "www2", "www3", "m", "mobile", "amp", "news", "blog", "de", "en"):
+            return label
+    return None
