@@ -117,6 +117,30 @@ def text_of(element) -> str:
 
 
 # A cheap XPath narrows the elements; the precise class test runs in Python.
+# A kicker ("Corona-Pandemie", "Dachzeile") above the headline, inside the same <h1>, and the
+# hidden separators between them: not part of the headline.
+_KICKER_CLASS = re.compile(
+    r"kicker|overline|dachzeile|topline|roofline|eyebrow|subtitle|supertitle|spitzmarke|fake-h5|"
+    r"visually-hidden|sr-only|screen-reader|invisible|ts-colon",
+    re.IGNORECASE,
+)
+
+
+def headline_text(element) -> str:
+    """The text of a heading without a kicker span (falls back to the whole text)."""
+    children = [child for child in element if isinstance(child.tag, str)]
+    if children and any(_KICKER_CLASS.search(child.get("class") or "") for child in children):
+        pieces = [element.text or ""]
+        for child in children:
+            if not _KICKER_CLASS.search(child.get("class") or ""):
+                pieces.append("".join(child.itertext()))
+            pieces.append(child.tail or "")
+        text = re.sub(r"\s+", " ", " ".join(pieces)).strip(" :-–—|")
+        if len(text) >= 3:
+            return text
+    return text_of(element)
+
+
 _BYLINE_XPATH = etree.XPath(
     "//*[contains(@class, 'yline') or contains(@class, 'uthor') or @rel='author' or contains(@id, 'yline')]"
 )
@@ -168,7 +192,7 @@ def read_page_meta(tree) -> PageMeta:
                 if data is not None:
                     _flatten(data, page.json_ld)
         elif tag == "h1":
-            text = text_of(element)
+            text = headline_text(element)
             if text:
                 page.h1_texts.append(text)
     page.article_ld = [obj for obj in page.json_ld if is_article_object(obj)]
