@@ -239,7 +239,7 @@ def test_parse_rates():
 
 
 def test_limiter_spacing_holds_across_threads():
-    limiter = HostRateLimiter(default_rate=50.0, safety=0.02)
+    limiter = HostRateLimiter(default_rate=50.0, safety=0.02, catch_up=0.002)
     sent: list[float] = []
     lock = threading.Lock()
 
@@ -256,7 +256,9 @@ def test_limiter_spacing_holds_across_threads():
         thread.join()
     sent.sort()
     gaps = [b - a for a, b in zip(sent, sent[1:])]
-    assert min(gaps) >= 0.02  # 1/50 s, never less
+    assert min(gaps) >= 0.02 * 1.02 - 0.002  # 1/50 s plus the safety margin, less at most the catch-up
+    # ...and any 11 consecutive requests span at least 10 intervals less one catch-up
+    assert min(b - a for a, b in zip(sent, sent[10:])) >= 10 * 0.02 * 1.02 - 0.002
     assert limiter.rate_for("other.org") == 50.0
     assert limiter.rate_for("web.archive.org", "cdx") == 0.4  # the polite CDX default
 
