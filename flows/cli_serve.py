@@ -32,16 +32,17 @@ def serve(config_path: Path, source_names: tuple[str, ...], data_dir: Path | Non
     Stop with Ctrl-C (the schedules are paused until served again).
 
     \b
-    Run a scheduled ingestion locally (two terminals):
+    Example: a scheduled ingestion on this machine (two terminals):
         prefect server start                                  # terminal 1; UI at http://127.0.0.1:4200
         export PREFECT_API_URL=http://127.0.0.1:4200/api      # terminal 2
         newsarchive serve --config newsarchive.toml
 
     \b
-    Other examples:
+    More examples:
         newsarchive serve --config newsarchive.toml --source gazette --source post
         newsarchive serve --config newsarchive.toml --list
-    To run on a work pool instead of this process, use prefect.yaml: `prefect deploy --all`.
+
+    To run on a work pool's workers instead of this process, see `newsarchive deploy`.
     """
     from flows.config import ConfigError, load_config
     from flows.serve import ServeError, check_server, plan_deployments, serve_deployments
@@ -70,7 +71,9 @@ def serve(config_path: Path, source_names: tuple[str, ...], data_dir: Path | Non
 @click.option("--pool", "work_pool", default="newsarchive", show_default=True, help="The Prefect work pool the deployments run on.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default="prefect.yaml", show_default=True,
               help="Where to write the deployment file ('-' prints it).")
-def deploy(config_path: Path, source_names: tuple[str, ...], work_pool: str, output: Path) -> None:
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="NEWSARCHIVE_DATA_DIR",
+              help="Override the configuration's data_dir (relative to the directory `prefect deploy` runs in).")
+def deploy(config_path: Path, source_names: tuple[str, ...], work_pool: str, output: Path, data_dir: Path | None) -> None:
     """Write prefect.yaml: the scheduled sources as deployments for a Prefect work pool.
 
     The alternative to `newsarchive serve` when runs should happen on workers
@@ -88,7 +91,8 @@ def deploy(config_path: Path, source_names: tuple[str, ...], work_pool: str, out
     from flows.serve import ServeError, prefect_yaml
 
     try:
-        text = prefect_yaml(load_config(config_path), source_names, work_pool=work_pool, config_label=str(config_path))
+        text = prefect_yaml(load_config(config_path), source_names, work_pool=work_pool, config_label=str(config_path),
+                            data_dir=data_dir)
     except (ConfigError, ServeError) as error:
         raise click.ClickException(str(error)) from error
     if str(output) == "-":

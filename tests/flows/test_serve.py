@@ -1,0 +1,380 @@
+"""Scheduled ingestion as a user runs it: a real `prefect server start` on 127.0.0.1, a real
+`newsarchive serve` process registering a deployment from a config file, runs triggered through
+the API against a real pywb archive, and the articles in the DuckDB warehouse.
+
+Marked `server` (`pytest -m "not server"` deselects it); it runs by default.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import duckdb
+import pytest
+import requests
+import yaml
+
+from tests.flows.pywb_server import PYWB_VENV, ArchivedPage, PywbServer, PywbUnavailable, write_warc
+from tests.flows.servers import article_html
+
+pytestmark = pytest.mark.server
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent / "newsarchive"
+PREFECT = Path(sys.executable).parent / "prefect"
+DEPLOYMENT = "ingest-archive/tide-times"
+CRON = "0 3 * * *"
+
+
+def _at(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=timezone.utc)
+
+
+def _page(slug: str, captured_at: datetime, title: str) -> ArchivedPage:
+    return ArchivedPage(f"https://tide-times.example/news/{slug}", captured_at, article_html(title, 5).encode("utf-8"))
+
+
+# What the archive holds before the first run...
+FIRST_CAPTURES = [
+    _page("new-pier", _at(2022, 3, 1, 6, 0, 0), "New pier opens for the summer"),
+    _page("lifeboat", _at(2022, 3, 2, 7, 30, 0), "Lifeboat crew rescues two kayakers"),
+    _page("harbour-fees", _at(2022, 3, 3, 9, 45, 0), "Harbour fees rise for visiting yachts"),
+]
+# ...and what a later crawl adds: two new stories and a recapture of a known one.
+NEW_CAPTURES = [
+    _page("regatta", _at(2022, 4, 10, 10, 0, 0), "Regatta draws a record fleet"),
+    _page("sea-wall", _at(2022, 4, 11, 11, 0, 0), "Sea wall repairs finish early"),
+    _page("new-pier", _at(2022, 4, 12, 12, 0, 0), "New pier opens for the summer"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """The test process's environment without any Prefect server of other tests."""
+    env = {key: value for key, value in os.environ.items() if key not in {"PREFECT_API_URL", "NEWSARCHIVE_DATA_DIR"}}
+    env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_LEVEL="WARNING", **extra)
+    return env
+
+
+def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
+    """Stop a process the test started (and its process group, which it leads)."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def prefect_api(tmp_path_factory):
+    """A real `prefect server start` (scheduler on) on a free port of 127.0.0.1; yields its API URL."""
+    home = tmp_path_factory.mktemp("prefect-server")
+    port = _free_port()
+    log = open(home / "server.log", "wb")
+    process = subprocess.Popen(
+        [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
+        # The scheduler service every second (default 60 s), so the test sees the runs it plans.
+        env=_clean_env(PREFECT_HOME=str(home), PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="1"), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"prefect server exited: {(home / 'server.log').read_text(errors='replace')[-1500:]}")
+            try:
+                if requests.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("prefect server did not answer /api/health within 90 s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        _stop(process)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def tide_archive(tmp_path_factory):
+    """A pywb archive of its own (the session one is shared and must not change): it starts with
+    FIRST_CAPTURES; `add_new_captures()` adds NEW_CAPTURES while it runs."""
+    root = tmp_path_factory.mktemp("tide-pywb")
+    first = write_warc(root / "first.warc.gz", FIRST_CAPTURES)
+    try:
+        server = PywbServer(root / "archive", [first]).__enter__()
+    except PywbUnavailable as error:
+        pytest.skip(f"pywb unavailable: {error}")
+
+    def add_new_captures() -> None:
+        later = write_warc(root / "later.warc.gz", NEW_CAPTURES)
+        subprocess.run([str(PYWB_VENV / "bin" / "wb-manager"), "add", server.collection, str(later)],
+                       cwd=server.root, check=True, capture_output=True, timeout=120)
+
+    server.add_new_captures = add_new_captures
+    try:
+        yield server
+    finally:
+        server.__exit__(None, None, None)
+
+
+def _write_config(path: Path, archive_url: str, data_dir: Path) -> Path:
+    path.write_text(f"""\
+data_dir = "{data_dir}"
+batch_size = 50
+
+[hosts]
+"127.0.0.1" = 50
+"127.0.0.1#cdx" = 50
+
+[[sources]]
+name = "tide-times"
+kind = "cdx"
+pattern = "tide-times.example/news/*"
+archive = "{archive_url}"
+from = "20220101"
+schedule = "{CRON}"
+
+[[sources]]
+name = "unscheduled"
+kind = "sample"
+""", encoding="utf-8")
+    return path
+
+
+def _prefect(api_url: str):
+    """Prefect settings pointing this process's client at the test server."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    return temporary_settings({PREFECT_API_URL: api_url})
+
+
+def _read_deployment(api_url: str, name: str):
+    from prefect import get_client
+
+    with _prefect(api_url), get_client(sync_client=True) as client:
+        return client.read_deployment_by_name(name)
+
+
+@pytest.fixture(scope="module")
+def serving(prefect_api, tide_archive, tmp_path_factory):
+    """`newsarchive serve --config ...` running against the test server; yields the data dir."""
+    root = tmp_path_factory.mktemp("serve")
+    data_dir = root / "data"
+    config = _write_config(root / "newsarchive.toml", tide_archive.base_url, data_dir)
+    log = open(root / "serve.log", "wb")
+    # Poll for runs every second (default 10 s) so triggered runs start at once.
+    env = _clean_env(PREFECT_HOME=str(root / "home"), PREFECT_API_URL=prefect_api, PREFECT_RUNNER_POLL_FREQUENCY="1")
+    process = subprocess.Popen([str(BIN), "serve", "--config", str(config)], cwd=root, env=env,
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"serve exited with {process.returncode}: {(root / 'serve.log').read_text()[-1500:]}")
+            try:
+                _read_deployment(prefect_api, DEPLOYMENT)
+                break
+            except Exception as error:  # ObjectNotFound until serve registered it
+                if type(error).__name__ != "ObjectNotFound" or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.3)
+        yield data_dir
+    finally:
+        _stop(process, signal.SIGINT)  # Ctrl-C, as a user stops it
+        log.close()
+
+
+def _run_deployment(api_url: str, name: str):
+    from prefect.deployments import run_deployment
+
+    with _prefect(api_url):
+        return run_deployment(name, timeout=120, poll_interval=0.5)
+
+
+def _query(data_dir: Path, sql: str, parameters: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(sql, parameters or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_serve_registers_the_scheduled_source_only(prefect_api, serving):
+    deployment = _read_deployment(prefect_api, DEPLOYMENT)
+    assert [s.schedule.cron for s in deployment.schedules] == [CRON]
+    assert all(s.active for s in deployment.schedules)
+    assert deployment.parameters["source_name"] == "tide-times"
+    assert deployment.parameters["cdx_patterns"] == ["tide-times.example/news/*"]
+    assert deployment.parameters["incremental"] is True
+    assert deployment.parameters["data_dir"] == str(serving)
+    assert deployment.entrypoint == "flows.ingest.ingest"
+    from prefect.exceptions import ObjectNotFound
+
+    with pytest.raises(ObjectNotFound):  # no schedule, no deployment
+        _read_deployment(prefect_api, "ingest-archive/unscheduled")
+
+    # The server's scheduler has put the next runs on the calendar at 03:00 UTC.
+    from prefect import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterState
+
+    deadline = time.monotonic() + 30  # the scheduler loop runs every second on the test server
+    while True:
+        with _prefect(prefect_api), get_client(sync_client=True) as client:
+            scheduled = client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])),
+                flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type={"any_": ["SCHEDULED"]})))
+        if scheduled or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert scheduled, "the server's scheduler put no runs of the deployment on the calendar"
+    for run in scheduled:
+        assert run.expected_start_time > datetime.now(timezone.utc)
+        assert (run.expected_start_time.hour, run.expected_start_time.minute) == (3, 0)
+
+
+def test_triggered_runs_ingest_then_fetch_only_new_captures(prefect_api, serving, tide_archive):
+    first = _run_deployment(prefect_api, DEPLOYMENT)
+    assert first.state.is_completed(), first.state
+    titles = [row[0] for row in _query(serving, "SELECT title FROM articles ORDER BY title")]
+    assert titles == ["Harbour fees rise for visiting yachts", "Lifeboat crew rescues two kayakers",
+                      "New pier opens for the summer"]
+
+    # A later crawl adds captures to the archive; the next run of the source picks up after
+    # the last capture the first one ingested.
+    tide_archive.add_new_captures()
+    second = _run_deployment(prefect_api, DEPLOYMENT)
+    assert second.state.is_completed(), second.state
+
+    runs = _query(serving, "SELECT capture_count, article_count, cursor_captured_at FROM runs "
+                           "WHERE source_name = 'tide-times' ORDER BY started_at")
+    assert [(captures, articles) for captures, articles, _ in runs] == [(3, 3), (len(NEW_CAPTURES), 2)]
+    assert [cursor.astimezone(timezone.utc) for _, _, cursor in runs] == [_at(2022, 3, 3, 9, 45, 0),
+                                                                           _at(2022, 4, 12, 12, 0, 0)]
+    # Nothing the first run fetched was fetched again: the second run's ledger rows are exactly
+    # the new captures.
+    second_run_id = _query(serving, "SELECT run_id FROM runs WHERE source_name = 'tide-times' "
+                                    "ORDER BY started_at DESC LIMIT 1")[0][0]
+    fetched = _query(serving, "SELECT url, captured_at FROM captures WHERE run_id = ? ORDER BY captured_at",
+                     [second_run_id])
+    assert [(url, at.astimezone(timezone.utc)) for url, at in fetched] == [(p.url, p.captured_at) for p in NEW_CAPTURES]
+    titles = [row[0] for row in _query(serving, "SELECT title FROM articles ORDER BY title")]
+    assert titles == ["Harbour fees rise for visiting yachts", "Lifeboat crew rescues two kayakers",
+                      "New pier opens for the summer", "Regatta draws a record fleet", "Sea wall repairs finish early"]
+
+
+def newsarchive(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, cwd=cwd, timeout=120,
+                          env=_clean_env(PREFECT_HOME=str(cwd / "prefect-home"), **env))
+
+
+def _one_error_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    return lines[0]
+
+
+def test_serve_without_a_server_says_how_to_start_one(tmp_path):
+    config = _write_config(tmp_path / "newsarchive.toml", "http://127.0.0.1:9/news", tmp_path / "data")
+    line = _one_error_line(newsarchive("serve", "--config", str(config), cwd=tmp_path))
+    assert "PREFECT_API_URL is not set" in line
+    assert "prefect server start" in line and "export PREFECT_API_URL=http://127.0.0.1:4200/api" in line
+
+
+def test_serve_with_no_server_at_the_url_says_so(tmp_path):
+    config = _write_config(tmp_path / "newsarchive.toml", "http://127.0.0.1:9/news", tmp_path / "data")
+    url = f"http://127.0.0.1:{_free_port()}/api"  # nothing listens there
+    line = _one_error_line(newsarchive("serve", "--config", str(config), cwd=tmp_path, PREFECT_API_URL=url))
+    assert f"no Prefect server answers at PREFECT_API_URL={url}" in line
+    assert "prefect server start" in line
+
+
+@pytest.mark.parametrize(
+    ("config_text", "options", "message"),
+    [
+        # nothing scheduled at all
+        ('[[sources]]\nname = "a"\nkind = "sample"\n', (), "no source in the configuration has a `schedule` (sources: a)"),
+        # no sources at all
+        ("", (), "no source in the configuration has a `schedule` (sources: none)"),
+        # a named source without a schedule
+        ('[[sources]]\nname = "a"\nkind = "sample"\n', ("--source", "a"), "source(s) a have no `schedule`"),
+        # an unknown source
+        ('[[sources]]\nname = "a"\nkind = "sample"\nschedule = "0 3 * * *"\n', ("--source", "b"),
+         "no source named 'b' in the configuration (known: a)"),
+        # a bad cron line names its key
+        ('[[sources]]\nname = "a"\nkind = "sample"\nschedule = "every night"\n', (), "sources.a.schedule: not a cron line"),
+    ],
+)
+def test_configuration_errors_are_one_line(tmp_path, config_text, options, message):
+    config = tmp_path / "newsarchive.toml"
+    config.write_text(config_text, encoding="utf-8")
+    # Checked before the server: these fail the same with or without one.
+    line = _one_error_line(newsarchive("serve", "--config", str(config), *options, cwd=tmp_path))
+    assert message in line
+
+
+def test_missing_config_file(tmp_path):
+    line = _one_error_line(newsarchive("serve", cwd=tmp_path))
+    assert "config file not found: newsarchive.toml" in line
+
+
+def test_list_shows_what_would_be_served_without_a_server(tmp_path):
+    config = _write_config(tmp_path / "newsarchive.toml", "http://127.0.0.1:9/news", tmp_path / "data")
+    result = newsarchive("serve", "--config", str(config), "--list", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == f"ingest-archive/tide-times  cron '{CRON}' (UTC)  data_dir {tmp_path / 'data'}"
+    assert "unscheduled" not in result.stdout
+
+
+def test_prefect_yaml_is_generated_from_the_example_config(tmp_path):
+    """The committed prefect.yaml is exactly what `newsarchive deploy` writes for the example
+    configuration, so the two cannot drift apart."""
+    output = tmp_path / "prefect.yaml"
+    result = newsarchive("deploy", "--config", "newsarchive.example.toml", "--output", str(output), cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert output.read_text() == (REPO / "prefect.yaml").read_text(), \
+        "prefect.yaml is stale: run `newsarchive deploy --config newsarchive.example.toml`"
+    document = yaml.safe_load(output.read_text())
+    assert [d["name"] for d in document["deployments"]] == ["harbour-gazette", "harbour-gazette-sitemap"]
+    for deployment in document["deployments"]:
+        assert deployment["entrypoint"] == "flows/ingest.py:ingest"
+        assert deployment["parameters"]["source_name"] == deployment["name"]
+        assert deployment["parameters"]["data_dir"] == "data"
+
+
+def test_prefect_deploy_registers_the_yaml_deployments_on_a_work_pool(prefect_api, tmp_path):
+    """`prefect deploy --all` accepts the committed prefect.yaml: its deployments land on the
+    server with their cron schedules and parameters."""
+    env = {"PREFECT_API_URL": prefect_api}
+    made = newsarchive_prefect(["work-pool", "create", "newsarchive", "--type", "process"], tmp_path, env)
+    assert made.returncode == 0, made.stdout + made.stderr
+    deployed = newsarchive_prefect(["--no-prompt", "deploy", "--all", "--prefect-file", str(REPO / "prefect.yaml")],
+                                   tmp_path, env, cwd=REPO)
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    expected = yaml.safe_load((REPO / "prefect.yaml").read_text())["deployments"]
+    for spec in expected:
+        deployment = _read_deployment(prefect_api, f"ingest-archive/{spec['name']}")
+        assert deployment.work_pool_name == "newsarchive"
+        assert [s.schedule.cron for s in deployment.schedules] == [spec["schedules"][0]["cron"]]
+        assert deployment.parameters == spec["parameters"]
+
+
+def newsarchive_prefect(args: list[str], home: Path, env: dict, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(PREFECT), *args], capture_output=True, text=True, cwd=cwd or home, timeout=120,
+                          env=_clean_env(PREFECT_HOME=str(home / "prefect-home"), **env))
