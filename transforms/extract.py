@@ -31,6 +31,8 @@ from transforms.urls import InvalidURL, host_name_label, article_id_for, canonic
 
 # Fewer words than this in the body and the page is not an article.
 MIN_WORD_COUNT = 40
+# ... unless it is this long in characters (languages written without spaces).
+MIN_TEXT_CHARS = 250
 _MAX_TAGS = 30
 
 _SOFT_404 = re.compile(
@@ -50,9 +52,9 @@ _CONSENT = re.compile(
 _EXTRACTOR_OPTIONS: dict[str, Extractor] = {}
 
 
-def _options(url: str | None) -> Extractor:
+def _options(url: str | None, recall: bool = False) -> Extractor:
     """trafilatura's options for the body: no comments, no metadata (we read it ourselves)."""
-    return Extractor(output_format="python", comments=False, tables=True, url=url, with_metadata=False)
+    return Extractor(output_format="python", comments=False, tables=True, url=url, with_metadata=False, recall=recall)
 
 
 def _strings(values: list) -> list[str]:
@@ -317,12 +319,21 @@ def _description(page: PageMeta) -> str | None:
     return normalize_text(value) if value else None
 
 
-def _body(tree, url: str, page: PageMeta) -> str:
-    """The article body: trafilatura's main text, or JSON-LD articleBody when clearly fuller."""
-    document = trafilatura.bare_extraction(tree, url=url, options=_options(url))
+def _trafilatura_text(tree, url: str, recall: bool = False) -> str:
+    document = trafilatura.bare_extraction(tree, url=url, options=_options(url, recall))
     text = document.text if document is not None and document.text else ""
     # trafilatura writes one paragraph per line.
-    text = "\n\n".join(line for line in text.split("\n"))
+    return "\n\n".join(text.split("\n"))
+
+
+def _body(tree, url: str, page: PageMeta) -> str:
+    """The article body: trafilatura's main text, with a recall-oriented second try when it is
+    short, or JSON-LD articleBody when that is clearly fuller."""
+    text = _trafilatura_text(tree, url)
+    if word_count(text) < 2 * MIN_WORD_COUNT:
+        fuller = _trafilatura_text(tree, url, recall=True)
+        if word_count(fuller) > word_count(text):
+            text = fuller
     ld_bodies = [v for v in page.ld_values("articleBody") if isinstance(v, str)]
     if ld_bodies:
         ld_text = normalize_text(ld_bodies[0])
@@ -494,7 +505,7 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
         return reject("not_article", "the page is a consent or subscription wall")
     if _looks_like_index(tree, page, normalize_text(raw_body)):
         return reject("not_article", f"the page is a list of links (index or section page, {count} words of text)")
-    if count < MIN_WORD_COUNT:
+    if count < MIN_WORD_COUNT and len(body_text) < MIN_TEXT_CHARS:
         return reject("no_article_text", f"only {count} words of article text")
     if not title:
         paragraphs = split_paragraphs(body_text)

@@ -81,6 +81,7 @@ REJECTION_REASONS = {
     "truncated": "the body ended before its declared length, after all retries",
     "warc_error": "the WARC record could not be read",
     "revisit": "a WARC revisit record whose original is not in the input",
+    "invalid_sitemap": "a sitemap listed by a sitemap index could not be parsed",
 }
 
 
