@@ -129,6 +129,7 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     extension = str(FTS_EXTENSION).replace("'", "''")
     con.execute(f"LOAD '{extension}'")
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # it would print into the CLI's output
     return con
 
 
@@ -180,10 +181,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the tables; add columns that schema.py gained since the warehouse was made."""
     for name, (columns, key) in TABLES.items():
         con.execute(create_table_sql(name, columns, key))
-        present = {row[0] for row in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?",
-            [name],
-        ).fetchall()}
+        present = {d[0] for d in con.execute(f"SELECT * FROM {name} LIMIT 0").description}
         for column, dtype, _nullable, _doc in columns:
             if column not in present:
                 # Rows loaded before the column existed have no value for it: nullable here.
@@ -423,10 +421,27 @@ def _fts_exists(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(found)
 
 
-def rebuild_search_index(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)build the BM25 index over title + text (sql/fts.sql holds the tokenizer settings)."""
+def create_empty_search_index(con: duckdb.DuckDBPyConnection) -> None:
+    """A fresh, empty fts_main_articles (schema, tokenizer, stopwords, BM25 macro) from the extension.
+
+    create_fts_index indexes the whole table it is given, slowly (its own build takes about
+    twice as long as sql/fts_add.sql). So it is pointed at an empty stand-in named `articles`
+    for an instant, inside the caller's transaction, and the real rows are added afterwards.
+    """
+    con.execute("ALTER TABLE articles RENAME TO articles_being_indexed")
+    con.execute("CREATE TABLE articles AS SELECT article_id, title, text FROM articles_being_indexed LIMIT 0")
     con.execute(sql_text("fts.sql"))  # one PRAGMA; the parser would expand it against the catalog
+    con.execute("DROP TABLE articles")
+    con.execute("ALTER TABLE articles_being_indexed RENAME TO articles")
     con.execute("INSERT OR REPLACE INTO warehouse_info VALUES ('fts_config', ?)", [_fts_config_digest()])
+
+
+def rebuild_search_index(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the BM25 index over title + text from scratch (inside the caller's transaction)."""
+    create_empty_search_index(con)
+    con.execute("CREATE OR REPLACE TEMP TABLE fts_changed AS SELECT article_id FROM articles")
+    for statement in sql_statements("fts_add.sql"):
+        con.execute(statement)
 
 
 def record_run(data_dir: Path, run: RunRecord, *, lock_timeout_s: float | None = None) -> Path:

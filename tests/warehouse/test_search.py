@@ -41,9 +41,14 @@ def test_incremental_index_equals_a_full_rebuild(data_dir):
     assert (summary.new_article_count, summary.replaced_article_count) == (8, 1)
     query = "harbour council москва 2010 flood story3"
     incremental = _index_snapshot(data_dir, query)
-    db.load(data_dir, rebuild_index=True)
+    db.load(data_dir, rebuild_index=True)  # our own build from scratch
     assert _index_snapshot(data_dir, query) == incremental
     assert incremental["stats"][0][0] == 48
+    # and the extension's own create_fts_index over the whole table gives the same index
+    con = db.connect(data_dir, read_only=False)
+    con.execute(db.sql_text("fts.sql"))
+    con.close()
+    assert _index_snapshot(data_dir, query) == incremental
 
 
 def _corpus(data_dir):
@@ -111,3 +116,14 @@ def test_search_needs_words(data_dir):
     _corpus(data_dir)
     with pytest.raises(db.WarehouseError, match="nothing to search"):
         search.search(data_dir, "  ")
+
+
+def test_search_macro_scores_equal_match_bm25(data_dir):
+    _corpus(data_dir)
+    for words in ["harbour bridge", "flood 2010", "council budget story7", "москва"]:
+        macro = db.query(data_dir, "SELECT article_id, score FROM search(?, max_rows := 1000) ORDER BY article_id", [words])[1]
+        reference = db.query(data_dir, (
+            "SELECT article_id, round(fts_main_articles.match_bm25(article_id, ?), 4) AS s FROM articles "
+            "WHERE s IS NOT NULL ORDER BY article_id"
+        ), [words])[1]
+        assert macro == reference and macro, words
