@@ -81,7 +81,7 @@ def _run_flow(task_runner_options: dict, **parameters):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Read sources and host limits from this newsarchive.toml.")
 @click.option("--source", "source_name", metavar="NAME", help="Run the source of this name from --config.")
 @click.option("--user-agent", envvar="NEWSARCHIVE_USER_AGENT", help="User-Agent for fetching (default names the project).")
-@click.option("--rate", "rates", multiple=True, metavar="[HOST=]N", help="Requests per second, for every host (N) or one host (HOST=N); repeatable.")
+@click.option("--rate", "rates", multiple=True, metavar="[HOST=]N", help="Requests per second: every host (N), one host (HOST=N) or a host's CDX API (HOST#cdx=N); repeatable. Defaults: web.archive.org 4, its CDX 0.4, other hosts 2.")
 @click.option("--fetch-workers", default=8, show_default=True, type=click.IntRange(1, 256), help="Concurrent requests per batch (within the rate limits).")
 @click.option("--processes", type=click.IntRange(1, 64), help="Extraction processes (default: one per core).")
 @click.option("--dask-address", metavar="tcp://HOST:PORT", help="Run the tasks on this existing Dask cluster (prefect-dask).")
@@ -119,9 +119,7 @@ def run(warc_paths, url_files, cdx_patterns, archive, date_from, date_to, captur
     parameters: dict = {}
     try:
         config = load_config(config_path)
-        host_rates = dict(config.host_rates)
-        default_rate, per_host = parse_rates(rates)
-        host_rates.update(per_host)
+        parse_rates(rates)  # fail early, in one line, on a bad --rate
         if source_name:
             if config_path is None:
                 raise click.UsageError("--source needs --config")
@@ -152,8 +150,8 @@ def run(warc_paths, url_files, cdx_patterns, archive, date_from, date_to, captur
         refresh=refresh,
         load=not no_load,
         user_agent=user_agent or config.user_agent,
-        host_rates=host_rates,
-        default_rate=default_rate,
+        host_rates=config.host_rates,
+        rates=list(rates),
         fetch_workers=fetch_workers,
         processes=processes,
         **parameters,

@@ -81,8 +81,8 @@ class FetchSettings:
     data_dir: str
     run_id: str
     user_agent: str | None = None
-    host_rates: dict[str, float] = field(default_factory=dict)
-    default_rate: float | None = None  # requests/s for hosts without their own rate
+    rates: tuple[str, ...] = ()  # `--rate` values: "N", "HOST=N", "HOST#cdx=N"
+    archive: str | None = None  # its host serves replays: no robots.txt check
     fetch_workers: int = 8
 
 
@@ -96,13 +96,12 @@ _extraction_pool: Executor | None = None
 
 
 def _fetch_resources_for(settings: FetchSettings):
-    from flows.http import USER_AGENT, Fetcher
+    from flows.http import fetcher_from_options
     from flows.rawarchive import RawArchive
 
     with _resources_lock:
         if settings.run_id not in _fetch_resources:
-            options = {"default_rate": settings.default_rate} if settings.default_rate else {}
-            fetcher = Fetcher(user_agent=settings.user_agent or USER_AGENT, host_limits=settings.host_rates, **options)
+            fetcher = fetcher_from_options(user_agent=settings.user_agent, rates=settings.rates, archive=settings.archive)
             archive = RawArchive(Path(settings.data_dir) / "warc", prefix=f"newsarchive-{settings.run_id}")
             _fetch_resources[settings.run_id] = (fetcher, archive)
         return _fetch_resources[settings.run_id]
@@ -230,7 +229,7 @@ def ingest(
     load: bool = True,
     user_agent: str | None = None,
     host_rates: dict[str, float] | None = None,
-    default_rate: float | None = None,
+    rates: list[str] | None = None,
     fetch_workers: int = 8,
     processes: int | None = None,
     max_in_flight: int = 4,
@@ -242,6 +241,8 @@ def ingest(
 
     `source` is `sample` (the bundled archive), `warc` (`warc_paths`) or `fetch` (`url_files`,
     `cdx_patterns` against `archive` within `date_from`/`date_to`, `sitemaps`). With
+    `host_rates` (requests/s per host, from a config file) and `rates` (`--rate` values: `N`,
+    `HOST=N`, `HOST#cdx=N`) set the politeness limits. With
     `incremental` and a `source_name`, a CDX query starts after the latest capture that source's
     earlier runs ingested (state kept in the `runs` table). `replace` (reprocessing) writes
     articles even when their id is already in the dataset; the warehouse keeps the row of the
@@ -259,7 +260,9 @@ def ingest(
             date_from = max(date_from or "", (cursor + timedelta(seconds=1)).strftime("%Y%m%d%H%M%S"))
             log.info("incremental: %s continues after %s", source_name, cursor.isoformat())
 
-    settings = FetchSettings(str(root), run_id, user_agent, dict(host_rates or {}), default_rate, fetch_workers)
+    # Per-host limits from a config file, then `--rate` values (later ones win).
+    all_rates = tuple(f"{host}={rate}" for host, rate in (host_rates or {}).items()) + tuple(rates or ())
+    settings = FetchSettings(str(root), run_id, user_agent, all_rates, archive if cdx_patterns else None, fetch_workers)
     if source == "sample":
         items: Iterable = _warc_captures([str(SAMPLE_WARC)], "sample", errors)
     elif source == "warc":

@@ -46,14 +46,13 @@ def read_warc(path: str, *, source: str = "warc") -> Iterator[Capture]:
         for record in ArchiveIterator(path, parse_http=True, auto_decode="all"):
             record_count += 1
             last_offset = record.stream_pos
-            if _header(record, "WARC-Type") and not record.record_type & _WANTED:
+            intact = _header(record, "WARC-Type") is not None
+            if intact and pending is not None:
+                yield pending  # a later record parsed, so the held one was complete
+                pending = None
+            if intact and not record.record_type & _WANTED:
                 continue
-            capture = _capture_from_record(record, path, source, offsets_by_digest)
-            if capture is None:
-                continue
-            if pending is not None:
-                yield pending
-            pending = capture
+            pending = _capture_from_record(record, path, source, offsets_by_digest)
     except OSError as error:
         if record_count == 0:
             raise WarcReadError(f"not a WARC file: {path} ({error})") from error

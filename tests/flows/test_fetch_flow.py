@@ -33,8 +33,7 @@ def _warehouse(data_dir: Path, sql: str) -> list[tuple]:
 def test_cdx_run_against_pywb_lands_the_archived_pages_in_duckdb(prefect_server, pywb_archive, tmp_path):
     data_dir = tmp_path / "data"
     summary = ingest(source="fetch", cdx_patterns=["harbour-gazette.example/*"], archive=pywb_archive.base_url,
-                     date_from="20200101", date_to="20201231", data_dir=str(data_dir), default_rate=50.0,
-                     host_rates={"127.0.0.1": 50.0})
+                     date_from="20200101", date_to="20201231", data_dir=str(data_dir), rates=["127.0.0.1=50", "127.0.0.1#cdx=50"])
     # 2020 captures of harbour-gazette pages that are 200 text/html: council-vote (first policy:
     # the earliest of its three), ferry-strike and cafe; the image and the 404 are filtered by CDX.
     expected = {
@@ -59,7 +58,7 @@ def test_cdx_run_against_pywb_lands_the_archived_pages_in_duckdb(prefect_server,
 
     # A second run asks the CDX API again but fetches no capture twice.
     again = ingest(source="fetch", cdx_patterns=["harbour-gazette.example/*"], archive=pywb_archive.base_url,
-                   date_from="20200101", date_to="20201231", data_dir=str(data_dir), default_rate=50.0)
+                   date_from="20200101", date_to="20201231", data_dir=str(data_dir), rates=["127.0.0.1=50", "127.0.0.1#cdx=50"])
     assert again.capture_count == 0 and again.skipped_count == len(expected)
 
     # reprocess: extraction again from the stored WARCs only.

@@ -98,3 +98,17 @@ def test_truncated_warc_yields_what_precedes_the_damage_then_fails(tmp_path):
         for capture in read_warc(str(path)):
             seen.append(capture.ref.url)
     assert len(seen) >= 2
+
+
+def test_a_response_followed_by_intact_records_is_not_held_back_by_later_damage(tmp_path):
+    path = write_warc(tmp_path / "a.warc.gz", [
+        {"url": f"https://news.example.com/{n}", "body": PAGE * 20 + str(n).encode()} for n in range(6)
+    ], with_requests=True)
+    complete = [c.warc_offset for c in read_warc(str(path))]
+    data = path.read_bytes()
+    path.write_bytes(data[: complete[4] + 20])  # cut inside the fifth response
+    seen = []
+    with pytest.raises(WarcReadError):
+        for capture in read_warc(str(path)):
+            seen.append(capture.ref.url)
+    assert seen == [f"https://news.example.com/{n}" for n in range(4)]

@@ -9,7 +9,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 
-def write_warc(path: Path, records: list[dict], *, gzip: bool = True) -> Path:
+def write_warc(path: Path, records: list[dict], *, gzip: bool = True, with_requests: bool = False) -> Path:
     """Each record: url, body (bytes), date ('2019-03-04T10:15:00Z'), status (200),
     content_type ('text/html; charset=utf-8'), optional source_uri, optional revisit_of (digest)."""
     with open(path, "wb") as handle:
@@ -37,5 +37,12 @@ def write_warc(path: Path, records: list[dict], *, gzip: bool = True) -> Path:
                     warc_headers_dict=warc_headers,
                 )
             writer.write_record(record)
+            if with_requests:
+                request = writer.create_warc_record(
+                    spec["url"], "request", payload=BytesIO(b""),
+                    http_headers=StatusAndHeaders("GET / HTTP/1.1", [("Host", "news.example.com")], is_http_request=True),
+                    warc_headers_dict={"WARC-Date": warc_headers["WARC-Date"]},
+                )
+                writer.write_record(request)
             spec["digest"] = record.rec_headers.get_header("WARC-Payload-Digest")
     return path
