@@ -12,7 +12,10 @@ import unicodedata
 _PREFIX = re.compile(
     r"^\s*(?:(?:written|posted|published|reported|text|story|words|photos?|interview|compiled|edited|reporting)\s+by|"
     r"(?:veröffentlicht|geschrieben|verfasst|erstellt|publiziert)\s+von|(?:publié|écrit|rédigé)\s+par|"
-    r"(?:publicado|escrito|redactado)\s+por|scritto\s+da|by|von|par|por|di|door|av|af|text|autor(?:in)?|author|auteur|redakteur(?:in)?|from|автор(?:ы)?|текст|подготовил(?:а)?)\s*[:\-–]?\s+",
+    r"(?:publicado|escrito|redactado)\s+por|scritto\s+da|(?:zeige\s+)?alle\s+beiträge\s+von|"
+    r"(?:view\s+)?all\s+(?:posts|articles|stories)\s+by|more\s+(?:articles|stories|posts)\s+(?:by|from)|"
+    r"(?:text|texte|texto|fotos?|bilder|photos?)\s*(?:&|und|and|y|et|/)\s*(?:text|fotos?|bilder|photos?)\s*:|"
+    r"redaktion\s*:|reporter\s*:|by|von|par|por|di|door|av|af|text|autor(?:in)?|author|auteur|redakteur(?:in)?|from|автор(?:ы)?|текст|подготовил(?:а)?)\s*[:\-–]?\s+",
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s*(?:;|\||/|,|\s+and\s+|\s+und\s+|\s+&\s+|&|\s+et\s+|\s+y\s+|\s+e\s+|\s+en\s+|\s+og\s+|\s+och\s+|\s+i\s+|\s+with\s+|\s+mit\s+)\s*", re.IGNORECASE)
@@ -32,6 +35,8 @@ _NOT_PERSON = re.compile(
     r"updated|published|posted|minutes?|photo|photos|image|video|getty|shutterstock|"
     r"copyright|all rights|subscribe|follow|twitter|facebook|instagram|linkedin|email|share|comments?|"
     r"mitarbeiter|gastautor|online|group|media|magazine|magazin|zeitung|times|post|daily|journal|"
+    r"text|texte|fotos?|name|datum|date|stand|human|says|sagt|hace|lesezeit|tiempo|autor(?:in)?|author|"
+    r"gmbh|e\.\s?v|inc|ltd|llc|ag|verlag|redaktion|pressestelle|"
     r"tribune|herald|gazette|world|report|feature|opinion|sport|sports|politics|business)\b",
     re.IGNORECASE,
 )
@@ -75,6 +80,10 @@ def clean_name(raw: str, outlet_names: tuple[str, ...] = ()) -> str | None:
             return None
     if not any(ch.isalpha() for ch in name):
         return None
+    if re.fullmatch(r"[a-z]+(?:[._][a-z]+)+", name):
+        # a login such as "jane.doe": the person it names
+        name = " ".join(part.capitalize() for part in re.split(r"[._]", name))
+        words = name.split()
     if name.islower() and len(words) > 1:
         return None  # a phrase, not a name
     return _titlecase_if_shouting(name)
@@ -107,3 +116,19 @@ def clean_authors(raw_values: list[str], outlet_names: tuple[str, ...] = ()) -> 
                 seen.add(key)
                 names.append(name)
     return tuple(names)
+
+
+_BODY_BYLINE = re.compile(
+    r"^(?:von|by|par|por|di|door|av|af|text|texto|autor(?:in)?|author)\s*:?\s+"
+    r"((?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.\-]*\.?\s*){1,4}(?:\s*(?:,|&|and|und|et|y)\s*(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.\-]*\s*){1,4})*)$",
+    re.IGNORECASE,
+)
+
+
+def byline_in_text(paragraph: str) -> str | None:
+    """'von Daniela Obers' / 'By Jane Doe and John Roe' as a paragraph of its own, or None."""
+    text = paragraph.strip()
+    if len(text) > 120:
+        return None
+    match = _BODY_BYLINE.match(text)
+    return match.group(0) if match else None

@@ -91,17 +91,50 @@ def _ld_authors(page: PageMeta) -> list[str]:
     return []
 
 
-def _authors(page: PageMeta, tree, outlet_names: tuple[str, ...]) -> tuple[str, ...]:
-    """Clean names from the first source that yields any: JSON-LD, meta, itemprop, byline, heuristics."""
+_AUTHOR_LINK = etree.XPath(
+    "//a[contains(@href, '/author/') or contains(@href, '/autor/') or contains(@href, '/authors/') "
+    "or contains(@href, '/autoren/') or contains(@href, '/auteur/') or contains(@href, '/journalist/') "
+    "or contains(@href, '/newsteam/') or contains(@href, '/profile/') or contains(@href, '/redakteur/')]"
+)
+
+
+def _author_links(tree) -> list[str]:
+    """Texts of the first links to author profile pages (/author/jane-doe)."""
+    names: list[str] = []
+    for anchor in _AUTHOR_LINK(tree):
+        text = " ".join(" ".join(anchor.itertext()).split())
+        if text and len(text.split()) <= 5 and text not in names:
+            names.append(text)
+        if len(names) >= 3:
+            break
+    return names
+
+
+def _text_bylines(paragraphs: list[str]) -> list[str]:
+    """Bylines written as a paragraph of the body ('von Daniela Obers'), near its start or end."""
+    found = []
+    for paragraph in paragraphs[:4] + paragraphs[-2:]:
+        byline = authors_mod.byline_in_text(paragraph)
+        if byline and byline not in found:
+            found.append(byline)
+    return found
+
+
+def _authors(page: PageMeta, tree, outlet_names: tuple[str, ...], text_bylines: list[str] = ()) -> tuple[str, ...]:
+    """Clean names from the first source that yields any: JSON-LD, meta, itemprop, byline
+    elements, bylines in the text, author profile links, then trafilatura's heuristics."""
     meta = [
         value
         for value in page.all("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator", "byl", "twitter:creator")
         if not value.startswith(("http://", "https://", "@"))
     ]
-    for raw in (_ld_authors(page), meta, page.itemprop_authors[:6], page.byline_texts[:1]):
+    for raw in (_ld_authors(page), meta, page.itemprop_authors[:6], page.byline_texts[:1], list(text_bylines)):
         names = authors_mod.clean_authors(raw, outlet_names)
         if names:
             return names
+    names = authors_mod.clean_authors(_author_links(tree)[:1], outlet_names)
+    if names:
+        return names
     # trafilatura's byline heuristics over the whole page (it copies the tree itself).
     found = trafilatura_author(tree)
     return authors_mod.clean_authors(found.split(";") if found else [], outlet_names)
@@ -497,7 +530,8 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
     title = _title(page, outlet_names, domain)
 
     raw_body = _body(tree, url, page)
-    byline_lines = tuple(page.byline_texts)
+    text_bylines = _text_bylines(split_paragraphs(normalize_text(raw_body)))
+    byline_lines = tuple(page.byline_texts) + tuple(text_bylines)
     body_text = clean_body(raw_body, drop_lines=byline_lines + ((title,) if title else ()), link_texts=_link_texts(tree))
     count = word_count(body_text)
     consent_source = " ".join(split_paragraphs(body_text)[:3]) or text_of(tree)[:2000]
@@ -511,7 +545,7 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
         paragraphs = split_paragraphs(body_text)
         title = paragraphs[0][:200] if paragraphs else ""
 
-    authors = _authors(page, tree, outlet_names)
+    authors = _authors(page, tree, outlet_names, text_bylines)
 
     published_at, date_source, published_offset = _choose_published(page, tree, url, captured_at)
     modified_at = _modified(page, captured_at)
