@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from flows.config import Config, SourceConfig
 
 START_SERVER_HINT = (
@@ -149,16 +147,17 @@ def check_server(api_url: str | None = None) -> str:
             "schedules need a running Prefect server, and PREFECT_API_URL is not set "
             f"(Prefect's temporary server never runs its scheduler): {START_SERVER_HINT}"
         )
-    health_url = api_url.rstrip("/") + "/health"
-    try:
-        response = requests.get(health_url, timeout=HEALTH_TIMEOUT_S)
-    except requests.RequestException as error:
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    # Prefect's own client: it sends the API key a Prefect Cloud URL needs.
+    with temporary_settings({PREFECT_API_URL: api_url}), \
+            get_client(sync_client=True, httpx_settings={"timeout": HEALTH_TIMEOUT_S}) as client:
+        failure = client.api_healthcheck()
+    if failure is not None:
         raise ServeError(
-            f"no Prefect server answers at PREFECT_API_URL={api_url} ({type(error).__name__}); {START_SERVER_HINT}"
-        ) from error
-    if response.status_code != 200:
-        raise ServeError(f"the Prefect server at PREFECT_API_URL={api_url} is not healthy "
-                         f"(GET {health_url} answered {response.status_code})")
+            f"no Prefect server answers at PREFECT_API_URL={api_url} ({type(failure).__name__}); {START_SERVER_HINT}"
+        )
     return api_url
 
 

@@ -324,30 +324,53 @@ def test_serve_with_no_server_at_the_url_says_so(tmp_path):
 def test_configuration_errors_are_one_line(tmp_path, config_text, options, message):
     config = tmp_path / "newsarchive.toml"
     config.write_text(config_text, encoding="utf-8")
-    # Checked before the server: these fail the same with or without one.
-    line = _one_error_line(newsarchive("serve", "--config", str(config), *options, cwd=tmp_path))
-    assert message in line
+    # Checked before the server, so in-process: these fail the same with or without one.
+    for command in ("serve", "deploy"):
+        line = _one_error_line_in_process(command, "--config", str(config), *options)
+        assert message in line
 
 
-def test_missing_config_file(tmp_path):
-    line = _one_error_line(newsarchive("serve", cwd=tmp_path))
+def _one_error_line_in_process(*args: str) -> str:
+    from click.testing import CliRunner
+
+    from flows.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    return lines[0]
+
+
+def test_missing_config_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    line = _one_error_line_in_process("serve")
     assert "config file not found: newsarchive.toml" in line
 
 
 def test_list_shows_what_would_be_served_without_a_server(tmp_path):
+    from click.testing import CliRunner
+
+    from flows.cli import main
+
     config = _write_config(tmp_path / "newsarchive.toml", "http://127.0.0.1:9/news", tmp_path / "data")
-    result = newsarchive("serve", "--config", str(config), "--list", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[0] == f"ingest-archive/tide-times  cron '{CRON}' (UTC)  data_dir {tmp_path / 'data'}"
-    assert "unscheduled" not in result.stdout
+    result = CliRunner().invoke(main, ["serve", "--config", str(config), "--list"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == f"ingest-archive/tide-times  cron '{CRON}' (UTC)  data_dir {tmp_path / 'data'}"
+    assert "unscheduled" not in result.output
 
 
-def test_prefect_yaml_is_generated_from_the_example_config(tmp_path):
+def test_prefect_yaml_is_generated_from_the_example_config(tmp_path, monkeypatch):
     """The committed prefect.yaml is exactly what `newsarchive deploy` writes for the example
     configuration, so the two cannot drift apart."""
+    from click.testing import CliRunner
+
+    from flows.cli import main
+
+    monkeypatch.chdir(REPO)
     output = tmp_path / "prefect.yaml"
-    result = newsarchive("deploy", "--config", "newsarchive.example.toml", "--output", str(output), cwd=REPO)
-    assert result.returncode == 0, result.stderr
+    result = CliRunner().invoke(main, ["deploy", "--config", "newsarchive.example.toml", "--output", str(output)])
+    assert result.exit_code == 0, result.output
     assert output.read_text() == (REPO / "prefect.yaml").read_text(), \
         "prefect.yaml is stale: run `newsarchive deploy --config newsarchive.example.toml`"
     document = yaml.safe_load(output.read_text())
