@@ -14,16 +14,21 @@ _PREFIX = re.compile(
     r"(?:veröffentlicht|geschrieben|verfasst|erstellt|publiziert)\s+von|(?:publié|écrit|rédigé)\s+par|"
     r"(?:publicado|escrito|redactado)\s+por|scritto\s+da|(?:zeige\s+)?alle\s+beiträge\s+von|"
     r"(?:view\s+)?all\s+(?:posts|articles|stories)\s+by|more\s+(?:articles|stories|posts)\s+(?:by|from)|"
-    r"(?:text|texte|texto|fotos?|bilder|photos?)\s*(?:&|und|and|y|et|/)\s*(?:text|fotos?|bilder|photos?)\s*:|"
+    r"(?:text|texte|texto|fotos?|bilder|photos?|interview)\s*(?:&|und|and|y|et|/)\s*(?:text|fotos?|bilder|photos?|interview)\s*:|"
     r"redaktion\s*:|reporter\s*:|by|von|par|por|di|door|av|af|text|autor(?:in)?|author|auteur|redakteur(?:in)?|from|автор(?:ы)?|текст|подготовил(?:а)?)\s*[:\-–]?\s+",
     re.IGNORECASE,
 )
-_SPLIT = re.compile(r"\s*(?:;|\||/|,|\s+and\s+|\s+und\s+|\s+&\s+|&|\s+et\s+|\s+y\s+|\s+e\s+|\s+en\s+|\s+og\s+|\s+och\s+|\s+i\s+|\s+with\s+|\s+mit\s+)\s*", re.IGNORECASE)
+_SPLIT = re.compile(r"\s*(?:;|\||/|,|\s[-–—]\s|\s+and\s+|\s+und\s+|\s+&\s+|&|\s+et\s+|\s+y\s+|\s+e\s+|\s+en\s+|\s+og\s+|\s+och\s+|\s+i\s+|\s+with\s+|\s+mit\s+)\s*", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
 _TRAILING_DATE = re.compile(
     r"(?:\s+(?:am|on|le|el|il|vom|den|at|um|updated|aktualisiert)|\s*[,|·•\-–—])*\s+\d.*$", re.IGNORECASE
+)
+_TRAILING_LABEL = re.compile(
+    r"\s+(?:alle artikel|alle beiträge|kategorien?|mehr (?:von|artikel|zum)|profil|follow|folgen|zuletzt|"
+    r"aktualisiert|updated|share|teilen|tiempo de lectura|hace|lesezeit|read more|more by|view profile)\b.*$",
+    re.IGNORECASE,
 )
 _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -36,7 +41,9 @@ _NOT_PERSON = re.compile(
     r"copyright|all rights|subscribe|follow|twitter|facebook|instagram|linkedin|email|share|comments?|"
     r"mitarbeiter|gastautor|online|group|media|magazine|magazin|zeitung|times|post|daily|journal|"
     r"text|texte|fotos?|name|datum|date|stand|human|says|sagt|hace|lesezeit|tiempo|autor(?:in)?|author|"
-    r"gmbh|e\.\s?v|inc|ltd|llc|ag|verlag|redaktion|pressestelle|"
+    r"gmbh|e\.\s?v|inc|ltd|llc|ag|verlag|redaktion|pressestelle|profile|profil|zuletzt|geändert|"
+    r"januar|februar|märz|oktober|dezember|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"tribune|herald|gazette|world|report|feature|opinion|sport|sports|politics|business)\b",
     re.IGNORECASE,
 )
@@ -60,8 +67,10 @@ def clean_name(raw: str, outlet_names: tuple[str, ...] = ()) -> str | None:
     name = _URL.sub(" ", _EMAIL.sub(" ", name))
     name = _HANDLE.sub(" ", name)
     name = _PARENS.sub(" ", name)
-    # A date or time after the name ("Jane Doe am 21. April 2020", "Jane Doe, 5 May"): cut it.
+    # A date or time after the name ("Jane Doe am 21. April 2020", "Jane Doe, 5 May"): cut it,
+    # and labels that follow a byline ("Jane Doe Alle Artikel", "Jane Doe Kategorien: Mode").
     name = _TRAILING_DATE.sub("", name)
+    name = _TRAILING_LABEL.sub("", name)
     name = re.sub(r"\s+", " ", name).strip(" \t\n,;:|·•-–—\"'“”")
     for _ in range(2):
         name = _PREFIX.sub("", name).strip(" ,;:|·•-–—\"'")
@@ -80,6 +89,8 @@ def clean_name(raw: str, outlet_names: tuple[str, ...] = ()) -> str | None:
             return None
     if not any(ch.isalpha() for ch in name):
         return None
+    if " " not in name and re.search(r"\.(?:com|net|org|de|at|ch|fr|it|es|pl|uk|ru|info|eu|io)$", name, re.IGNORECASE):
+        return None  # a domain: the outlet, not a person
     if re.fullmatch(r"[a-z]+(?:[._][a-z]+)+", name):
         # a login such as "jane.doe": the person it names
         name = " ".join(part.capitalize() for part in re.split(r"[._]", name))
@@ -107,7 +118,10 @@ def clean_authors(raw_values: list[str], outlet_names: tuple[str, ...] = ()) -> 
     for raw in raw_values:
         if not isinstance(raw, str) or not raw.strip():
             continue
-        for part in split_byline(raw):
+        parts = split_byline(raw)
+        if len(parts) >= 3 and sum(len(part.split()) == 1 for part in parts) * 2 > len(parts):
+            continue  # a list of single words: categories or tags, not a byline
+        for part in parts:
             name = clean_name(part, outlet_names)
             if name is None:
                 continue

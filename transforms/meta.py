@@ -206,6 +206,7 @@ def read_page_meta(tree) -> PageMeta:
             page.byline_texts.append(text)
         if len(page.byline_texts) >= 8:
             break
+    author_group = None
     for element in _ITEMPROP_OR_TIME(root):
         prop = element.get("itemprop")
         if prop in ("author", "creator"):
@@ -214,7 +215,11 @@ def read_page_meta(tree) -> PageMeta:
             else:
                 named = element.xpath(".//*[@itemprop='name']")
                 value = (named[0].get("content") or text_of(named[0])) if named else text_of(element)
-            if value and len(value) <= 120:
+            # Only the first group of microdata authors: later ones credit related stories.
+            group = element.getparent().getparent() if element.getparent() is not None else None
+            if author_group is None:
+                author_group = group
+            if value and len(value) <= 120 and (group is author_group or len(page.itemprop_authors) == 0):
                 page.itemprop_authors.append(value)
         elif prop in _DATE_PROPS or (element.tag == "time" and element.get("datetime")):
             value = element.get("datetime") or element.get("content") or text_of(element)
