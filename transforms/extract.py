@@ -15,7 +15,10 @@ from urllib.parse import urljoin, urlsplit
 import htmldate
 from lxml import etree
 import trafilatura
-from trafilatura.metadata import extract_author as trafilatura_author
+from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.json_metadata import normalize_authors
+from trafilatura.metadata import extract_metainfo
+from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
@@ -135,8 +138,10 @@ def _authors(page: PageMeta, tree, outlet_names: tuple[str, ...], text_bylines: 
     names = authors_mod.clean_authors(_author_links(tree)[:1], outlet_names)
     if names:
         return names
-    # trafilatura's byline heuristics over the whole page (it copies the tree itself).
-    found = trafilatura_author(tree)
+    # trafilatura's byline heuristics, on the tree itself: this runs last, nothing reads it after.
+    pruned = prune_unwanted_nodes(tree, AUTHOR_DISCARD_XPATHS)
+    found = extract_metainfo(pruned, AUTHOR_XPATHS, len_limit=120)
+    found = normalize_authors(None, found) if found else None
     return authors_mod.clean_authors(found.split(";") if found else [], outlet_names)
 
 
@@ -545,9 +550,11 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
         paragraphs = split_paragraphs(body_text)
         title = paragraphs[0][:200] if paragraphs else ""
 
-    authors = _authors(page, tree, outlet_names, text_bylines)
 
     published_at, date_source, published_offset = _choose_published(page, tree, url, captured_at)
+    language = detect_language(body_text, page.html_lang or page.first("content-language", "og:locale", "dc.language"))
+    # Last: trafilatura's byline fallback prunes the tree in place.
+    authors = _authors(page, tree, outlet_names, text_bylines)
     modified_at = _modified(page, captured_at)
     if modified_at is not None and published_at is not None and modified_at < published_at:
         modified_at = None
@@ -562,7 +569,7 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
         title=title,
         authors=authors,
         published_at=published_at,
-        language=detect_language(body_text, page.html_lang or page.first("content-language", "og:locale", "dc.language")),
+        language=language,
         text=body_text,
         word_count=count,
         content_hash=content_hash(body_text),
