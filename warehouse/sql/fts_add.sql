@@ -39,16 +39,22 @@ DROP TABLE fts_new_tokens;
 
 DROP TABLE fts_new_stems;
 
-INSERT INTO fts_main_articles.dict (termid, term, df)
-SELECT (SELECT coalesce(max(termid), -1) FROM fts_main_articles.dict) + row_number() OVER (ORDER BY term), term, 0
-FROM (SELECT DISTINCT term FROM fts_new_terms) AS n
-WHERE term NOT IN (SELECT term FROM fts_main_articles.dict);
+CREATE OR REPLACE TEMP TABLE fts_new_df AS
+SELECT term, count(DISTINCT docid) AS doc_count FROM fts_new_terms GROUP BY term;
 
 UPDATE fts_main_articles.dict AS d
 SET df = d.df + n.doc_count
-FROM (SELECT term, count(DISTINCT docid) AS doc_count FROM fts_new_terms GROUP BY term) AS n
+FROM fts_new_df AS n
 WHERE d.term = n.term;
 
+INSERT INTO fts_main_articles.dict (termid, term, df)
+SELECT (SELECT coalesce(max(termid), -1) FROM fts_main_articles.dict) + row_number() OVER (ORDER BY term), term, doc_count
+FROM fts_new_df
+WHERE term NOT IN (SELECT term FROM fts_main_articles.dict);
+
+DROP TABLE fts_new_df;
+
+-- Sorted by termid, so a search's scan of `terms` skips row groups by their min/max.
 INSERT INTO fts_main_articles.terms (docid, fieldid, termid)
 SELECT t.docid, t.fieldid, d.termid
 FROM fts_new_terms AS t JOIN fts_main_articles.dict AS d ON d.term = t.term

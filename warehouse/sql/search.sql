@@ -54,10 +54,15 @@ scores AS (
 ),
 top AS (
     SELECT s.article_id, s.score
-    FROM scores AS s JOIN articles AS a ON a.article_id = s.article_id
-    WHERE (in_publication IS NULL OR a.publication = in_publication)
-      AND (published_from IS NULL OR a.published_at >= CAST(published_from AS TIMESTAMPTZ))
-      AND (published_to IS NULL OR a.published_at < CAST(published_to AS TIMESTAMPTZ) + INTERVAL 1 DAY)
+    FROM scores AS s
+    WHERE (in_publication IS NULL AND published_from IS NULL AND published_to IS NULL)
+       OR s.article_id IN (
+           SELECT a.article_id FROM articles AS a
+           WHERE a.article_id IN (SELECT article_id FROM scores)
+             AND (in_publication IS NULL OR a.publication = in_publication)
+             AND (published_from IS NULL OR a.published_at >= CAST(published_from AS TIMESTAMPTZ))
+             AND (published_to IS NULL OR a.published_at < CAST(published_to AS TIMESTAMPTZ) + INTERVAL 1 DAY)
+       )
     ORDER BY s.score DESC, s.article_id
     LIMIT max_rows
 )
