@@ -191,6 +191,17 @@ def choose_published(
         parsed = [item for item in parsed if abs((_local_date(item[0], item[3]) - url_date.date()).days) <= 2]
         if not parsed:
             return url_date, "url", None
+        moment, source, zoned, offset = parsed[0]
+        if not offset:
+            # The same instant written elsewhere with its zone names the outlet's clock.
+            offset = next((o for m, _, _, o in parsed[1:] if o and abs((m - moment).total_seconds()) <= 90), offset)
+            parsed[0] = (moment, source, zoned, offset)
+        if not offset and _local_date(moment, offset) != url_date.date():
+            # A UTC time whose date is not the URL's: the outlet's clock was not UTC. The
+            # smallest whole-hour offset that puts it on the URL's date keeps both true.
+            inferred = _offset_onto(moment, url_date.date())
+            if inferred is not None:
+                parsed[0] = (moment, f"{source}+url", zoned, inferred)
     if not parsed:
         return None, None, None
     best = parsed[0]
@@ -204,6 +215,14 @@ def choose_published(
             if offset and abs((moment - best[0]).total_seconds()) <= 90:
                 return best[0], best[1], offset
     return best[0], best[1], best[3]
+
+
+def _offset_onto(moment: datetime, day) -> int | None:
+    """The whole-hour UTC offset (|h| <= 12) nearest zero that moves `moment` onto `day`."""
+    for hours in sorted(range(-12, 13), key=lambda h: (abs(h), h)):
+        if (moment + timedelta(hours=hours)).date() == day:
+            return hours * 60
+    return None
 
 
 def _local_date(moment: datetime, offset: int | None):

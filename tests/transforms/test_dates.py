@@ -94,3 +94,12 @@ def test_local_date_uses_the_page_offset():
 
 def test_choose_published_refuses_implausibly_old_dates():
     assert choose_published([("meta", "1970-01-01")], CAPTURED) == (None, None, None)
+
+
+def test_choose_published_infers_the_offset_from_the_url_day():
+    url_date = datetime(2019, 1, 1, tzinfo=UTC)
+    # 23:11 UTC on New Year's Eve, published under /2019/01/01/: the outlet is at least an hour east
+    moment, source, offset = choose_published([("meta", "2018-12-31T23:11:59+00:00")], CAPTURED, url_date)
+    assert moment == datetime(2018, 12, 31, 23, 11, 59, tzinfo=UTC)
+    assert (source, offset) == ("meta+url", 60)
+    assert local_date(moment, offset) == url_date.date()
