@@ -21,7 +21,11 @@ import click
 @click.option("--limit", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Runs at the same time (the DuckDB warehouse has one writer: keep 1 unless sources use separate data dirs).")
 @click.option("--list", "list_only", is_flag=True, help="Print the deployments that would be served, then exit (no server needed).")
-def serve(config_path: Path, source_names: tuple[str, ...], data_dir: Path | None, limit: int, list_only: bool) -> None:
+@click.option("--start-server", is_flag=True,
+              help="Start `prefect server start` on 127.0.0.1 for the time serve runs (when PREFECT_API_URL is not set).")
+@click.option("--server-port", type=click.IntRange(1, 65535), default=4200, show_default=True, help="Port for --start-server.")
+def serve(config_path: Path, source_names: tuple[str, ...], data_dir: Path | None, limit: int, list_only: bool,
+          start_server: bool, server_port: int) -> None:
     """Run the configured sources on their cron schedules (one Prefect deployment per source).
 
     Schedules need a Prefect server (its scheduler creates the runs; the temporary
@@ -36,6 +40,10 @@ def serve(config_path: Path, source_names: tuple[str, ...], data_dir: Path | Non
         prefect server start                                  # terminal 1; UI at http://127.0.0.1:4200
         export PREFECT_API_URL=http://127.0.0.1:4200/api      # terminal 2
         newsarchive serve --config newsarchive.toml
+
+    \b
+    Or in one terminal, with a server for as long as serve runs:
+        newsarchive serve --config newsarchive.toml --start-server
 
     \b
     More examples:
@@ -56,11 +64,39 @@ def serve(config_path: Path, source_names: tuple[str, ...], data_dir: Path | Non
                            f"data_dir {deployment.parameters['data_dir']}")
                 click.echo(f"    {deployment.description}")
             return
+        if start_server:
+            _serve_with_own_server(planned, limit=limit, port=server_port)
+            return
         api_url = check_server()
     except (ConfigError, ServeError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Serving {len(planned)} deployment(s) on the Prefect server at {api_url}; Ctrl-C to stop.", err=True)
     serve_deployments(planned, limit=limit)
+
+
+def _serve_with_own_server(planned, *, limit: int, port: int) -> None:
+    import os
+    import signal
+
+    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
+
+    from flows.serve import LocalServer, ServeError, configured_api_url, serve_deployments
+
+    existing = configured_api_url()
+    if existing:
+        raise ServeError(f"--start-server: PREFECT_API_URL is already set ({existing}); "
+                         f"serve on that server without --start-server, or unset it")
+    log_path = Path(PREFECT_HOME.value()) / "newsarchive-server.log"
+    click.echo(f"Starting a Prefect server on 127.0.0.1:{port} (log: {log_path}) ...", err=True)
+    def stop(signum, frame):  # SIGTERM (a service manager) stops serve like Ctrl-C, so the server stops too
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    with LocalServer(port=port, log_path=log_path) as server:
+        os.environ["PREFECT_API_URL"] = server.api_url  # for the flow runs serve starts
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            click.echo(f"Serving {len(planned)} deployment(s); UI at http://127.0.0.1:{port}; Ctrl-C stops both.", err=True)
+            serve_deployments(planned, limit=limit)
 
 
 @click.command()

@@ -12,15 +12,22 @@ check both before serving and say so in one line rather than serve schedules tha
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import requests
 
 from flows.config import Config, SourceConfig
 
 START_SERVER_HINT = (
     "start one with `prefect server start` in another terminal, then "
-    "`export PREFECT_API_URL=http://127.0.0.1:4200/api`"
+    "`export PREFECT_API_URL=http://127.0.0.1:4200/api` (or add --start-server)"
 )
 HEALTH_TIMEOUT_S = 5.0
 
@@ -159,6 +166,63 @@ def check_server(api_url: str | None = None) -> str:
             f"no Prefect server answers at PREFECT_API_URL={api_url} ({type(failure).__name__}); {START_SERVER_HINT}"
         )
     return api_url
+
+
+class LocalServer:
+    """`prefect server start` on 127.0.0.1 as a child process, for `serve --start-server`.
+
+    Same server and database as running the command yourself (PREFECT_HOME, default
+    ~/.prefect); stopped when the context exits. Its log goes to `log_path`.
+    """
+
+    def __init__(self, *, port: int = 4200, log_path: str | Path, startup_timeout_s: float = 120.0) -> None:
+        self.port = port
+        self.log_path = Path(log_path)
+        self.startup_timeout_s = startup_timeout_s
+        self.process = None
+        self._log = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def __enter__(self) -> LocalServer:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "wb")
+        env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=self._log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        deadline = time.monotonic() + self.startup_timeout_s
+        while True:
+            if self.process.poll() is not None:
+                tail = self.log_path.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+                self.__exit__()
+                raise ServeError(f"`prefect server start --port {self.port}` exited "
+                                 f"({tail[0].strip()}); see {self.log_path}")
+            try:
+                if requests.get(f"{self.api_url}/health", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                self.__exit__()
+                raise ServeError(f"the Prefect server did not answer within {self.startup_timeout_s:.0f} s; "
+                                 f"see {self.log_path}")
+            time.sleep(0.25)
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # the server and the workers it started
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
 
 def serve_deployments(planned: list[PlannedDeployment], *, limit: int | None = 1) -> None:

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -385,14 +385,19 @@ def test_prefect_yaml_is_generated_from_the_example_config(tmp_path, monkeypatch
         assert deployment["parameters"]["data_dir"] == "data"
 
 
+def prefect_cli(args: list[str], home: Path, env: dict, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(PREFECT), *args], capture_output=True, text=True, cwd=cwd or home, timeout=120,
+                          env=_clean_env(PREFECT_HOME=str(home / "prefect-home"), **env))
+
+
 def test_prefect_deploy_registers_the_yaml_deployments_on_a_work_pool(prefect_api, tmp_path):
     """`prefect deploy --all` accepts the committed prefect.yaml: its deployments land on the
     server with their cron schedules and parameters."""
     env = {"PREFECT_API_URL": prefect_api}
-    made = newsarchive_prefect(["work-pool", "create", "newsarchive", "--type", "process"], tmp_path, env)
+    made = prefect_cli(["work-pool", "create", "newsarchive", "--type", "process"], tmp_path, env)
     assert made.returncode == 0, made.stdout + made.stderr
-    deployed = newsarchive_prefect(["--no-prompt", "deploy", "--all", "--prefect-file", str(REPO / "prefect.yaml")],
-                                   tmp_path, env, cwd=REPO)
+    deployed = prefect_cli(["--no-prompt", "deploy", "--all", "--prefect-file", str(REPO / "prefect.yaml")],
+                           tmp_path, env, cwd=REPO)
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     expected = yaml.safe_load((REPO / "prefect.yaml").read_text())["deployments"]
     for spec in expected:
@@ -402,6 +407,40 @@ def test_prefect_deploy_registers_the_yaml_deployments_on_a_work_pool(prefect_ap
         assert deployment.parameters == spec["parameters"]
 
 
-def newsarchive_prefect(args: list[str], home: Path, env: dict, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(PREFECT), *args], capture_output=True, text=True, cwd=cwd or home, timeout=120,
-                          env=_clean_env(PREFECT_HOME=str(home / "prefect-home"), **env))
+def test_start_server_serves_on_its_own_server_and_stops_it(tmp_path):
+    """`serve --start-server` without PREFECT_API_URL: a server on 127.0.0.1 for as long as serve
+    runs; the deployment is registered there; Ctrl-C stops serve and the server."""
+    port = _free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    config = _write_config(tmp_path / "newsarchive.toml", "http://127.0.0.1:9/news", tmp_path / "data")
+    log = open(tmp_path / "serve.log", "wb")
+    process = subprocess.Popen(
+        [str(BIN), "serve", "--config", str(config), "--start-server", "--server-port", str(port)],
+        cwd=tmp_path, env=_clean_env(PREFECT_HOME=str(tmp_path / "home")), stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, (tmp_path / "serve.log").read_text()[-1500:]
+            try:
+                deployment = _read_deployment(api_url, DEPLOYMENT)
+                break
+            except Exception as error:  # the server not up yet (connection refused), or ObjectNotFound
+                if time.monotonic() > deadline:
+                    pytest.fail(f"no deployment at {api_url} in 120 s ({error!r}): {(tmp_path / 'serve.log').read_text()[-1500:]}")
+            time.sleep(0.5)
+        assert [s.schedule.cron for s in deployment.schedules] == [CRON]
+    finally:
+        _stop(process, signal.SIGINT)
+        log.close()
+    assert process.returncode == 0, (tmp_path / "serve.log").read_text()[-1500:]
+    with pytest.raises(requests.ConnectionError):  # the server went with it
+        requests.get(f"{api_url}/health", timeout=2)
+    assert (tmp_path / "home" / "newsarchive-server.log").exists()
+
+
+def test_start_server_with_a_server_already_configured_is_an_error(tmp_path):
+    config = _write_config(tmp_path / "newsarchive.toml", "http://127.0.0.1:9/news", tmp_path / "data")
+    line = _one_error_line(newsarchive("serve", "--config", str(config), "--start-server", cwd=tmp_path,
+                                       PREFECT_API_URL="http://127.0.0.1:4200/api"))
+    assert "--start-server: PREFECT_API_URL is already set (http://127.0.0.1:4200/api)" in line
