@@ -441,8 +441,9 @@ def _teaser_text(tree) -> tuple[int, str]:
             parent = block.getparent()
             if parent is None or parent.tag in ("body", "html", "main", "ul", "ol"):
                 break
-            if len(" ".join("".join(parent.itertext()).split())) > 800:
-                break
+            parent_length = len(" ".join("".join(parent.itertext()).split()))
+            if parent_length > 800 or parent_length > max(300, 5 * len(text)):
+                break  # grown past a teaser (headline plus a line or two)
             block = parent
         blocks.append("".join("".join(block.itertext()).split()))
     return count, "\n".join(blocks).casefold()
@@ -461,6 +462,8 @@ def _looks_like_index(tree, page: PageMeta, body_text: str) -> bool:
     if count < 4:
         return False
     inside = sum(len(p) for p in paragraphs if p in teasers)
+    if any(len(p) >= 200 and p not in teasers for p in paragraphs):
+        return False  # running text of its own, outside every teaser: an article
     if inside * 2 >= total:
         return True
     # Teaser lists run together into one paragraph: count the headlines inside the body.

@@ -104,7 +104,9 @@ _DISCLAIMER = re.compile(
     r"(?:n'engagent|n’engagent) que leurs? auteurs?|ne reflètent pas (?:nécessairement )?|"
     r"no reflejan? necesariamente|non riflettono necessariamente|"
     r"(?:is|are) an independent newsroom|pre-moderated|"
-    r"all rights reserved|alle rechte vorbehalten|все права защищены)",
+    r"all rights reserved|alle rechte vorbehalten|все права защищены|"
+    r"(?:we|nous|wir|usamos|utilizamos) (?:use|utilisons|verwenden|nutzen|usamos|utilizamos)? ?(?:des |)cookies|"
+    r"this (?:site|website) uses cookies|diese (?:website|seite) (?:verwendet|nutzt) cookies|ce site utilise des cookies)",
     re.IGNORECASE,
 )
 # Newsletter and subscription boxes: short paragraphs about signing up.

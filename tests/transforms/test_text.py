@@ -67,6 +67,8 @@ def test_join_broken_paragraphs(paragraphs, joined):
         ("Мнение авторов комментариев может не совпадать с позицией редакции.", True),
         ("Sign up for our daily newsletter to get the top stories.", True),
         ("Blick auf den Ortskern. Foto: Archiv", True),  # image caption
+        ("We use cookies to improve your experience on our site.", True),  # cookie notice
+        ("The baker uses cookies in the recipe.", False),
         ("November 6, 2018 6:20 p.m. ET | Updated 3 hours ago", True),  # dateline
         ("The council said the views of residents would be heard in May.", False),
         ("On May 5, 2020, the harbour reopened after 30 days.", False),
