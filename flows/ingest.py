@@ -35,6 +35,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.captures import Capture, CaptureRef
 from flows.pipeline import ArticleDeduplicator, BatchResult, RunTally, extract_batch, new_run_id
 from flows.warc import WarcReadError, read_warc
+from transforms import article_id_for
 from transforms.records import EXTRACTOR_VERSION, CaptureOutcome, Rejection
 from warehouse import db, ledger, parquet
 from warehouse.schema import RunRecord
@@ -289,6 +290,8 @@ def ingest(
             tally.add(batch)
             log.info("%d captures done, %d new articles", tally.capture_count, tally.article_count)
 
+    one_per_url = source == "fetch" and capture_policy != "all" and not (refresh or replace)
+
     def pending() -> Iterator:
         nonlocal cursor_at
         for item in _guarded(items, errors):
@@ -304,7 +307,9 @@ def ingest(
             ref = _ref(item)
             if ref.captured_at and (cursor_at is None or ref.captured_at > cursor_at):
                 cursor_at = ref.captured_at
-            if ref.capture_id in done_ids:
+            if ref.capture_id in done_ids or one_per_url and article_id_for(ref.url) in dedupe.seen:
+                # Done before; or, under the first/last policy, a later capture of a URL that
+                # already has its article (an incremental window's recaptures): not fetched.
                 tally.skipped_count += 1
                 continue
             yield item

@@ -98,3 +98,19 @@ def test_a_killed_run_resumes_without_refetching_or_duplicates(prefect_server, t
     parquet_ids = ds.dataset(data_dir / "parquet" / "articles", format="parquet", partitioning="hive").to_table(columns=["article_id"]).column(0).to_pylist()
     assert len(parquet_ids) == len(set(parquet_ids)) == 40
     assert {row[0] for row in _warehouse(data_dir, "SELECT url FROM articles")} == set(urls)
+
+
+def test_incremental_runs_continue_after_the_cursor_and_skip_recaptures(prefect_server, pywb_archive, tmp_path):
+    data_dir = tmp_path / "data"
+    common = dict(source="fetch", cdx_patterns=["harbour-gazette.example/news/*"], archive=pywb_archive.base_url,
+                  data_dir=str(data_dir), rates=["127.0.0.1=50", "127.0.0.1#cdx=50"], source_name="gazette",
+                  incremental=True)
+    first = ingest(date_from="20200101", date_to="20200115", **common)
+    assert first.article_count == 1  # council-vote, captured 2020-01-10
+    second = ingest(date_to="20201231", **common)
+    # From 2020-01-10 08:00:01 on: council-vote's recaptures (its URL has an article: not
+    # fetched), ferry-strike and cafe (new: fetched).
+    assert second.capture_count == 2 and second.article_count == 2
+    assert second.skipped_count == 1
+    urls = {row[0] for row in _warehouse(data_dir, "SELECT url FROM articles")}
+    assert urls == {f"https://harbour-gazette.example/news/{slug}" for slug in ("council-vote", "ferry-strike", "cafe")}
