@@ -48,8 +48,8 @@ except Exception:  # noqa: BLE001 - PackageNotFoundError, or metadata unreadable
 
 log = logging.getLogger(__name__)
 
-PROJECT_URL = "https://github.com/newsarchive/newsarchive"
-USER_AGENT = f"newsarchive/{VERSION} (+{PROJECT_URL})"
+# Honest about what we are; operators should add a contact with --user-agent / user_agent.
+USER_AGENT = f"newsarchive/{VERSION} (news archive research crawler; python-requests)"
 ROBOTS_AGENT = "newsarchive"  # the product token robots.txt rules are matched against
 
 # Requests per second. The Internet Archive's staff ask for about 60 CDX requests a minute at
