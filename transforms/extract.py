@@ -30,7 +30,7 @@ from transforms.meta import PageMeta, is_organization, read_page_meta, text_of
 from transforms.publications import clean_publication, publication_from_domain
 from transforms.records import EXTRACTOR_VERSION, Article, Rejection
 from transforms.text import clean_body, content_hash, normalize_text, simhash, split_paragraphs, word_count
-from transforms.urls import InvalidURL, host_name_label, article_id_for, canonicalize_url, date_from_url, is_home_page, registered_domain
+from transforms.urls import InvalidURL, archive_timestamp, host_name_label, unwrap_archive_url, article_id_for, canonicalize_url, date_from_url, is_home_page, registered_domain
 
 # Fewer words than this in the body and the page is not an article.
 MIN_WORD_COUNT = 40
@@ -393,7 +393,7 @@ def _page_kind_rejection(page: PageMeta, url: str, canonical: str) -> tuple[str,
     if is_home_page(url) and not _has_article_signals(page):
         return "not_article", "the URL is a site's home page"
     if page.canonical_url:
-        declared = urljoin(url, page.canonical_url)
+        declared, _ = unwrap_archive_url(urljoin(url, page.canonical_url))
         try:
             if is_home_page(declared) and not is_home_page(canonical) and registered_domain(declared) == registered_domain(url):
                 return "not_article", f"the page declares the home page as its canonical URL ({declared})"
@@ -495,10 +495,33 @@ def extract(
         return _rejection(safe_url, "no_article_text", detail, archive_url, captured_at)
 
 
+# What a web archive's replay adds to a page: its toolbar (Wayback, pywb) between markers.
+_ARCHIVE_BANNER = re.compile(
+    r"<!--\s*BEGIN WAYBACK TOOLBAR INSERT\s*-->.*?<!--\s*END WAYBACK TOOLBAR INSERT\s*-->|"
+    r"<!--\s*WB Insert\s*-->.*?<!--\s*End WB Insert\s*-->|"
+    r"<div[^>]+id=[\"']wm-ipp-base[\"'][^>]*>.*?<!--\s*END WAYBACK TOOLBAR INSERT\s*-->",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def strip_archive_banner(text: str) -> str:
+    """The page without an archive's replay toolbar, when a replay page slipped through."""
+    if "WAYBACK TOOLBAR" not in text and "WB Insert" not in text:
+        return text
+    return _ARCHIVE_BANNER.sub("", text)
+
+
 def _extract(html, url, captured_at, archive_url, content_type, headers) -> Article | Rejection:
     def reject(reason: str, detail: str) -> Rejection:
         return _rejection(url, reason, detail, archive_url, captured_at)
 
+
+    # A replay URL of a web archive stands for the original page it captured.
+    original, replay = unwrap_archive_url(url)
+    if replay is not None:
+        url, archive_url = original, archive_url or replay
+        if captured_at is None:
+            captured_at = archive_timestamp(replay)
     try:
         canonical = canonicalize_url(url)
     except InvalidURL as error:
@@ -525,7 +548,7 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
         return reject("empty", "the body is only whitespace")
     if "<" not in text[:5000] and "<" not in text:
         return reject("not_html", "the body has no markup")
-    tree = load_html(text)
+    tree = load_html(strip_archive_banner(text))
     if tree is None:
         return reject("no_article_text", "the HTML could not be parsed")
     page = read_page_meta(tree)

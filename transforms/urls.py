@@ -180,3 +180,39 @@ def host_name_label(url: str) -> str | None:
         if label and label not in ("www", "www2", "www3", "m", "mobile", "amp", "news", "blog", "de", "en"):
             return label
     return None
+
+
+# A replay URL of a Wayback-style archive: .../web/20200517123456id_/https://site/path
+# (web.archive.org, pywb collections, other Wayback deployments).
+_REPLAY = re.compile(
+    r"^https?://[^/]+/(?:web/(\d{4,14})|[^/]+/(\d{8,14}))(?:[a-z]{2}_)?/+((?:https?:/+)?[^/\s]+\.[^/\s]*.*)$",
+    re.IGNORECASE,
+)
+
+
+def unwrap_archive_url(url: str) -> tuple[str, str | None]:
+    """(original URL, archive URL) for a replay URL; (url, None) for anything else.
+
+    'https://web.archive.org/web/20120216182711/http://www.example.com/a' ->
+    ('http://www.example.com/a', 'https://web.archive.org/web/20120216182711/http://www.example.com/a')
+    """
+    match = _REPLAY.match(url.strip()) if isinstance(url, str) else None
+    if not match:
+        return url, None
+    original = match.group(3)
+    original = re.sub(r"^(https?):/+", r"\1://", original, flags=re.IGNORECASE)
+    if not re.match(r"^https?://", original, re.IGNORECASE):
+        original = "http://" + original
+    return original, url.strip()
+
+
+def archive_timestamp(replay_url: str) -> datetime | None:
+    """The capture time a 14-digit replay timestamp names (UTC), or None."""
+    match = _REPLAY.match(replay_url.strip())
+    stamp = match and (match.group(1) or match.group(2))
+    if not stamp or len(stamp) != 14:
+        return None
+    try:
+        return datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None

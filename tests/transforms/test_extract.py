@@ -197,3 +197,21 @@ _html_bits = st.sampled_from(
 def test_extract_never_raises_on_arbitrary_markup_and_urls(pieces, url):
     result = extract("".join(pieces), url, captured_at=CAPTURED, content_type="text/html")
     assert isinstance(result, (Article, Rejection))
+
+
+TOOLBAR = (
+    '<!-- BEGIN WAYBACK TOOLBAR INSERT --><div id="wm-ipp-base"><p>The Wayback Machine has 41 captures of this page '
+    "between 2019 and 2021, please donate to keep the archive running for everyone.</p></div>"
+    "<!-- END WAYBACK TOOLBAR INSERT -->"
+)
+
+
+def test_replay_page_that_slipped_through():
+    replay = "https://web.archive.org/web/20210305120000/" + URL
+    html = page().replace("<body>", "<body>" + TOOLBAR)
+    article = extract(html, replay)
+    assert isinstance(article, Article), article
+    assert article.url == URL  # the original page, not the archive's URL
+    assert article.archive_url == replay
+    assert article.captured_at == datetime(2021, 3, 5, 12, 0, tzinfo=timezone.utc)  # from the replay timestamp
+    assert "Wayback" not in article.text and "donate" not in article.text

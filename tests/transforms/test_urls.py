@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from transforms.urls import (
     InvalidURL,
+    archive_timestamp,
+    unwrap_archive_url,
     article_id_for,
     canonicalize_url,
     date_from_url,
@@ -158,3 +160,29 @@ def test_canonicalize_url_on_arbitrary_text_is_idempotent_or_refuses(text):
     except InvalidURL:
         return
     assert canonicalize_url(once) == once
+
+
+@pytest.mark.parametrize(
+    "url, original, replay",
+    [
+        # Wayback Machine replay URL
+        ("https://web.archive.org/web/20120216182711/http://www.example.com/a", "http://www.example.com/a",
+         "https://web.archive.org/web/20120216182711/http://www.example.com/a"),
+        # raw id_ form, original without a scheme
+        ("https://web.archive.org/web/20130307194448id_/example.net/2008/05/x", "http://example.net/2008/05/x",
+         "https://web.archive.org/web/20130307194448id_/example.net/2008/05/x"),
+        # pywb collection, scheme slashes collapsed by a proxy
+        ("http://127.0.0.1:8080/coll/20200101000000id_/https:/example.com/a?b=1", "https://example.com/a?b=1",
+         "http://127.0.0.1:8080/coll/20200101000000id_/https:/example.com/a?b=1"),
+        # an ordinary URL with a date in its path is no replay URL
+        ("https://example.com/2020/05/17/story", "https://example.com/2020/05/17/story", None),
+    ],
+)
+def test_unwrap_archive_url(url, original, replay):
+    assert unwrap_archive_url(url) == (original, replay)
+
+
+def test_archive_timestamp():
+    assert archive_timestamp("https://web.archive.org/web/20120216182711/http://example.com/") == datetime(
+        2012, 2, 16, 18, 27, 11, tzinfo=timezone.utc)
+    assert archive_timestamp("https://web.archive.org/web/2012/http://example.com/") is None  # not a full time
