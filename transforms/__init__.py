@@ -4,6 +4,7 @@ No network, disk, clock or environment: the capture time and everything else arr
 arguments, so re-running extraction over the same WARC gives the same rows.
 """
 
+from transforms.duplicates import link_duplicates
 from transforms.extract import extract
 from transforms.markdown import render_markdown
 from transforms.records import EXTRACTOR_VERSION, REJECTION_REASONS, Article, Rejection
@@ -19,6 +20,7 @@ __all__ = [
     "article_id_for",
     "canonicalize_url",
     "extract",
+    "link_duplicates",
     "normalize_text",
     "registered_domain",
     "render_markdown",
