@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import statistics
 import sys
@@ -164,7 +165,7 @@ def main() -> None:
         size = int(query_rng.integers(1, 4))
         ranks = query_rng.integers(20, 5_000, size=size)  # skip the very commonest words, as people do
         queries.append(" ".join(vocab[ranks]))
-    sql = "SELECT * FROM search(?, max_rows := 10)"
+    sql = "SELECT * FROM search(?, max_rows := 10)"  # as warehouse.search.search sends it
     con = db.connect(full_dir, read_only=True)
     con.execute(sql, [queries[0]]).fetchall()  # warm-up
     connection_ms = []
@@ -183,6 +184,9 @@ def main() -> None:
     print(f"== 3. Search latency at {total} articles ({len(queries)} queries of 1-3 words, top 10 with snippets)")
     print(f"   open connection:   p50 {percentile(connection_ms, 0.5):6.1f} ms  p95 {percentile(connection_ms, 0.95):6.1f} ms  (goal p50 <= 50 ms)")
     print(f"   per call (opens the file, as the CLI): p50 {percentile(cli_ms, 0.5):6.1f} ms  p95 {percentile(cli_ms, 0.95):6.1f} ms")
+    print()
+    print(f"machine: {os.cpu_count()} cores, load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1/5/15 min) at the end;"
+          " timings are wall-clock and include waiting for the CPU")
     if args.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
 

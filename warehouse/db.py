@@ -385,27 +385,44 @@ def _update_search_index(con: duckdb.DuckDBPyConnection, *, force: bool) -> str:
 
 
 def _merge(con: duckdb.DuckDBPyConnection, dataset: str, batch: list[tuple[_FileFacts, str]], load_id: str, counts: dict) -> None:
+    """Merge one dataset's new files. The common case (keys all new, none twice) is a plain
+    INSERT from the files, a single copy like CREATE TABLE AS; otherwise sql/merge_<dataset>.sql
+    ranks old and new rows per key."""
     paths = [str(facts.path) for facts, _ in batch]
+    keys = ", ".join(TABLES[dataset][1])
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM read_parquet(?, hive_partitioning = false, union_by_name = true)",
+        f"CREATE OR REPLACE TEMP TABLE incoming_keys AS SELECT {keys}, count(*) AS row_count "
+        "FROM read_parquet(?, hive_partitioning = false, union_by_name = true) GROUP BY ALL",
         [paths],
     )
-    if dataset == "articles":
-        before = con.execute("SELECT count(*) FROM articles").fetchone()[0]
-        for statement in sql_statements("merge_articles.sql"):
+    repeated = con.execute("SELECT coalesce(max(row_count), 0) > 1 FROM incoming_keys").fetchone()[0]
+    clashing = con.execute(f"SELECT count(*) FROM {dataset} SEMI JOIN incoming_keys USING ({keys})").fetchone()[0]
+    before = con.execute(f"SELECT count(*) FROM {dataset}").fetchone()[0]
+    if not repeated and not clashing:
+        con.execute(
+            f"INSERT INTO {dataset} BY NAME SELECT * FROM read_parquet(?, hive_partitioning = false, union_by_name = true)",
+            [paths],
+        )
+        changed_keys = "incoming_keys"
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM read_parquet(?, hive_partitioning = false, union_by_name = true)",
+            [paths],
+        )
+        for statement in sql_statements(f"merge_{dataset}.sql"):
             con.execute(statement)
-        changed = con.execute("SELECT count(*) FROM winners").fetchone()[0]
-        con.execute("INSERT INTO fts_changed SELECT article_id FROM winners")
-        after = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+        con.execute("DROP TABLE incoming")
+        changed_keys = "winners"
+    changed = con.execute(f"SELECT count(*) FROM {changed_keys}").fetchone()[0]
+    after = con.execute(f"SELECT count(*) FROM {dataset}").fetchone()[0]
+    if dataset == "articles":
+        con.execute(f"INSERT INTO fts_changed SELECT article_id FROM {changed_keys}")
         counts["new_articles"] += after - before
         counts["replaced_articles"] += changed - (after - before)
     else:
-        for statement in sql_statements(f"merge_{dataset}.sql"):
-            con.execute(statement)
-        changed = con.execute("SELECT count(*) FROM winners").fetchone()[0]
         counts["captures" if dataset == "captures" else "runs"] += changed
-    con.execute("DROP TABLE winners")
-    con.execute("DROP TABLE incoming")
+    con.execute("DROP TABLE IF EXISTS winners")
+    con.execute("DROP TABLE incoming_keys")
     loaded_at = datetime.now(timezone.utc)
     rows = []
     for facts, sha in batch:

@@ -13,9 +13,7 @@ from pathlib import Path
 
 from warehouse import db
 
-SEARCH_SQL = (
-    "SELECT * FROM search(?, max_rows := ?, in_publication := ?, published_from := ?, published_to := ?)"
-)
+SEARCH_SQL = "SELECT * FROM search(?, max_rows := ?{filters})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +47,12 @@ def search(
         raise db.WarehouseError("nothing to search for: give one or more words")
     if limit < 1:
         raise db.WarehouseError("limit must be at least 1")
-    params = [words, limit, publication, _day(published_from), _day(published_to)]
-    result = db.run_query(data_dir, SEARCH_SQL, params)
+    # Only the filters given are passed: the others keep the macro's NULL defaults, which the
+    # planner folds away (an unfiltered search then never scans the articles table).
+    filters = {"in_publication": publication, "published_from": _day(published_from), "published_to": _day(published_to)}
+    given = {name: value for name, value in filters.items() if value is not None}
+    sql = SEARCH_SQL.format(filters="".join(f", {name} := ?" for name in given))
+    result = db.run_query(data_dir, sql, [words, limit, *given.values()])
     hits = [SearchHit(*row) for row in result.rows]
     return SearchResult(hits, "bm25" if result.source == "warehouse" else "term-count")
 

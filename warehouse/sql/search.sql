@@ -52,19 +52,26 @@ scores AS (
     JOIN fts_main_articles.docs AS docs ON docs.docid = f.docid
     GROUP BY docs.name
 ),
-top AS (
+unfiltered_top AS (
+    SELECT article_id, score FROM scores
+    WHERE in_publication IS NULL AND published_from IS NULL AND published_to IS NULL
+    ORDER BY score DESC, article_id
+    LIMIT max_rows
+),
+filtered_top AS (
     SELECT s.article_id, s.score
-    FROM scores AS s
-    WHERE (in_publication IS NULL AND published_from IS NULL AND published_to IS NULL)
-       OR s.article_id IN (
-           SELECT a.article_id FROM articles AS a
-           WHERE a.article_id IN (SELECT article_id FROM scores)
-             AND (in_publication IS NULL OR a.publication = in_publication)
-             AND (published_from IS NULL OR a.published_at >= CAST(published_from AS TIMESTAMPTZ))
-             AND (published_to IS NULL OR a.published_at < CAST(published_to AS TIMESTAMPTZ) + INTERVAL 1 DAY)
-       )
+    FROM scores AS s JOIN articles AS a ON a.article_id = s.article_id
+    WHERE NOT (in_publication IS NULL AND published_from IS NULL AND published_to IS NULL)
+      AND (in_publication IS NULL OR a.publication = in_publication)
+      AND (published_from IS NULL OR a.published_at >= CAST(published_from AS TIMESTAMPTZ))
+      AND (published_to IS NULL OR a.published_at < CAST(published_to AS TIMESTAMPTZ) + INTERVAL 1 DAY)
     ORDER BY s.score DESC, s.article_id
     LIMIT max_rows
+),
+-- One branch is empty; when the filters are left at their defaults (NULL constants) the
+-- planner drops the filtered branch, so an unfiltered search never scans articles.
+top AS (
+    SELECT * FROM unfiltered_top UNION ALL SELECT * FROM filtered_top
 )
 SELECT round(top.score, 4) AS score, a.title, a.publication, a.published_at, a.url,
        snippet(a.text, query_string) AS snippet, a.article_id
