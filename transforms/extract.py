@@ -375,7 +375,11 @@ def _body(tree, url: str, page: PageMeta) -> str:
     ld_bodies = [v for v in page.ld_values("articleBody") if isinstance(v, str)]
     if ld_bodies:
         ld_text = normalize_text(ld_bodies[0])
-        if word_count(ld_text) > 1.5 * word_count(text) + 20:
+        ld_words, words = word_count(ld_text), word_count(text)
+        if ld_words > 1.5 * words + 20:
+            return ld_text
+        # The same text, but with its paragraphs: keep the publisher's paragraph breaks.
+        if words and abs(ld_words - words) <= 0.1 * words and ld_text.count("\n\n") > normalize_text(text).count("\n\n"):
             return ld_text
     return text
 
