@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from transforms.dates import local_date
 from transforms.records import Article
 from transforms.text import normalize_text, split_paragraphs
 
@@ -39,7 +40,8 @@ def render_markdown(article: Article) -> str:
     if article.authors:
         blocks.append(_escape_inline(byline(article.authors)))
     if article.published_at is not None:
-        blocks.append(article.published_at.strftime("%B %d, %Y"))
+        # The date as the outlet printed it: local to its time zone when the page named one.
+        blocks.append(local_date(article.published_at, article.published_offset_minutes).strftime("%B %d, %Y"))
     if article.publication:
         blocks.append(f"**{_escape_inline(normalize_text(article.publication))}**")
     blocks.extend(_escape_block(p) for p in split_paragraphs(normalize_text(article.text)))

@@ -51,3 +51,9 @@ def test_render_markdown_escapes_markup_in_text():
     assert "Five \\*stars\\* \\[sic\\]" in text
     assert "\\# not a heading" in text and "\\- not a list" in text
     assert "By A B, C D and E F" in text
+
+
+def test_render_markdown_prints_the_local_date():
+    # 02:30 UTC on March 5 is still March 4 in New York (-05:00)
+    late = _article(published_at=datetime(2021, 3, 5, 2, 30, tzinfo=timezone.utc), published_offset_minutes=-300)
+    assert "\n\nMarch 04, 2021\n\n" in render_markdown(late)
