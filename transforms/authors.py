@@ -76,7 +76,9 @@ def clean_name(raw: str, outlet_names: tuple[str, ...] = ()) -> str | None:
         name = _PREFIX.sub("", name).strip(" ,;:|·•-–—\"'")
     if not name or len(name) > 60 or len(name) < 3:
         return None
-    if re.search(r"\d", name) or any(ch in name for ch in "<>{}=#®©™?!"):
+    # Digits mean a date or a count, except in a one-word login ("freeman1984").
+    login = re.fullmatch(r"[^\W\d_][\w.\-]{1,24}", name) is not None
+    if (re.search(r"\d", name) and not login) or any(ch in name for ch in "<>{}=#®©™?!"):
         return None
     words = name.split()
     if len(words) > 5:
@@ -100,10 +102,19 @@ def clean_name(raw: str, outlet_names: tuple[str, ...] = ()) -> str | None:
     return _titlecase_if_shouting(name)
 
 
+_LATE_BY = re.compile(r"(?:^|\s)(?:by|von|par|por)\s+(?=[^\W\d_])(.+)$", re.IGNORECASE)
+
+
 def split_byline(byline: str) -> list[str]:
-    """'By Jane Doe and John Roe' -> ['Jane Doe', 'John Roe'] (prefixes dropped)."""
+    """'By Jane Doe and John Roe' -> ['Jane Doe', 'John Roe'] (prefixes dropped).
+
+    'Posted on May 5, 2020 by Jane Doe': what follows the last 'by' is the byline.
+    """
     text = re.sub(r"\s+", " ", _MARKDOWN_LINK.sub(r"\1", byline)).strip()
     text = _PREFIX.sub("", text)
+    late = _LATE_BY.search(text)
+    if late and re.search(r"\d", text[: late.start()]):
+        text = late.group(1)
     # "Doe, Jane" is a single inverted name only when both sides are one word.
     if re.fullmatch(r"[^\W\d_]+, [^\W\d_]+", text):
         last, first = text.split(", ")
@@ -144,5 +155,11 @@ def byline_in_text(paragraph: str) -> str | None:
     text = paragraph.strip()
     if len(text) > 120:
         return None
+    head = text.split(",")[0].strip()
+    if ":" in head and head != text:
+        # "Autorin: Uta Staschewski, Projektleiterin ...": the name before the role.
+        match = _BODY_BYLINE.match(head)
+        if match:
+            return match.group(0)
     match = _BODY_BYLINE.match(text)
     return match.group(0) if match else None

@@ -97,7 +97,8 @@ def _ld_authors(page: PageMeta) -> list[str]:
 _AUTHOR_LINK = etree.XPath(
     "//a[contains(@href, '/author/') or contains(@href, '/autor/') or contains(@href, '/authors/') "
     "or contains(@href, '/autoren/') or contains(@href, '/auteur/') or contains(@href, '/journalist/') "
-    "or contains(@href, '/newsteam/') or contains(@href, '/profile/') or contains(@href, '/redakteur/')]"
+    "or contains(@href, '/newsteam/') or contains(@href, '/profile/') or contains(@href, '/redakteur/') "
+    "or contains(@href, '/profil/') or contains(@href, '/staff/') or contains(@href, '/menschen/')]"
 )
 
 
@@ -123,7 +124,17 @@ def _text_bylines(paragraphs: list[str]) -> list[str]:
     return found
 
 
-def _authors(page: PageMeta, tree, outlet_names: tuple[str, ...], text_bylines: list[str] = ()) -> tuple[str, ...]:
+# Analytics and paywall scripts that name the author: dlData['Author'] = 'Jane Doe', ["setContentAuthor", "Jane Doe"].
+_SCRIPT_AUTHOR = re.compile(
+    r"""["'](?:author|authorName|author_name|contentAuthor|setContentAuthor|articleAuthor)["']\s*[\]:=,]?\s*[:=,]?\s*["']([^"'<>{}]{3,60})["']"""
+)
+
+
+def _script_authors(page_html: str) -> list[str]:
+    return [m.group(1) for m in _SCRIPT_AUTHOR.finditer(page_html[:400_000])][:2]
+
+
+def _authors(page: PageMeta, tree, outlet_names: tuple[str, ...], text_bylines: list[str] = (), page_html: str = "") -> tuple[str, ...]:
     """Clean names from the first source that yields any: JSON-LD, meta, itemprop, byline
     elements, bylines in the text, author profile links, then trafilatura's heuristics."""
     meta = [
@@ -131,11 +142,17 @@ def _authors(page: PageMeta, tree, outlet_names: tuple[str, ...], text_bylines: 
         for value in page.all("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator", "byl", "twitter:creator")
         if not value.startswith(("http://", "https://", "@"))
     ]
-    for raw in (_ld_authors(page), meta, page.itemprop_authors[:6], page.byline_texts[:1], list(text_bylines)):
+    # Yoast's "Written by" label pair for sharing cards.
+    label = (page.first("twitter:label1") or "").casefold()
+    card = [page.first("twitter:data1") or ""] if re.search(r"written by|verfasst von|geschrieben von|autor|author|écrit par|escrito por", label) else []
+    for raw in (_ld_authors(page), meta, card, page.itemprop_authors[:6], page.byline_texts[:1], list(text_bylines)):
         names = authors_mod.clean_authors(raw, outlet_names)
         if names:
             return names
     names = authors_mod.clean_authors(_author_links(tree)[:1], outlet_names)
+    if names:
+        return names
+    names = authors_mod.clean_authors(_script_authors(page_html)[:1], outlet_names)
     if names:
         return names
     # trafilatura's byline heuristics, on the tree itself: this runs last, nothing reads it after.
@@ -584,7 +601,7 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
     published_at, date_source, published_offset = _choose_published(page, tree, url, captured_at)
     language = detect_language(body_text, page.html_lang or page.first("content-language", "og:locale", "dc.language"))
     # Last: trafilatura's byline fallback prunes the tree in place.
-    authors = _authors(page, tree, outlet_names, text_bylines)
+    authors = _authors(page, tree, outlet_names, text_bylines, text)
     modified_at = _modified(page, captured_at)
     if modified_at is not None and published_at is not None and modified_at < published_at:
         modified_at = None

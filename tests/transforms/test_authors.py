@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.authors import clean_authors
+from transforms.authors import byline_in_text, clean_authors
 
 OUTLETS = ("The Harbour Gazette", "harbour-gazette.co.uk")
 
@@ -40,9 +40,34 @@ OUTLETS = ("The Harbour Gazette", "harbour-gazette.co.uk")
         (["Автор: Николай Ветров"], ("Николай Ветров",)),
         # inverted "Doe, Jane"
         (["Doe, Jane"], ("Jane Doe",)),
+        # date first, then "by"
+        (["Posted on September 21, 2020 by Adi Tzlil"], ("Adi Tzlil",)),
+        # a login with digits is the author's identity; a date is not
+        (["freeman1984"], ("freeman1984",)),
+        # a login written first.last
+        (["robert.stitz"], ("Robert Stitz",)),
+        # labels after the name
+        (["Johanna Kropfitsch Alle Artikel"], ("Johanna Kropfitsch",)),
+        # a list of categories is no byline
+        (["CSP, International, Photovoltaik, Speicher"], ()),
+        # roles before the colon
+        (["Text und Interview: Harald Willenbrock"], ("Harald Willenbrock",)),
         # nothing
         ([""], ()),
     ],
 )
 def test_clean_authors(raw, names):
     assert clean_authors(raw, OUTLETS) == names
+
+
+@pytest.mark.parametrize(
+    "paragraph, byline",
+    [
+        ("von Daniela Obers", "von Daniela Obers"),
+        ("By Jane Doe and John Roe", "By Jane Doe and John Roe"),
+        ("Autorin: Uta Staschewski, Projektleiterin Länderanalysen", "Autorin: Uta Staschewski"),
+        ("By the end of the day the bridge was open again.", None),  # a sentence, not a byline
+    ],
+)
+def test_byline_in_text(paragraph, byline):
+    assert byline_in_text(paragraph) == byline
