@@ -15,7 +15,7 @@ _PREFIX = re.compile(
     r"(?:publicado|escrito|redactado)\s+por|scritto\s+da|(?:zeige\s+)?alle\s+beiträge\s+von|"
     r"(?:view\s+)?all\s+(?:posts|articles|stories)\s+by|more\s+(?:articles|stories|posts)\s+(?:by|from)|"
     r"(?:text|texte|texto|fotos?|bilder|photos?|interview)\s*(?:&|und|and|y|et|/)\s*(?:text|fotos?|bilder|photos?|interview)\s*:|"
-    r"redaktion\s*:|reporter\s*:|by|von|par|por|di|door|av|af|text|autor(?:in)?|author|auteur|redakteur(?:in)?|from|автор(?:ы)?|текст|подготовил(?:а)?)\s*[:\-–]?\s+",
+    r"redaktion\s*:|reporter\s*:|interview\s*:|by|von|par|por|di|door|av|af|text|autor(?:in)?|author|auteur|redakteur(?:in)?|from|автор(?:ы)?|текст|подготовил(?:а)?)\s*[:\-–]?\s+",
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s*(?:;|\||/|,|\s[-–—]\s|\s+and\s+|\s+und\s+|\s+&\s+|&|\s+et\s+|\s+y\s+|\s+e\s+|\s+en\s+|\s+og\s+|\s+och\s+|\s+i\s+|\s+with\s+|\s+mit\s+)\s*", re.IGNORECASE)
@@ -40,7 +40,7 @@ _NOT_PERSON = re.compile(
     r"updated|published|posted|minutes?|photo|photos|image|video|getty|shutterstock|"
     r"copyright|all rights|subscribe|follow|twitter|facebook|instagram|linkedin|email|share|comments?|"
     r"mitarbeiter|gastautor|online|group|media|magazine|magazin|zeitung|times|post|daily|journal|"
-    r"text|texte|fotos?|name|datum|date|stand|human|says|sagt|hace|lesezeit|tiempo|autor(?:in)?|author|"
+    r"text|texte|fotos?|name|datum|date|stand|human|says|sagt|hace|lesezeit|tiempo|autor(?:in)?|author|quelle|source|"
     r"gmbh|e\.\s?v|inc|ltd|llc|ag|verlag|redaktion|pressestelle|profile|profil|zuletzt|geändert|"
     r"januar|februar|märz|oktober|dezember|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
@@ -71,7 +71,7 @@ def clean_name(raw: str, outlet_names: tuple[str, ...] = ()) -> str | None:
     # and labels that follow a byline ("Jane Doe Alle Artikel", "Jane Doe Kategorien: Mode").
     name = _TRAILING_DATE.sub("", name)
     name = _TRAILING_LABEL.sub("", name)
-    name = re.sub(r"\s+", " ", name).strip(" \t\n,;:|·•-–—\"'“”")
+    name = re.sub(r"\s+", " ", name).strip(" \t\n,;:|·•-–—\"'“”()[]")
     for _ in range(2):
         name = _PREFIX.sub("", name).strip(" ,;:|·•-–—\"'")
     if not name or len(name) > 60 or len(name) < 3:
@@ -126,6 +126,9 @@ def clean_authors(raw_values: list[str], outlet_names: tuple[str, ...] = ()) -> 
     """Clean, split and de-duplicate author strings, keeping byline order."""
     names: list[str] = []
     seen: set[str] = set()
+    values = [raw for raw in raw_values if isinstance(raw, str) and raw.strip()]
+    if len(values) >= 3 and sum(len(raw.split()) == 1 for raw in values) * 2 > len(values):
+        return ()  # several one-word values: categories or tags, not authors
     for raw in raw_values:
         if not isinstance(raw, str) or not raw.strip():
             continue
