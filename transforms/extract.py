@@ -551,7 +551,11 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
         captured_at = dates.to_utc(captured_at)
     if not is_html_content_type(content_type):
         return reject("not_html", f"content type {media_type(content_type)!r} is not a page")
-    if html is None or len(html) == 0:
+    if html is None:
+        return reject("empty", "there is no body")
+    if not isinstance(html, (str, bytes, bytearray, memoryview)):
+        return reject("not_html", f"the body is a {type(html).__name__}, not text or bytes")
+    if len(html) == 0:
         return reject("empty", "the body is empty")
     if isinstance(html, (bytes, bytearray, memoryview)):
         body = bytes(html)
