@@ -212,11 +212,11 @@ def child_noop(warc_path: str, batch_size: int, max_in_flight: int) -> dict:
     started = time.perf_counter()
     batch_count = read_and_batch()
     plain_seconds = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     capture_count = noop_flow()
-    flow_seconds = time.perf_counter() - started
+    flow_seconds, flow_cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
     return {"plain_seconds": plain_seconds, "flow_seconds": flow_seconds, "batch_count": batch_count,
-            "capture_count": capture_count}
+            "capture_count": capture_count, "flow_cpu_s": flow_cpu_s}
 
 
 class RssSampler:
@@ -376,8 +376,8 @@ def main(argv: list[str] | None = None) -> int:
         f"/ DuckDB load | {spent.get('extract_batch', 0):.1f} s / {spent.get('_write', 0):.1f} s / {spent.get('load', 0):.1f} s | | |")
     say(f"| (c) Prefect overhead: no-op flow {noop['flow_seconds']:.2f} s - plain read+batch "
         f"{noop['plain_seconds']:.2f} s, {noop['batch_count']} tasks | {overhead_s:.2f} s = {100 * overhead_share:.1f}% "
-        f"of (b) ({1000 * overhead_s / max(1, noop['batch_count']):.0f} ms/task incl. the flow run; server CPU "
-        f"{noop['server_cpu_s']:.1f} s) | <= 5% | {noop['load']} |")
+        f"of (b) ({1000 * overhead_s / max(1, noop['batch_count']):.0f} ms/task incl. the flow run; CPU: flow process "
+        f"{noop['flow_cpu_s']:.1f} s, server {noop['server_cpu_s']:.1f} s) | <= 5% | {noop['load']} |")
     say(f"| (d) peak RSS, {small} captures (flow + pool) | {small_rss.peak_total / MB:.0f} MB "
         f"(flow {small_rss.peak_main / MB:.0f} MB, pool {small_rss.peak_children / MB:.0f} MB) | | {small_run['load']} |")
     say(f"| (d) peak RSS, {args.captures} captures (flow + pool) | {large_rss.peak_total / MB:.0f} MB "
