@@ -314,3 +314,17 @@ def test_queries_and_a_real_load_in_another_process(data_dir):
     assert answers and all(count in (10, 610) for _, count in answers)
     assert db.run_query(data_dir, "SELECT count(*) FROM articles").rows == [(610,)]
     assert {source for source, _ in answers} <= {"warehouse", "parquet"}
+
+
+def test_one_row_per_key_in_every_table(data_dir):
+    """Uniqueness comes from the merge (captures has no PRIMARY KEY index): keep it checked."""
+    later = BASE_TIME + timedelta(minutes=5)
+    parquet.write_captures(data_dir, [make_outcome(i) for i in range(5)], run_id="r1")
+    parquet.write_captures(data_dir, [make_outcome(i, recorded_at=later, duration_ms=99) for i in range(3, 8)], run_id="r1")
+    db.load(data_dir)
+    parquet.write_captures(data_dir, [make_outcome(i, recorded_at=later + timedelta(minutes=1)) for i in range(6, 9)], run_id="r1")
+    db.load(data_dir)
+    rows = db.query(data_dir, "SELECT count(*), count(DISTINCT (capture_id, run_id)) FROM captures")[1]
+    assert rows == [(9, 9)]
+    # the latest recorded outcome of a capture in a run wins
+    assert db.query(data_dir, "SELECT duration_ms FROM captures WHERE capture_id = 'cap0004'")[1] == [(99,)]
