@@ -40,7 +40,7 @@ class SourceConfig:
 @dataclass(frozen=True, slots=True)
 class Config:
     data_dir: str = "data"
-    batch_size: int = 200
+    batch_size: int | None = None  # None: the flow's default for the source kind
     user_agent: str | None = None
     host_rates: dict[str, float] = field(default_factory=dict)  # requests per second per host
     sources: tuple[SourceConfig, ...] = ()
@@ -84,8 +84,8 @@ def parse_config(raw: dict, *, base_dir: Path) -> Config:
     if unknown:
         raise ConfigError(f"unknown key(s) {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(_TOP_KEYS))})")
     data_dir = os.environ.get("NEWSARCHIVE_DATA_DIR") or _expect(raw.get("data_dir", "data"), str, "data_dir")
-    batch_size = _expect(raw.get("batch_size", 200), int, "batch_size")
-    if not 1 <= batch_size <= 100_000:
+    batch_size = raw.get("batch_size")
+    if batch_size is not None and not 1 <= _expect(batch_size, int, "batch_size") <= 100_000:
         raise ConfigError(f"batch_size: must be between 1 and 100000, got {batch_size}")
     user_agent = os.environ.get("NEWSARCHIVE_USER_AGENT") or raw.get("user_agent")
     if user_agent is not None:

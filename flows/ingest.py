@@ -43,7 +43,15 @@ from warehouse.schema import RunRecord
 log = logging.getLogger("newsarchive")
 
 SAMPLE_WARC = Path(__file__).parent / "sample" / "archive.warc.gz"
-DEFAULT_BATCH_SIZE = 200
+# Captures per task: fetching batches are I/O-bound and stay small; a batch of captures already
+# on disk is pure CPU, and bigger batches halve Prefect's per-task cost (bench/pipeline.py).
+DEFAULT_FETCH_BATCH_SIZE = 200
+DEFAULT_WARC_BATCH_SIZE = 400
+# Results are written together every WRITE_EVERY captures (a Parquet file per partition, not per
+# partition per task) and loaded into DuckDB every LOAD_EVERY articles, so the load's memory
+# follows LOAD_EVERY, not the input, and overlaps extraction.
+WRITE_EVERY = 2_000
+LOAD_EVERY = 5_000
 WAYBACK_PREFIX = "https://web.archive.org/web"
 
 
@@ -125,6 +133,15 @@ def _start_extraction_pool(processes: int) -> None:
         _extraction_pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"))
 
 
+def _current_extraction_pool() -> Executor | None:
+    """This process's extraction pool; None in a Dask worker, which extracts by itself.
+
+    Task bodies call this instead of naming the global: Dask pickles a task's function by value
+    with the globals it names, and a ProcessPoolExecutor cannot be pickled.
+    """
+    return _extraction_pool
+
+
 def _stop_extraction_pool() -> None:
     global _extraction_pool
     if _extraction_pool is not None:
@@ -138,7 +155,7 @@ def _stop_extraction_pool() -> None:
 @task(name="extract-batch", task_run_name="extract {label}", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def extract_batch_task(label: str, captures: list[Capture], run_id: str) -> BatchResult:
     """Captures already in hand (WARC files): extract them."""
-    return extract_batch(captures, run_id=run_id, executor=_extraction_pool)
+    return extract_batch(captures, run_id=run_id, executor=_current_extraction_pool())
 
 
 @task(name="fetch-batch", task_run_name="fetch {label}", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -149,7 +166,7 @@ def fetch_batch_task(label: str, refs: list[CaptureRef], settings: FetchSettings
 
     fetcher, archive = _fetch_resources_for(settings)
     captures = fetch_batch(refs, fetcher, archive, max_workers=settings.fetch_workers)
-    return extract_batch(captures, run_id=settings.run_id, executor=_extraction_pool)
+    return extract_batch(captures, run_id=settings.run_id, executor=_current_extraction_pool())
 
 
 # -- the flow ----------------------------------------------------------------------------------
@@ -225,7 +242,7 @@ def ingest(
     date_to: str | None = None,
     capture_policy: str = "first",
     data_dir: str = "data",
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = None,
     refresh: bool = False,
     load: bool = True,
     user_agent: str | None = None,
@@ -237,6 +254,8 @@ def ingest(
     source_name: str | None = None,
     incremental: bool = False,
     replace: bool = False,
+    write_every: int = WRITE_EVERY,
+    load_every: int = LOAD_EVERY,
 ) -> RunSummary:
     """Ingest captures into the Parquet dataset and the DuckDB warehouse.
 
@@ -283,11 +302,27 @@ def ingest(
     cursor_at: datetime | None = None
     task_count = 0
 
+    unwritten = BatchResult()  # deduplicated results waiting to be written together
+    unloaded_count = 0  # articles written since the last load
+
+    def flush(final: bool = False) -> None:
+        nonlocal unwritten, unloaded_count
+        if unwritten.outcomes:
+            _write(root, unwritten, run_id)
+            unloaded_count += len(unwritten.articles)
+            unwritten = BatchResult()
+        if load and not final and unloaded_count >= load_every:
+            db.load(root)
+            unloaded_count = 0
+
     def drain(limit: int) -> None:
         while len(in_flight) > limit:
             batch = dedupe.filter(in_flight.pop(0).result())
-            _write(root, batch, run_id)
+            unwritten.articles.extend(batch.articles)
+            unwritten.outcomes.extend(batch.outcomes)
             tally.add(batch)
+            if len(unwritten.outcomes) >= write_every:
+                flush()
             log.info("%d captures done, %d new articles", tally.capture_count, tally.article_count)
 
     one_per_url = source == "fetch" and capture_policy != "all" and not (refresh or replace)
@@ -300,9 +335,8 @@ def ingest(
                 if row.capture_id in done_ids:
                     tally.skipped_count += 1
                     continue
-                early = BatchResult(outcomes=[row])
-                _write(root, early, run_id)
-                tally.add(early)
+                unwritten.outcomes.append(row)
+                tally.add(BatchResult(outcomes=[row]))
                 continue
             ref = _ref(item)
             if ref.captured_at and (cursor_at is None or ref.captured_at > cursor_at):
@@ -315,6 +349,8 @@ def ingest(
             yield item
 
     processes = default_processes() if processes is None else processes
+    if batch_size is None:
+        batch_size = DEFAULT_FETCH_BATCH_SIZE if source == "fetch" else DEFAULT_WARC_BATCH_SIZE
     _start_extraction_pool(processes)
     try:
         first = 0
@@ -328,6 +364,7 @@ def ingest(
             task_count += 1
             drain(max_in_flight)
         drain(0)
+        flush(final=True)
     finally:
         _stop_extraction_pool()
         _close_fetch_resources(run_id)

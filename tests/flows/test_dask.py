@@ -65,19 +65,13 @@ def _assert_same_dataset(dask_dir: Path, on_dask, thread_dir: Path, on_threads) 
 
 def test_a_dask_run_produces_the_same_dataset_as_a_thread_run(thread_run, tmp_path):
     thread_dir, on_threads = thread_run
-    # processes=1: on Dask each worker process extracts, so the flow's own pool would sit idle
-    # (and while it exists the task cannot be pickled: see the next test).
+    # processes=1: on Dask each worker process extracts, so the flow's own pool would sit idle.
     on_dask = _dask_run(tmp_path, processes=1)
     _assert_same_dataset(tmp_path, on_dask, thread_dir, on_threads)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "flows/ingest.py: with the flow's process pool started (processes > 1, the default on a multi-core "
-    "machine) Dask cannot serialize extract_batch_task: cloudpickle pickles the task function by value "
-    "with its global `_extraction_pool` (a ProcessPoolExecutor: 'cannot pickle _thread.lock'). "
-    "Fix proposed in notes/scale-proposals.md; remove this mark with the fix."))
 def test_a_dask_run_with_the_default_processes_as_the_cli_runs_it(thread_run, tmp_path):
-    """What `newsarchive run --dask-workers 2` does: `processes` left to its default."""
+    """`processes` left to its default: the flow's pool exists, yet the tasks still pickle."""
     thread_dir, on_threads = thread_run
     on_dask = _dask_run(tmp_path)
     _assert_same_dataset(tmp_path, on_dask, thread_dir, on_threads)
