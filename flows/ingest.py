@@ -47,9 +47,10 @@ SAMPLE_WARC = Path(__file__).parent / "sample" / "archive.warc.gz"
 # on disk is pure CPU, and bigger batches halve Prefect's per-task cost (bench/pipeline.py).
 DEFAULT_FETCH_BATCH_SIZE = 200
 DEFAULT_WARC_BATCH_SIZE = 400
-# Results are written together every WRITE_EVERY captures (a Parquet file per partition, not per
-# partition per task) and loaded into DuckDB every LOAD_EVERY articles, so the load's memory
-# follows LOAD_EVERY, not the input, and overlaps extraction.
+# Results of captures read from disk are written together every WRITE_EVERY captures (a Parquet
+# file per partition, not per partition per task); fetched results after every batch, so a killed
+# run never fetches a capture twice. Both are loaded into DuckDB every LOAD_EVERY articles, so the
+# load's memory follows LOAD_EVERY, not the input, and overlaps extraction.
 WRITE_EVERY = 2_000
 LOAD_EVERY = 5_000
 WAYBACK_PREFIX = "https://web.archive.org/web"
@@ -254,7 +255,7 @@ def ingest(
     source_name: str | None = None,
     incremental: bool = False,
     replace: bool = False,
-    write_every: int = WRITE_EVERY,
+    write_every: int | None = None,
     load_every: int = LOAD_EVERY,
 ) -> RunSummary:
     """Ingest captures into the Parquet dataset and the DuckDB warehouse.
@@ -351,6 +352,8 @@ def ingest(
     processes = default_processes() if processes is None else processes
     if batch_size is None:
         batch_size = DEFAULT_FETCH_BATCH_SIZE if source == "fetch" else DEFAULT_WARC_BATCH_SIZE
+    if write_every is None:
+        write_every = 1 if source == "fetch" else WRITE_EVERY
     _start_extraction_pool(processes)
     try:
         first = 0
