@@ -240,27 +240,70 @@ def _modified(page: PageMeta, captured_at: datetime | None) -> datetime | None:
     return None
 
 
-_HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template"})
+_HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "figure", "figcaption", "picture"})
+
+
+def _visible_nodes(tree) -> list[str]:
+    """The page's readable text nodes without scripts and image captions, case-folded and
+    single-spaced, in document order (for finding the dates a page shows)."""
+    body = tree.find(".//body")
+    if body is None:
+        return []
+    pieces: list[str] = []
+    stack = [body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):  # a tail, queued after its element's subtree
+            pieces.append(item)
+            continue
+        tag = item.tag if isinstance(item.tag, str) else ""
+        if tag and tag not in _HIDDEN_TAGS and "caption" not in (item.get("class") or ""):
+            if item.text:
+                pieces.append(item.text)
+            for child in reversed(item):
+                if child.tail:
+                    stack.append(child.tail)
+                stack.append(child)
+    nodes = (" ".join(piece.casefold().split()) for piece in pieces)
+    return [node for node in nodes if node]
 
 
 def _visible_text(tree) -> str:
-    """The page's readable text, case-folded and single-spaced (for finding shown dates)."""
-    body = tree.find(".//body")
-    if body is None:
-        return ""
-    pieces: list[str] = []
-    for element in body.iter():
-        if not isinstance(element.tag, str):  # comments, processing instructions
-            if element.tail:
-                pieces.append(element.tail)
-            continue
-        if element.tag not in _HIDDEN_TAGS and element.text:
-            parent = element.getparent()
-            if parent is None or parent.tag not in _HIDDEN_TAGS:
-                pieces.append(element.text)
-        if element.tail:
-            pieces.append(element.tail)
-    return " ".join(" ".join(pieces).casefold().split())
+    return " ".join(_visible_nodes(tree))
+
+
+_MONTH_WORDS = "|".join(
+    sorted({m for names in dates._MONTH_NAMES.values() for m in names if len(m) >= 3}, key=len, reverse=True)
+)
+_PRINTED_DATE = re.compile(
+    r"(\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)\d{2}|(?:19|20)\d{2}-\d{2}-\d{2}|"
+    rf"\d{{1,2}}\.?\s(?:{_MONTH_WORDS})\.?\s(?:19|20)\d{{2}}|(?:{_MONTH_WORDS})\.?\s\d{{1,2}},?\s(?:19|20)\d{{2}})",
+    re.IGNORECASE,
+)
+
+
+def _date_near_headline(nodes: list[str], page: PageMeta) -> datetime | None:
+    """A date printed around the headline ('Veröffentlicht am 14.01.2022'): a short line that
+    is mostly the date wins over a date inside a sentence (a photo caption, say)."""
+    if not page.h1_texts:
+        return None
+    headline = " ".join(page.h1_texts[0].casefold().split())
+    start = next((i for i, node in enumerate(nodes) if headline and (node == headline or headline.startswith(node) and len(node) > 10)), None)
+    if start is None:
+        # The headline spans several text nodes: search the joined text around it.
+        text = " ".join(nodes)
+        position = text.find(headline)
+        match = _PRINTED_DATE.search(text[max(0, position - 300) : position + len(headline) + 400]) if position >= 0 else None
+        return dates.parse_date(match.group(1)) if match else None
+    window = nodes[max(0, start - 6) : start + 20]
+    for short_only in (True, False):
+        for node in window:
+            if short_only and len(node) > 60:
+                continue
+            match = _PRINTED_DATE.search(node)
+            if match:
+                return dates.parse_date(match.group(1))
+    return None
 
 
 def _choose_published(
@@ -273,7 +316,7 @@ def _choose_published(
         if source == "url":
             return published, source, offset
         # Declared dates that disagree: the one the page shows its readers is the one it means.
-        shown_text = _visible_text(tree)
+        shown_text = " ".join(_visible_nodes(tree))
         chosen_day = dates.local_date(published, offset)
         if dates.is_visible(chosen_day, shown_text):
             return published, source, offset
@@ -291,7 +334,11 @@ def _choose_published(
         if len(shown) == 1:
             return next(iter(shown.values()))
         return published, source, offset
-    # No declared date: htmldate's heuristics over the page, bounded by the capture.
+    # No declared date: a date printed next to the headline, then htmldate's heuristics.
+    near = _date_near_headline(_visible_nodes(tree), page)
+    if near is not None and dates.is_plausible(near, captured_at):
+        return near, "headline", None
+    # htmldate, bounded by the capture.
     max_date = dates.to_utc(captured_at).strftime("%Y-%m-%d") if captured_at else "2100-01-01"
     try:
         found = htmldate.find_date(tree, extensive_search=True, original_date=True, url=url, max_date=max_date, min_date="1995-01-01")
