@@ -296,12 +296,11 @@ def _date_near_headline(nodes: list[str], page: PageMeta) -> datetime | None:
         match = _PRINTED_DATE.search(text[max(0, position - 300) : position + len(headline) + 400]) if position >= 0 else None
         return dates.parse_date(match.group(1)) if match else None
     window = nodes[max(0, start - 6) : start + 20]
-    for short_only in (True, False):
+    for date_line_only in (True, False):
         for node in window:
-            if short_only and len(node) > 60:
-                continue
             match = _PRINTED_DATE.search(node)
-            if match:
+            # A date line: the date is most of the line ("January 18, 2020", "am 14.01.2022 um 10:15").
+            if match and (not date_line_only or len(match.group(1)) * 5 >= len(node) * 2):
                 return dates.parse_date(match.group(1))
     return None
 
