@@ -252,13 +252,27 @@ def field_coverage_sql() -> list[str]:
     ]
 
 
-def ensure_views(con: duckdb.DuckDBPyConnection, *, with_search: bool = True) -> None:
-    """Views, search macros and every COMMENT (recreated each load: cheap, always current)."""
-    for statement in sql_statements("views.sql") + field_coverage_sql() + comment_statements():
+def _view_statements(with_search: bool) -> list[str]:
+    statements = sql_statements("views.sql") + field_coverage_sql() + comment_statements()
+    return statements + (sql_statements("search.sql") if with_search else [])
+
+
+def ensure_views(con: duckdb.DuckDBPyConnection, *, with_search: bool = True, force: bool = True) -> None:
+    """Views, search macros and every COMMENT. Without `force`, only when their SQL changed
+    since they were made (a digest in warehouse_info) or they are missing."""
+    statements = _view_statements(with_search)
+    digest = hashlib.sha256("\n;\n".join(statements).encode("utf-8")).hexdigest()[:16]
+    if not force:
+        stored = con.execute("SELECT value FROM warehouse_info WHERE key = 'views_config'").fetchone()
+        present = con.execute(
+            "SELECT count(*) FROM duckdb_functions() WHERE database_name = current_database() AND function_name = 'search'"
+        ).fetchone()[0]
+        if stored is not None and stored[0] == digest and present:
+            return
+    for statement in statements:
         con.execute(statement)
     if with_search:
-        for statement in sql_statements("search.sql"):
-            con.execute(statement)
+        con.execute("INSERT OR REPLACE INTO warehouse_info VALUES ('views_config', ?)", [digest])
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,7 +355,7 @@ def load(data_dir: Path, *, lock_timeout_s: float | None = None, rebuild_index: 
             fts_mode = _update_search_index(con, force=rebuild_index)
             fts_duration = time.perf_counter() - fts_started
             con.execute("DROP TABLE fts_changed")
-            ensure_views(con)
+            ensure_views(con, force=fts_mode == "rebuild")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
