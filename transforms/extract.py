@@ -107,7 +107,12 @@ def _author_links(tree) -> list[str]:
     names: list[str] = []
     for anchor in _AUTHOR_LINK(tree):
         text = " ".join(" ".join(anchor.itertext()).split())
-        if text and len(text.split()) <= 5 and text not in names:
+        words = text.split()
+        slug = [part for part in (anchor.get("href") or "").split("?")[0].split("/") if part][-1:]
+        # A name ("Jane Doe"), or a login that the link's own path spells (/author/freeman1984/).
+        name_like = 2 <= len(words) <= 4 and all(word[:1].isupper() for word in words)
+        login = len(words) == 1 and bool(slug) and re.sub(r"\W+", "", slug[0].casefold()) == re.sub(r"\W+", "", text.casefold())
+        if (name_like or login) and text not in names:
             names.append(text)
         if len(names) >= 3:
             break
