@@ -129,5 +129,22 @@ def choose_title(
     if len(h1s) == 1 and (len(h1s[0].split()) >= 2 or not structured):
         return h1s[0]
     if cleaned:
-        return cleaned[0]
+        return drop_short_tail(cleaned[0])
     return h1s[0] if h1s else None
+
+
+_TAIL_SEPARATOR = re.compile(r"\s+(?:\||-|::|·|•|»|/|:)\s+")
+
+
+def drop_short_tail(title: str) -> str:
+    """'A long headline here | Forum | iPhone' -> 'A long headline here'.
+
+    Without an <h1> to confirm the headline, short pieces (three words or fewer) trailing a
+    headline of four words or more are site or section names. En and em dashes are left
+    alone: headlines use them ('Dog scares off burglar – police appeal')."""
+    parts = _TAIL_SEPARATOR.split(title)
+    if len(parts) < 2 or len(parts[0].split()) < 4:
+        return title
+    if all(len(part.split()) <= 3 for part in parts[1:]):
+        return parts[0]
+    return title

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.titles import choose_title, strip_outlet, suffix_outlet
+from transforms.titles import choose_title, drop_short_tail, strip_outlet, suffix_outlet
 
 OUTLETS = ("The Harbour Gazette",)
 
@@ -70,3 +70,22 @@ def test_choose_title_prefers_the_shown_headline():
 )
 def test_suffix_outlet(raw, outlet):
     assert suffix_outlet(raw) == outlet
+
+
+@pytest.mark.parametrize(
+    "title, headline",
+    [
+        # forum and section names after bars
+        ("No app store over mobile data with iOS 13? | iPhone | Forum", "No app store over mobile data with iOS 13?"),
+        # a press office name after a hyphen
+        ("Club sets the course for the future - Club Press", "Club sets the course for the future"),
+        # an en dash belongs to the headline
+        ("Dog scares off burglar at night – police appeal", "Dog scares off burglar at night – police appeal"),
+        # a short head keeps its tail (it may be 'Kicker | Headline')
+        ("Brexit | What happens next", "Brexit | What happens next"),
+        # a long tail is part of the headline
+        ("Council votes on plan - and residents are not happy about it", "Council votes on plan - and residents are not happy about it"),
+    ],
+)
+def test_drop_short_tail(title, headline):
+    assert drop_short_tail(title) == headline
