@@ -320,11 +320,8 @@ def _choose_published(
         if source == "url":
             return published, source, offset
         # Declared dates that disagree: the one the page shows its readers is the one it means.
-        shown_text = " ".join(_visible_nodes(tree))
         chosen_day = dates.local_date(published, offset)
-        if dates.is_visible(chosen_day, shown_text):
-            return published, source, offset
-        shown: dict = {}
+        others: dict = {}
         for other_source, value in candidates + _modified_candidates(page):
             moment = dates.parse_date(value)
             if not dates.is_plausible(moment, captured_at):
@@ -333,10 +330,15 @@ def _choose_published(
             day = dates.local_date(moment, other_offset)
             if day == chosen_day or (url_date is not None and abs((day - url_date.date()).days) > 2):
                 continue
-            if day not in shown and dates.is_visible(day, shown_text):
-                shown[day] = (moment, f"{other_source}+shown", other_offset)
+            others.setdefault(day, (moment, f"{other_source}+shown", other_offset))
+        if not others:
+            return published, source, offset  # nothing disagrees: no need to read the page
+        shown_text = " ".join(_visible_nodes(tree))
+        if dates.is_visible(chosen_day, shown_text):
+            return published, source, offset
+        shown = [choice for day, choice in others.items() if dates.is_visible(day, shown_text)]
         if len(shown) == 1:
-            return next(iter(shown.values()))
+            return shown[0]
         return published, source, offset
     # No declared date: a date printed next to the headline, then htmldate's heuristics.
     near = _date_near_headline(_visible_nodes(tree), page)

@@ -8,7 +8,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 # Loaded once per process from the package's bundled model (no network).
 _IDENTIFIER = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-_SAMPLE_CHARS = 1500
+_SAMPLE_CHARS = 1000
 
 
 def declared_language(value: str | None) -> str | None:
