@@ -38,10 +38,15 @@ MIN_WORD_COUNT = 40
 MIN_TEXT_CHARS = 250
 _MAX_TAGS = 30
 
+# A page that says it is missing. Headline-safe: "404 people injured" or "hiker could not be
+# found" are news, so a bare number or a bare "not found" is not enough.
 _SOFT_404 = re.compile(
-    r"\b(?:404|page (?:was )?not found|not be found|page (?:you requested )?(?:does not|doesn't) exist|"
+    r"(?:^\s*(?:error\s*)?404(?:\s*$|\s*[-–|:!.]|\s+error|\s+not found)|\b404\s*error\b|\berror\s*404\b|"
+    r"\bpage (?:was |could |cannot |can't )?(?:not|n't)? ?(?:be )?found\b(?<!\bpage found)|"
+    r"\bpage (?:you (?:requested|are looking for) )?(?:does not|doesn't|no longer) exists?\b|"
     r"seite (?:wurde )?nicht gefunden|page (?:introuvable|non trouvée)|página no encontrada|"
-    r"pagina non trovata|страница не найдена|no longer available|error 404)\b",
+    r"pagina non trovata|страница не найдена|\b(?:article|story|content|page) (?:is )?no longer available|"
+    r"\b(?:could not|couldn't|couldn’t|can't|can’t|cannot) find (?:that|this|the|your) page)",
     re.IGNORECASE,
 )
 _CONSENT = re.compile(

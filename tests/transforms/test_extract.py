@@ -225,3 +225,23 @@ def test_date_printed_next_to_the_headline_beats_a_caption_date():
     article = extract(html, URL, captured_at=CAPTURED)
     assert isinstance(article, Article), article
     assert (article.published_at, article.date_source) == (datetime(2021, 3, 4, tzinfo=timezone.utc), "headline")
+
+
+@pytest.mark.parametrize(
+    "heading, missing",
+    [
+        ("404 - Page not found", True),
+        ("Error 404", True),
+        ("Sorry, we couldn't find that page.", True),
+        ("Seite nicht gefunden", True),
+        ("The page you are looking for does not exist", True),
+        # headlines that merely contain the words
+        ("404 people injured in storm", False),
+        ("Route 404 reopens after repairs", False),
+        ("Missing hiker could not be found", False),
+        ("Front page found in attic", False),
+    ],
+)
+def test_soft_404_headings(heading, missing):
+    result = extract(page(title=heading).replace("<h1>Ferry route approved</h1>", f"<h1>{heading}</h1>"), URL, captured_at=CAPTURED)
+    assert (isinstance(result, Rejection) and result.reason == "soft_404") is missing, result
