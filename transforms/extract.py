@@ -52,7 +52,8 @@ _SOFT_404 = re.compile(
 _CONSENT = re.compile(
     r"\b(?:we value your privacy|cookie consent|consent to (?:the use of )?cookies|accept (?:all )?cookies|"
     r"manage (?:your )?(?:cookie|privacy) (?:settings|preferences)|before you continue|"
-    r"zustimmung|einwilligung|datenschutzeinstellungen|cookies akzeptieren|accepter les cookies|"
+    r"(?:zustimmung|einwilligung) (?:zu|zur nutzung von) cookies|datenschutzeinstellungen|cookies akzeptieren|"
+    r"alle akzeptieren|accepter les cookies|tout accepter|aceptar (?:todas las )?cookies|"
     r"subscribe to continue reading|to continue reading,? (?:please )?(?:log in|subscribe))\b",
     re.IGNORECASE,
 )

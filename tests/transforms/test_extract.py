@@ -245,3 +245,13 @@ def test_date_printed_next_to_the_headline_beats_a_caption_date():
 def test_soft_404_headings(heading, missing):
     result = extract(page(title=heading).replace("<h1>Ferry route approved</h1>", f"<h1>{heading}</h1>"), URL, captured_at=CAPTURED)
     assert (isinstance(result, Rejection) and result.reason == "soft_404") is missing, result
+
+
+def test_short_article_about_approval_is_no_consent_wall():
+    # "Zustimmung" (approval) is an everyday word in German news, not a consent banner
+    paragraphs = [
+        "Der Gemeinderat hat dem Bau der neuen Fähre mit großer Zustimmung zugestimmt, berichtete die Bürgermeisterin am Dienstag.",
+        "Die Fähre soll ab dem kommenden Frühjahr zweimal am Tag zwischen dem alten Anleger und der Insel verkehren, im Winter einmal.",
+    ]
+    result = extract(page(paragraphs=paragraphs, lang="de"), URL, captured_at=CAPTURED)
+    assert isinstance(result, Article), result
