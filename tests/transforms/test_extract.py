@@ -252,6 +252,8 @@ def test_short_article_about_approval_is_no_consent_wall():
     paragraphs = [
         "Der Gemeinderat hat dem Bau der neuen Fähre mit großer Zustimmung zugestimmt, berichtete die Bürgermeisterin am Dienstag.",
         "Die Fähre soll ab dem kommenden Frühjahr zweimal am Tag zwischen dem alten Anleger und der Insel verkehren, im Winter einmal.",
+        "Die Kosten von rund vier Millionen Euro teilen sich das Land und die Gemeinde, die Reederei übernimmt den Betrieb für zehn Jahre.",
     ]
     result = extract(page(paragraphs=paragraphs, lang="de"), URL, captured_at=CAPTURED)
     assert isinstance(result, Article), result
+    assert result.language == "de"
