@@ -90,7 +90,7 @@ _BOILERPLATE = re.compile(
     r"melden sie sich für unseren newsletter|abonnieren sie (?:unseren|den) newsletter|"
     r"hinweis der redaktion|anmerkung der redaktion:|comments on this (?:story|article) are|"
     r"this copy is for your personal|write to .{2,60}@|(?:thanks|thank you) for (?:signing up|subscribing)|"
-    r"don't miss$|don’t miss$|see more:|read next:|recommended:|more from"
+    r"don't miss$|don’t miss$|see more:|read next:|recommended:|more from (?:\S+ ?){1,4}$"
     r")",
     re.IGNORECASE,
 )
@@ -111,7 +111,8 @@ _DISCLAIMER = re.compile(
 )
 # Newsletter and subscription boxes: short paragraphs about signing up.
 _NEWSLETTER = re.compile(
-    r"\b(?:newsletter|sign(?:ing)? up|subscri(?:be|ption)|your inbox|abonnieren|anmelden für)\b", re.IGNORECASE
+    r"\bnewsletters?\b|\byour inbox\b|\b(?:sign(?:ing)? up|subscribe)\b.{0,60}\b(?:e-?mails?|inbox|updates|alerts|briefing)\b",
+    re.IGNORECASE,
 )
 # Image captions and credits: "... Foto: Archiv", "(Photo: Getty Images)".
 _CAPTION = re.compile(

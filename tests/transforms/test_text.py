@@ -115,3 +115,16 @@ def test_normalize_text_is_idempotent(text):
 def test_clean_body_is_idempotent(paragraphs):
     once = clean_body("\n\n".join(paragraphs))
     assert clean_body(once) == once
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        # news sentences that use the words boilerplate uses
+        "Residents can sign up for the scheme at the town hall.",
+        "More from the council meeting on Tuesday: the budget passed after a long debate.",
+        "The paper lost 5,000 subscriptions last year.",
+    ],
+)
+def test_news_sentences_are_not_boilerplate(paragraph):
+    assert not is_boilerplate(paragraph)
