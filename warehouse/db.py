@@ -449,7 +449,19 @@ def _merge(con: duckdb.DuckDBPyConnection, dataset: str, batch: list[tuple[_File
     for facts, sha in batch:
         row_count = pq.read_metadata(facts.path).num_rows
         rows.append((facts.relative, dataset, row_count, facts.byte_count, facts.modified_ns, sha, _file_run_id(facts.path), load_id, loaded_at))
-    con.executemany("INSERT OR REPLACE INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    # One statement from an Arrow table: executemany runs a statement per row (24 s for 4,800
+    # files, bench/pipeline.py), this takes 0.1 s.
+    if not rows:
+        return
+    new_loads = pa.Table.from_pylist([dict(zip(_LOAD_COLUMNS, row)) for row in rows])
+    con.register("new_loads", new_loads)
+    try:
+        con.execute("INSERT OR REPLACE INTO loads SELECT * FROM new_loads")
+    finally:
+        con.unregister("new_loads")
+
+
+_LOAD_COLUMNS = ("file", "dataset", "row_count", "byte_count", "modified_ns", "sha256", "run_id", "load_id", "loaded_at")
 
 
 def _fts_exists(con: duckdb.DuckDBPyConnection) -> bool:
