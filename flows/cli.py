@@ -13,23 +13,9 @@ from pathlib import Path
 
 import click
 
-# Quiet, offline Prefect unless the user configured otherwise. Set before prefect is imported.
-for _name, _value in {
-    "PREFECT_LOGGING_LEVEL": "WARNING",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
-}.items():
-    os.environ.setdefault(_name, _value)
+from flows.cli_options import DATA_DIR_OPTION, apply_prefect_defaults
 
-DATA_DIR_OPTION = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="data",
-    show_default=True,
-    envvar="NEWSARCHIVE_DATA_DIR",
-    help="Where the Parquet dataset, the DuckDB warehouse and the raw WARCs live.",
-)
+apply_prefect_defaults()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

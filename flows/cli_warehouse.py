@@ -19,16 +19,9 @@ from typing import Any
 
 import click
 
+from flows.cli_options import DATA_DIR_OPTION
 from warehouse import db
 
-DATA_DIR_OPTION = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="data",
-    show_default=True,
-    envvar="NEWSARCHIVE_DATA_DIR",
-    help="Where the Parquet dataset and the DuckDB warehouse live.",
-)
 FORMATS = ("table", "csv", "json", "markdown")
 TABLE_CELL_WIDTH = 60  # table format only: longer cells are cut with '…' (use csv/json for full text)
 
