@@ -167,8 +167,9 @@ def _authors(page: PageMeta, tree, outlet_names: tuple[str, ...], text_bylines: 
     if names:
         return names
     # trafilatura's byline heuristics, on the tree itself: this runs last, nothing reads it after.
+    # Its specific and generic expressions only: the last-resort one costs more than it finds.
     pruned = prune_unwanted_nodes(tree, AUTHOR_DISCARD_XPATHS)
-    found = extract_metainfo(pruned, AUTHOR_XPATHS, len_limit=120)
+    found = extract_metainfo(pruned, AUTHOR_XPATHS[:2], len_limit=120)
     found = normalize_authors(None, found) if found else None
     return authors_mod.clean_authors(found.split(";") if found else [], outlet_names)
 
