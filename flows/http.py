@@ -556,7 +556,9 @@ class Fetcher:
                 self._robots[key] = self._load_robots(key)
         rules = self._robots[key]
         if isinstance(rules, str):
-            raise PermanentFetchError("robots_disallowed", f"{url}: {rules}")
+            # Disallowed for this run only: the ledger counts robots_unreachable as transient,
+            # so the next run asks again.
+            raise PermanentFetchError("robots_unreachable", f"{url}: {rules}")
         if not rules.can_fetch(self.robots_agent, url):
             raise PermanentFetchError("robots_disallowed", f"{url}: disallowed by {key}/robots.txt")
 

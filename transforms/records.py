@@ -78,6 +78,7 @@ REJECTION_REASONS = {
     "connection_error": "the connection failed, after all retries",
     "too_many_redirects": "the redirects did not end",
     "robots_disallowed": "robots.txt of the live host forbids fetching the URL",
+    "robots_unreachable": "robots.txt of the live host could not be read (RFC 9309: disallow); retried next run",
     "truncated": "the body ended before its declared length, after all retries",
     "warc_error": "the WARC record could not be read",
     "revisit": "a WARC revisit record whose original is not in the input",

@@ -15,7 +15,9 @@ import duckdb
 from warehouse import db, parquet
 
 # Rejection reasons worth another try in a later run; every other outcome is final.
-TRANSIENT_REASONS = frozenset({"timeout", "connection_error", "truncated", "http_408", "http_425", "http_429"})
+TRANSIENT_REASONS = frozenset({
+    "timeout", "connection_error", "truncated", "robots_unreachable", "http_408", "http_425", "http_429",
+})
 _HTTP_5XX = re.compile(r"http_5\d\d")
 
 

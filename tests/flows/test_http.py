@@ -6,6 +6,7 @@ behaviour under test (which faults retry, which do not, the rate never exceeded)
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from datetime import datetime, timezone
@@ -387,3 +388,18 @@ def test_header_names_are_matched_in_any_case(fault_server):
         capture = fetcher.fetch(CaptureRef(url=fault_server.base_url + "/lowercase-pdf"))
     assert capture.error_reason == "not_html"
     assert capture.content_type == "application/pdf"
+
+
+def test_unreachable_robots_txt_forbids_the_url_for_this_run_only():
+    """RFC 9309: an unreachable robots.txt means disallow; the ledger retries it next run."""
+    from flows.captures import CaptureRef
+    from flows.http import Fetcher
+    from warehouse.ledger import is_transient
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    fetcher = Fetcher(max_retries=0, connect_timeout=1, backoff_base=0.01)
+    capture = fetcher.fetch(CaptureRef(url=f"http://127.0.0.1:{port}/news/story"))
+    assert capture.error_reason == "robots_unreachable"
+    assert is_transient(capture.error_reason)
