@@ -155,7 +155,7 @@ def _timed(module, name: str, spent: dict[str, float], lock: threading.Lock) -> 
     setattr(module, name, wrapper)
 
 
-def child_flow(warc_path: str, data_dir: str, processes: int | None, batch_size: int) -> dict:
+def child_flow(warc_path: str, data_dir: str, processes: int | None, batch_size: int | None) -> dict:
     import resource
 
     import flows.ingest
@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small", type=int, help="captures in the small input, for the memory ratio (default captures/4)")
     parser.add_argument("--quick", action="store_true", help="2,000 and 500 captures")
     parser.add_argument("--processes", type=int, help="the flow's extraction processes (default: the flow's, one per core)")
-    parser.add_argument("--batch-size", type=int, default=200, help="captures per Prefect task (default 200, the flow's)")
+    parser.add_argument("--batch-size", type=int, help="captures per Prefect task (default: the flow's default for WARC input)")
     parser.add_argument("--no-readme", action="store_true", help="do not write the figures into bench/README.md")
     args = parser.parse_args(argv)
     if args.quick:
@@ -310,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="newsarchive-bench-pipeline-"))
     os.environ["PREFECT_HOME"] = str(workdir / "prefect-home")
     os.environ.pop("PREFECT_API_URL", None)
+    if args.batch_size is None:
+        from flows.ingest import DEFAULT_WARC_BATCH_SIZE
+
+        args.batch_size = DEFAULT_WARC_BATCH_SIZE
     lines: list[str] = []
 
     def say(text: str) -> None:
@@ -332,14 +336,14 @@ def main(argv: list[str] | None = None) -> int:
         base["load"] = f"{load_before} -> {load_average()}"
 
         print("(b) the full flow ...", flush=True)
-        flow_args = ["_flow", str(large_warc), str(workdir / "data-large"), str(args.processes or 0), str(args.batch_size)]
+        flow_args = ["_flow", str(large_warc), str(workdir / "data-large"), str(args.processes or 0), str(args.batch_size or 0)]
         large, large_rss = run_child(flow_args, server_process)
 
         print("(c) the no-op flow (Prefect overhead) ...", flush=True)
         noop, _ = run_child(["_noop", str(large_warc), str(args.batch_size), str(max_in_flight)], server_process)
 
         print(f"(d) the full flow on {small} captures (memory) ...", flush=True)
-        small_args = ["_flow", str(small_warc), str(workdir / "data-small"), str(args.processes or 0), str(args.batch_size)]
+        small_args = ["_flow", str(small_warc), str(workdir / "data-small"), str(args.processes or 0), str(args.batch_size or 0)]
         small_run, small_rss = run_child(small_args, server_process)
         server_rss = server_process.memory_info().rss
     finally:
@@ -414,7 +418,7 @@ def write_readme_section(body: str) -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "_flow":
         _, _, warc, data, processes, batch = sys.argv
-        print(json.dumps(child_flow(warc, data, int(processes) or None, int(batch))))
+        print(json.dumps(child_flow(warc, data, int(processes) or None, int(batch) or None)))
     elif len(sys.argv) > 1 and sys.argv[1] == "_noop":
         _, _, warc, batch, in_flight = sys.argv
         print(json.dumps(child_noop(warc, int(batch), int(in_flight))))

@@ -1,5 +1,5 @@
-"""A run holds captures batch by batch: what the flow keeps in memory follows the batch size and
-the in-flight limit, not the size of the input.
+"""A run holds captures batch by batch: what the flow keeps in memory follows the batch size, the
+in-flight limit and the write buffer (`write_every`), not the size of the input.
 
 Measured with tracemalloc rather than RSS: the peak of Python allocations during a flow call is
 exact and does not depend on sampling times. Each capture carries a large body (an HTML comment
@@ -22,6 +22,7 @@ from tests.flows.warc_fixtures import write_warc
 PADDING_BYTES = 96 * 1024
 BATCH_SIZE = 10
 MAX_IN_FLIGHT = 2
+WRITE_EVERY = 20  # results are buffered up to this many captures before they are written
 SMALL_COUNT, LARGE_COUNT = 40, 240
 
 
@@ -43,7 +44,7 @@ def _warc(path, count: int):
 
 def _run(warc, data_dir):
     return ingest(source="warc", warc_paths=[str(warc)], data_dir=str(data_dir), batch_size=BATCH_SIZE,
-                  max_in_flight=MAX_IN_FLIGHT, processes=1)
+                  max_in_flight=MAX_IN_FLIGHT, write_every=WRITE_EVERY, processes=1)
 
 
 def _peak_above_start(warc, data_dir) -> tuple[int, object]:
