@@ -298,7 +298,7 @@ def ingest(
         raise ValueError(f"unknown source {source!r}: expected sample, warc or fetch")
 
     done_ids = set() if refresh else ledger.completed_capture_ids(root)
-    dedupe = ArticleDeduplicator(set() if replace else ledger.article_ids(root))
+    dedupe = ArticleDeduplicator({} if replace else ledger.article_hashes(root))
     in_flight: list[PrefectFuture] = []
     cursor_at: datetime | None = None
     task_count = 0

@@ -43,7 +43,7 @@ def extract_capture(capture: Capture) -> Article | Rejection:
     ref = capture.ref
     return transforms.extract(
         capture.body,
-        ref.url,
+        capture.final_url or ref.url,  # a redirect to the home page is then seen as one
         captured_at=capture.captured_at,
         archive_url=ref.archive_url,
         content_type=capture.content_type,
@@ -113,14 +113,20 @@ def _with_run(article: Article, run_id: str) -> Article:
 
 
 class ArticleDeduplicator:
-    """Keeps one article per `article_id` across a run and against the existing dataset.
+    """Keeps one article per `article_id` across a run and against the existing dataset, and
+    links exact copies (same `content_hash` under another URL: syndication, URL variants).
 
     The first capture of a URL that is written wins; later captures of the same URL are
-    recorded in the ledger with status `duplicate` and the id of the article they repeat.
+    recorded in the ledger with status `duplicate` and the id of the article they repeat. An
+    article whose text another article already has is kept, with `duplicate_of` naming it.
     """
 
-    def __init__(self, known_article_ids: set[str]):
-        self.seen = set(known_article_ids)
+    def __init__(self, known: dict[str, str]):
+        """`known`: article_id → content_hash of the articles already in the dataset."""
+        self.seen = set(known)
+        self.first_with_hash: dict[str, str] = {}
+        for article_id, content_hash in sorted(known.items()):
+            self.first_with_hash.setdefault(content_hash, article_id)
 
     def filter(self, batch: BatchResult) -> BatchResult:
         articles = iter(batch.articles)  # one per outcome with status "article", in order
@@ -133,6 +139,9 @@ class ArticleDeduplicator:
                     row = _as_duplicate(row)
                 else:
                     self.seen.add(article.article_id)
+                    original = self.first_with_hash.setdefault(article.content_hash, article.article_id)
+                    if original != article.article_id and article.duplicate_of is None:
+                        article = replace(article, duplicate_of=original)
                     kept.append(article)
             outcomes.append(row)
         return BatchResult(kept, outcomes)

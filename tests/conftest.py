@@ -20,6 +20,15 @@ os.environ.pop("PREFECT_API_URL", None)
 os.environ.pop("NEWSARCHIVE_DATA_DIR", None)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/transforms/golden/*.json from the current extractor (review the diff)",
+    )
+
+
 @pytest.fixture(scope="session")
 def prefect_server():
     """One temporary Prefect server for the whole session (~8 s to start).

@@ -573,7 +573,7 @@ def extract(
         return _extract(html, safe_url, captured_at, archive_url, content_type, headers)
     except Exception as error:  # noqa: BLE001 -- the contract: every input ends as a record
         detail = f"extraction failed: {type(error).__name__}: {str(error)[:200]}"
-        return _rejection(safe_url, "no_article_text", detail, archive_url, captured_at)
+        return _rejection(safe_url, "extraction_error", detail, archive_url, captured_at)
 
 
 # What a web archive's replay adds to a page: its toolbar (Wayback, pywb) between markers.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 # Bump when extraction output changes, so rows record which code produced them.
-EXTRACTOR_VERSION = "newsarchive-extract/0.1"
+EXTRACTOR_VERSION = "newsarchive-extract/0.2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,7 @@ REJECTION_REASONS = {
     "decode_error": "the bytes could not be decoded as text",
     "empty": "the body is empty",
     "no_article_text": "no article body could be found (index page, gallery, ...)",
+    "extraction_error": "the extractor failed on this page (a bug: the detail names the error)",
     "not_article": "the page is not an article (index, home page, soft 404, consent wall)",
     "soft_404": "the page says it was not found although the status was 200",
     "invalid_url": "the input is not a usable http(s) URL",

@@ -58,17 +58,23 @@ def transient_failures(data_dir: Path) -> dict[str, str]:
 
 def article_ids(data_dir: Path) -> set[str]:
     """Every article_id in the articles Parquet dataset."""
+    return set(article_hashes(data_dir))
+
+
+def article_hashes(data_dir: Path) -> dict[str, str]:
+    """article_id → content_hash for every article in the Parquet dataset (one row per id)."""
     files = [str(path) for path in parquet.list_files(data_dir, "articles")]
     if not files:
-        return set()
+        return {}
     con = duckdb.connect(":memory:")
     try:
         rows = con.execute(
-            "SELECT DISTINCT article_id FROM read_parquet(?, hive_partitioning = false)", [files]
+            "SELECT article_id, min(content_hash) FROM read_parquet(?, hive_partitioning = false) GROUP BY article_id",
+            [files],
         ).fetchall()
     finally:
         con.close()
-    return {row[0] for row in rows}
+    return dict(rows)
 
 
 def source_cursor(data_dir: Path, source_name: str):

@@ -1,4 +1,4 @@
-"""Shared fixtures for the transforms tests, and the `--update-golden` flag.
+"""Shared fixtures for the transforms tests (the `--update-golden` flag is in tests/conftest.py).
 
 `pytest tests/transforms --update-golden` rewrites the golden files under
 tests/transforms/golden/ from the current extractor; review the diff before committing.
@@ -7,15 +7,6 @@ tests/transforms/golden/ from the current extractor; review the diff before comm
 from __future__ import annotations
 
 import pytest
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--update-golden",
-        action="store_true",
-        default=False,
-        help="rewrite tests/transforms/golden/*.json from the current extractor (review the diff)",
-    )
 
 
 @pytest.fixture
