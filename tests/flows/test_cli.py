@@ -79,3 +79,13 @@ def test_run_then_query_from_the_command_line(tmp_path, prefect_server):
     assert query.stdout.split() == ["n", "68"]
     env_query = newsarchive("sql", "SELECT count(*) AS n FROM articles", "--format", "csv", env={"NEWSARCHIVE_DATA_DIR": str(data_dir)})
     assert env_query.stdout.split() == ["n", "68"]
+
+
+def test_dask_address_without_a_prefect_server_is_a_one_line_error(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    result = subprocess.run([str(BIN), "run", "--dask-address", "tcp://127.0.0.1:1", "--data-dir", str(tmp_path)],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: --dask-address needs a Prefect server the workers can reach: run `prefect server start` "
+        "and export PREFECT_API_URL=http://<host>:4200/api"]
