@@ -45,13 +45,9 @@ from urllib.parse import urlsplit, urlunsplit
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-for _name, _value in {
-    "PREFECT_LOGGING_LEVEL": "WARNING",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
-}.items():
-    os.environ.setdefault(_name, _value)
+from flows.cli_options import apply_prefect_defaults  # noqa: E402 -- after the sys.path line
+
+apply_prefect_defaults()
 
 SAMPLE_WARC = REPO / "flows" / "sample" / "archive.warc.gz"
 EXPECTED_JSON = REPO / "flows" / "sample" / "expected.json"
@@ -187,19 +183,20 @@ def child_noop(warc_path: str, batch_size: int, max_in_flight: int) -> dict:
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from flows.ingest import _batches, _warc_captures
+    from flows.pipeline import CaptureBatch
 
     def read_and_batch() -> int:
         return sum(1 for _ in _batches(_warc_captures([warc_path], "warc", []), batch_size))
 
     @task(name="noop-batch", task_run_name="noop {label}", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-    def noop_batch(label: str, captures: list, run_id: str) -> int:
-        return len(captures)
+    def noop_batch(label: str, batch: CaptureBatch, run_id: str) -> int:
+        return len(batch)
 
     @flow(name="bench-noop", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=4))
     def noop_flow() -> int:
         in_flight, done, first = [], 0, 0
         for batch in _batches(_warc_captures([warc_path], "warc", []), batch_size):
-            in_flight.append(noop_batch.submit(f"warc {first + 1}-{first + len(batch)}", batch, "bench"))
+            in_flight.append(noop_batch.submit(f"warc {first + 1}-{first + len(batch)}", CaptureBatch(batch), "bench"))
             first += len(batch)
             while len(in_flight) > max_in_flight:
                 done += in_flight.pop(0).result()

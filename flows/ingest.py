@@ -187,6 +187,47 @@ def _write(data_dir: Path, batch: BatchResult, run_id: str) -> None:
         parquet.write_captures(data_dir, batch.outcomes, run_id=run_id)
 
 
+class RunWriter:
+    """The write side of a run: deduplicates task results against the dataset, buffers them,
+    writes them as Parquet (articles, then their ledger rows: a ledger row is the commit mark of
+    its capture) and loads DuckDB every `load_every` new articles."""
+
+    def __init__(self, root: Path, run_id: str, *, known: dict[str, str], load: bool, write_every: int, load_every: int):
+        self.root, self.run_id = root, run_id
+        self.write_every = write_every
+        self.dedupe = ArticleDeduplicator(known)
+        self.tally = RunTally()
+        self.unwritten = BatchResult()
+        self.unloaded_count = 0
+        self.new_article_count = 0
+        self.loading = load
+        self.load_every = load_every
+
+    def add(self, batch: BatchResult, *, hold: bool = False) -> None:
+        """`hold`: only buffer (rows that cost nothing to redo, e.g. invalid input lines)."""
+        batch = self.dedupe.filter(batch)
+        self.unwritten.articles.extend(batch.articles)
+        self.unwritten.outcomes.extend(batch.outcomes)
+        self.tally.add(batch)
+        if not hold and len(self.unwritten.outcomes) >= self.write_every:
+            self.flush()
+            if self.loading and self.unloaded_count >= self.load_every:
+                self.load()
+
+    def flush(self) -> None:
+        if self.unwritten.outcomes:
+            _write(self.root, self.unwritten, self.run_id)
+            self.unloaded_count += len(self.unwritten.articles)
+            self.unwritten = BatchResult()
+
+    def load(self) -> int:
+        """Load what is written; returns the warehouse's article count."""
+        loaded = db.load(self.root)
+        self.new_article_count += loaded.new_article_count
+        self.unloaded_count = 0
+        return loaded.total_article_count
+
+
 def _warc_captures(paths: list[str], source: str, errors: list[str]) -> Iterator[Capture]:
     """Captures of every file in turn; a damaged file ends with an error noted, not a crash,
     after everything readable before the damage has been yielded (so it is kept)."""
@@ -298,32 +339,18 @@ def ingest(
         raise ValueError(f"unknown source {source!r}: expected sample, warc or fetch")
 
     done_ids = set() if refresh else ledger.completed_capture_ids(root)
-    dedupe = ArticleDeduplicator({} if replace else ledger.article_hashes(root))
+    if write_every is None:
+        write_every = 1 if source == "fetch" else WRITE_EVERY
+    writer = RunWriter(root, run_id, known={} if replace else ledger.article_hashes(root), load=load,
+                       write_every=write_every, load_every=load_every)
+    tally, dedupe = writer.tally, writer.dedupe
     in_flight: list[PrefectFuture] = []
     cursor_at: datetime | None = None
     task_count = 0
 
-    unwritten = BatchResult()  # deduplicated results waiting to be written together
-    unloaded_count = 0  # articles written since the last load
-
-    def flush(final: bool = False) -> None:
-        nonlocal unwritten, unloaded_count
-        if unwritten.outcomes:
-            _write(root, unwritten, run_id)
-            unloaded_count += len(unwritten.articles)
-            unwritten = BatchResult()
-        if load and not final and unloaded_count >= load_every:
-            db.load(root)
-            unloaded_count = 0
-
     def drain(limit: int) -> None:
         while len(in_flight) > limit:
-            batch = dedupe.filter(in_flight.pop(0).result())
-            unwritten.articles.extend(batch.articles)
-            unwritten.outcomes.extend(batch.outcomes)
-            tally.add(batch)
-            if len(unwritten.outcomes) >= write_every:
-                flush()
+            writer.add(in_flight.pop(0).result())
             log.info("%d captures done, %d new articles", tally.capture_count, tally.article_count)
 
     one_per_url = source == "fetch" and capture_policy != "all" and not (refresh or replace)
@@ -336,8 +363,7 @@ def ingest(
                 if row.capture_id in done_ids:
                     tally.skipped_count += 1
                     continue
-                unwritten.outcomes.append(row)
-                tally.add(BatchResult(outcomes=[row]))
+                writer.add(BatchResult(outcomes=[row]), hold=True)
                 continue
             ref = _ref(item)
             if ref.captured_at and (cursor_at is None or ref.captured_at > cursor_at):
@@ -352,8 +378,6 @@ def ingest(
     processes = default_processes() if processes is None else processes
     if batch_size is None:
         batch_size = DEFAULT_FETCH_BATCH_SIZE if source == "fetch" else DEFAULT_WARC_BATCH_SIZE
-    if write_every is None:
-        write_every = 1 if source == "fetch" else WRITE_EVERY
     _start_extraction_pool(processes)
     try:
         first = 0
@@ -367,13 +391,12 @@ def ingest(
             task_count += 1
             drain(max_in_flight)
         drain(0)
-        flush(final=True)
+        writer.flush()
     finally:
         _stop_extraction_pool()
         _close_fetch_resources(run_id)
 
-    loaded = db.load(root) if load else None
-    total = loaded.total_article_count if loaded else len(dedupe.seen)
+    total = writer.load() if load else len(dedupe.seen)
     summary = RunSummary(
         run_id=run_id,
         source=source_name or source,
@@ -399,7 +422,7 @@ def ingest(
         article_count=summary.article_count,
         rejection_count=summary.rejection_count,
         rejections=summary.rejections,
-        new_article_count=loaded.new_article_count if loaded else None,
+        new_article_count=writer.new_article_count if load else None,
         duration_s=summary.duration_s,
         extractor_version=EXTRACTOR_VERSION,
         parameters={
