@@ -254,7 +254,7 @@ def field_coverage_sql() -> list[str]:
 
 def _view_statements(with_search: bool) -> list[str]:
     statements = sql_statements("views.sql") + field_coverage_sql() + comment_statements()
-    return statements + (sql_statements("search.sql") if with_search else [])
+    return statements + (sql_statements("snippet.sql") + sql_statements("search.sql") if with_search else [])
 
 
 def ensure_views(con: duckdb.DuckDBPyConnection, *, with_search: bool = True, force: bool = True) -> None:
@@ -560,7 +560,7 @@ def parquet_connection(data_dir: Path) -> duckdb.DuckDBPyConnection:
     for statement in sql_statements("tables.sql"):
         con.execute(statement)
     ensure_views(con, with_search=False)
-    for statement in sql_statements("search_fallback.sql"):
+    for statement in sql_statements("snippet.sql") + sql_statements("search_fallback.sql"):
         con.execute(statement)
     return con
 

@@ -16,14 +16,6 @@ CREATE OR REPLACE MACRO first_match_position(body, query_string) AS
         1
     );
 
--- About `width` characters of body around the first match, on one line, '…' where cut.
-CREATE OR REPLACE MACRO snippet(body, query_string, width := 160) AS
-    (CASE WHEN greatest(first_match_position(body, query_string) - width // 4, 1) > 1 THEN '…' ELSE '' END)
-    || regexp_replace(
-        substring(body, greatest(first_match_position(body, query_string) - width // 4, 1), width),
-        '\s+', ' ', 'g')
-    || (CASE WHEN greatest(first_match_position(body, query_string) - width // 4, 1) + width <= length(body) THEN '…' ELSE '' END);
-
 -- Articles matching query_string, best BM25 score (title + text) first, with a snippet.
 -- Scores equal fts_main_articles.match_bm25(article_id, query_string) (k = 1.2, b = 0.75), but are
 -- computed from the query's terms outward instead of once per article, which is what keeps
@@ -74,6 +66,6 @@ top AS (
     SELECT * FROM unfiltered_top UNION ALL SELECT * FROM filtered_top
 )
 SELECT round(top.score, 4) AS score, a.title, a.publication, a.published_at, a.url,
-       snippet(a.text, query_string) AS snippet, a.article_id
+       snippet(a.text, first_match_position(a.text, query_string)) AS snippet, a.article_id
 FROM top JOIN articles AS a ON a.article_id = top.article_id
 ORDER BY top.score DESC, a.article_id;

@@ -8,13 +8,6 @@ CREATE OR REPLACE MACRO query_words(query_string) AS
 CREATE OR REPLACE MACRO first_match_position(body, query_string) AS
     coalesce(list_min(list_filter(list_transform(query_words(query_string), t -> instr(lower(strip_accents(body)), t)), p -> p > 0)), 1);
 
-CREATE OR REPLACE MACRO snippet(body, query_string, width := 160) AS
-    (CASE WHEN greatest(first_match_position(body, query_string) - width // 4, 1) > 1 THEN '…' ELSE '' END)
-    || regexp_replace(
-        substring(body, greatest(first_match_position(body, query_string) - width // 4, 1), width),
-        '\s+', ' ', 'g')
-    || (CASE WHEN greatest(first_match_position(body, query_string) - width // 4, 1) + width <= length(body) THEN '…' ELSE '' END);
-
 CREATE OR REPLACE MACRO search(query_string, max_rows := 10, in_publication := NULL, published_from := NULL, published_to := NULL) AS TABLE
 WITH scored AS (
     SELECT article_id,
@@ -31,6 +24,6 @@ top AS (
     SELECT article_id, score FROM scored WHERE score > 0 ORDER BY score DESC, article_id LIMIT max_rows
 )
 SELECT CAST(top.score AS DOUBLE) AS score, a.title, a.publication, a.published_at, a.url,
-       snippet(a.text, query_string) AS snippet, a.article_id
+       snippet(a.text, first_match_position(a.text, query_string)) AS snippet, a.article_id
 FROM top JOIN articles AS a USING (article_id)
 ORDER BY top.score DESC, a.article_id;
