@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.flows.pywb_server import ArchivedPage, PywbServer, PywbUnavailable, write_warc
+from tests.flows.pywb_server import ArchivedPage, running_pywb, write_warc
 from tests.flows.servers import article_html
 
 
@@ -56,11 +56,5 @@ def pywb_archive(tmp_path_factory):
     """A running pywb serving PYWB_PAGES; yields the PywbServer (`base_url` is the archive prefix)."""
     root = tmp_path_factory.mktemp("pywb")
     warc = write_warc(root / "harbour.warc.gz", PYWB_PAGES)
-    try:
-        server = PywbServer(root / "archive", [warc]).__enter__()
-    except PywbUnavailable as error:
-        pytest.skip(f"pywb unavailable: {error}")
-    try:
+    with running_pywb(root, [warc]) as server:
         yield server
-    finally:
-        server.__exit__(None, None, None)

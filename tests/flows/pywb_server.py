@@ -18,10 +18,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 import requests
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -171,3 +174,16 @@ class PywbServer:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+@contextmanager
+def running_pywb(root: Path, warc_files: list[Path]) -> Iterator[PywbServer]:
+    """A started pywb over `warc_files` for a fixture; skips the test when pywb cannot run here."""
+    try:
+        server = PywbServer(root / "archive", warc_files).__enter__()
+    except PywbUnavailable as error:
+        pytest.skip(f"pywb unavailable: {error}")
+    try:
+        yield server
+    finally:
+        server.__exit__(None, None, None)

@@ -21,7 +21,7 @@ import pytest
 import requests
 import yaml
 
-from tests.flows.pywb_server import PYWB_VENV, ArchivedPage, PywbServer, PywbUnavailable, write_warc
+from tests.flows.pywb_server import PYWB_VENV, ArchivedPage, running_pywb, write_warc
 from tests.flows.servers import article_html
 
 pytestmark = pytest.mark.server
@@ -117,21 +117,15 @@ def tide_archive(tmp_path_factory):
     FIRST_CAPTURES; `add_new_captures()` adds NEW_CAPTURES while it runs."""
     root = tmp_path_factory.mktemp("tide-pywb")
     first = write_warc(root / "first.warc.gz", FIRST_CAPTURES)
-    try:
-        server = PywbServer(root / "archive", [first]).__enter__()
-    except PywbUnavailable as error:
-        pytest.skip(f"pywb unavailable: {error}")
+    with running_pywb(root, [first]) as server:
 
-    def add_new_captures() -> None:
-        later = write_warc(root / "later.warc.gz", NEW_CAPTURES)
-        subprocess.run([str(PYWB_VENV / "bin" / "wb-manager"), "add", server.collection, str(later)],
-                       cwd=server.root, check=True, capture_output=True, timeout=120)
+        def add_new_captures() -> None:
+            later = write_warc(root / "later.warc.gz", NEW_CAPTURES)
+            subprocess.run([str(PYWB_VENV / "bin" / "wb-manager"), "add", server.collection, str(later)],
+                           cwd=server.root, check=True, capture_output=True, timeout=120)
 
-    server.add_new_captures = add_new_captures
-    try:
+        server.add_new_captures = add_new_captures
         yield server
-    finally:
-        server.__exit__(None, None, None)
 
 
 def _write_config(path: Path, archive_url: str, data_dir: Path) -> Path:
