@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import db, parquet
+from warehouse import db, parquet, storage
 
 # Rejection reasons worth another try in a later run; every other outcome is final.
 TRANSIENT_REASONS = frozenset({
@@ -26,11 +26,16 @@ def is_transient(reason: str | None) -> bool:
     return reason is not None and (reason in TRANSIENT_REASONS or bool(_HTTP_5XX.fullmatch(reason)))
 
 
+def _reader(files: list[str]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that can read `files` (local, or on object storage)."""
+    return storage.prepare_duckdb(duckdb.connect(":memory:"), files)
+
+
 def _latest_outcomes(data_dir: Path) -> list[tuple[str, str, str | None]]:
-    files = [str(path) for path in parquet.list_files(data_dir, "captures")]
+    files = parquet.file_locations(data_dir, "captures")
     if not files:
         return []
-    con = duckdb.connect(":memory:")
+    con = _reader(files)
     try:
         con.execute("SET VARIABLE captures_files = ?", [files])
         return con.execute(db.sql_text("latest_outcomes.sql")).fetchall()
@@ -63,10 +68,10 @@ def article_ids(data_dir: Path) -> set[str]:
 
 def article_hashes(data_dir: Path) -> dict[str, str]:
     """article_id → content_hash for every article in the Parquet dataset (one row per id)."""
-    files = [str(path) for path in parquet.list_files(data_dir, "articles")]
+    files = parquet.file_locations(data_dir, "articles")
     if not files:
         return {}
-    con = duckdb.connect(":memory:")
+    con = _reader(files)
     try:
         rows = con.execute(
             "SELECT article_id, min(content_hash) FROM read_parquet(?, hive_partitioning = false) GROUP BY article_id",
@@ -82,10 +87,10 @@ def source_cursor(data_dir: Path, source_name: str):
 
     Incremental state, like dlt's: a row in the runs dataset, so it survives a rebuild.
     """
-    files = [str(path) for path in parquet.list_files(data_dir, "runs")]
+    files = parquet.file_locations(data_dir, "runs")
     if not files:
         return None
-    con = duckdb.connect(":memory:")
+    con = _reader(files)
     try:
         row = con.execute(
             "SELECT max(cursor_captured_at) FROM read_parquet(?, hive_partitioning = false, union_by_name = true)"
@@ -99,10 +104,10 @@ def source_cursor(data_dir: Path, source_name: str):
 
 def warc_files(data_dir: Path) -> list[str]:
     """Every WARC file the ledger says holds a capture's raw response (for `reprocess`)."""
-    files = [str(path) for path in parquet.list_files(data_dir, "captures")]
+    files = parquet.file_locations(data_dir, "captures")
     if not files:
         return []
-    con = duckdb.connect(":memory:")
+    con = _reader(files)
     try:
         rows = con.execute(
             "SELECT DISTINCT warc_file FROM read_parquet(?, hive_partitioning = false) WHERE warc_file IS NOT NULL ORDER BY 1",

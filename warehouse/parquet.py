@@ -1,6 +1,7 @@
 """The Parquet dataset: hive-partitioned, zstd, explicit schema, atomic writes.
 
-Layout under `<data-dir>/parquet/`:
+Layout under `<data-dir>/parquet/`, or under `$NEWSARCHIVE_PARQUET_URI` when that names
+another place (an `s3://bucket/prefix`: see warehouse/storage.py):
 
     articles/publication_slug=<slug>/year=<YYYY>/part-<run>-<digest>.parquet
     captures/source_slug=<slug>/part-<run>-<digest>.parquet
@@ -13,8 +14,9 @@ replace the real value ("The Gazette") with the slug. The files keep the real va
 
 Each file is written to a hidden temp file in its final directory (`.part-....tmp`, a name
 neither DuckDB's `*.parquet` glob nor pyarrow's dataset discovery picks up), fsynced, then
-renamed over its final name: a reader sees the whole file or none. File names carry a digest
-of their rows, so a batch written twice (a retried task) lands on the same name.
+renamed over its final name (on object storage: moved to its final key): a reader sees the
+whole file or none. File names carry a digest of their rows, so a batch written twice (a
+retried task) lands on the same name.
 """
 
 from __future__ import annotations
@@ -24,9 +26,8 @@ import json
 import os
 import re
 import unicodedata
-import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -34,6 +35,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from transforms.records import Article, CaptureOutcome
+from warehouse import storage
+from warehouse.storage import StoredFile
 from warehouse.schema import ARTICLE_SCHEMA, CAPTURE_SCHEMA, RUN_SCHEMA, SCHEMA_VERSION, RunRecord, to_table
 
 DATASETS = ("articles", "captures", "runs")
@@ -47,14 +50,23 @@ SLUG_MAX_LENGTH = 60
 NULL_SLUG = "unknown"
 
 
-def parquet_root(data_dir: Path) -> Path:
-    return Path(data_dir) / "parquet"
+def parquet_root(data_dir: Path) -> str:
+    """Where the Parquet dataset lives: `$NEWSARCHIVE_PARQUET_URI` if set, else `<data-dir>/parquet`."""
+    configured = os.environ.get(storage.PARQUET_URI_ENV, "").strip()
+    if configured:
+        return storage.check_location(configured.rstrip("/"))
+    return str(Path(data_dir) / "parquet")
 
 
-def dataset_dir(data_dir: Path, dataset: str) -> Path:
+def is_remote(data_dir: Path) -> bool:
+    """True when the data dir's Parquet dataset is on object storage."""
+    return storage.is_remote(parquet_root(data_dir))
+
+
+def dataset_dir(data_dir: Path, dataset: str) -> str:
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; expected one of {', '.join(DATASETS)}")
-    return parquet_root(data_dir) / dataset
+    return storage.join(parquet_root(data_dir), dataset)
 
 
 # Letters NFKD does not decompose to ASCII. Cyrillic gets a simple transliteration so Russian
@@ -107,40 +119,9 @@ def file_metadata(schema: pa.Schema, *, run_id: str | None) -> dict[bytes, bytes
     return meta
 
 
-def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> Path:
-    """Write `path` through a hidden temp file in the same directory, then rename.
-
-    On any failure the temp file is removed and `path` is untouched (absent, or the old file).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
-    try:
-        with open(temp, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-    return path
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return  # not supported on this platform / filesystem; the rename is still atomic
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_table(path: Path, table: pa.Table, *, run_id: str | None = None) -> Path:
-    """One Parquet file, atomically, with the table's schema and newsarchive metadata."""
+def write_table(path: str | Path, table: pa.Table, *, run_id: str | None = None) -> Path | str:
+    """One Parquet file, atomically, with the table's schema and newsarchive metadata
+    (returns the local Path, or the URI on object storage)."""
     table = table.replace_schema_metadata(file_metadata(table.schema, run_id=run_id))
 
     def write(handle: BinaryIO) -> None:
@@ -153,7 +134,7 @@ def write_table(path: Path, table: pa.Table, *, run_id: str | None = None) -> Pa
             store_schema=True,
         )
 
-    return atomic_write(path, write)
+    return storage.atomic_write(path, write)
 
 
 def _rows_digest(keys: Iterable[str]) -> str:
@@ -169,7 +150,7 @@ def _partition_year(article: Article) -> int:
     return when.year
 
 
-def write_articles(data_dir: Path, articles: list[Article], *, run_id: str) -> list[Path]:
+def write_articles(data_dir: Path, articles: list[Article], *, run_id: str) -> list[Path | str]:
     """Write articles into `parquet/articles/publication_slug=<slug>/year=<YYYY>/`.
 
     One file per partition per call. Returns the paths written (empty for no articles).
@@ -182,12 +163,12 @@ def write_articles(data_dir: Path, articles: list[Article], *, run_id: str) -> l
     paths = []
     for (publication_slug, year), group in sorted(groups.items()):
         digest = _rows_digest(f"{a.article_id}|{a.content_hash}|{a.captured_at.isoformat()}|{a.extractor_version}" for a in group)
-        path = root / f"publication_slug={publication_slug}" / f"year={year:04d}" / f"part-{run_slug}-{digest}.parquet"
+        path = storage.join(root, f"publication_slug={publication_slug}", f"year={year:04d}", f"part-{run_slug}-{digest}.parquet")
         paths.append(write_table(path, to_table(group, ARTICLE_SCHEMA), run_id=run_id))
     return paths
 
 
-def write_captures(data_dir: Path, outcomes: list[CaptureOutcome], *, run_id: str) -> list[Path]:
+def write_captures(data_dir: Path, outcomes: list[CaptureOutcome], *, run_id: str) -> list[Path | str]:
     """Write capture outcomes (the ledger) into `parquet/captures/source_slug=<slug>/`."""
     groups: dict[str, list[CaptureOutcome]] = defaultdict(list)
     for outcome in outcomes:
@@ -197,14 +178,14 @@ def write_captures(data_dir: Path, outcomes: list[CaptureOutcome], *, run_id: st
     paths = []
     for source_slug, group in sorted(groups.items()):
         digest = _rows_digest(f"{o.capture_id}|{o.run_id}|{o.status}|{o.reason}" for o in group)
-        path = root / f"source_slug={source_slug}" / f"part-{run_slug}-{digest}.parquet"
+        path = storage.join(root, f"source_slug={source_slug}", f"part-{run_slug}-{digest}.parquet")
         paths.append(write_table(path, to_table(group, CAPTURE_SCHEMA), run_id=run_id))
     return paths
 
 
-def write_run(data_dir: Path, run: RunRecord) -> Path:
+def write_run(data_dir: Path, run: RunRecord) -> Path | str:
     """The run's row, as `parquet/runs/part-<run>.parquet` (rewritten if the run records again)."""
-    path = dataset_dir(data_dir, "runs") / f"part-{slugify(run.run_id)}.parquet"
+    path = storage.join(dataset_dir(data_dir, "runs"), f"part-{slugify(run.run_id)}.parquet")
     return write_table(path, to_table([run], RUN_SCHEMA), run_id=run.run_id)
 
 
@@ -219,22 +200,35 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return table.select(schema.names).cast(schema)
 
 
+def dataset_files(data_dir: Path, dataset: str) -> list[StoredFile]:
+    """The dataset's visible Parquet files with size and mtime, sorted (temp and hidden files
+    excluded). `relative` is `parquet/<dataset>/...`, the same wherever the dataset lives."""
+    return [
+        StoredFile(stored.location, f"parquet/{dataset}/{stored.relative}", stored.byte_count, stored.modified_ns)
+        for stored in storage.list_files(dataset_dir(data_dir, dataset), ".parquet")
+    ]
+
+
+def file_locations(data_dir: Path, dataset: str) -> list[str]:
+    """The dataset's visible Parquet files as paths or URIs, for DuckDB's read_parquet."""
+    return [stored.location for stored in dataset_files(data_dir, dataset)]
+
+
 def list_files(data_dir: Path, dataset: str) -> list[Path]:
-    """The dataset's visible Parquet files, sorted (temp and hidden files excluded)."""
-    root = dataset_dir(data_dir, dataset)
-    if not root.is_dir():
-        return []
-    return sorted(
-        path
-        for path in root.rglob("*.parquet")
-        if not any(part.startswith((".", "_")) for part in path.relative_to(root).parts)
-    )
+    """The dataset's visible Parquet files as local paths (for commands that rewrite files in place)."""
+    root = parquet_root(data_dir)
+    if storage.is_remote(root):
+        raise storage.StorageError(f"the Parquet dataset at {root} is on object storage: this command works on a local dataset only")
+    return [Path(location) for location in file_locations(data_dir, dataset)]
 
 
 def read_dataset(data_dir: Path, dataset: str) -> pa.Table:
     """The whole dataset as one table with exactly the dataset's schema (no partition columns)."""
     schema = SCHEMAS[dataset]
-    tables = [pq.read_table(path, schema=schema) for path in list_files(data_dir, dataset)]
+    tables = []
+    for location in file_locations(data_dir, dataset):
+        with storage.open_input(location) as handle:
+            tables.append(pq.read_table(handle, schema=schema))
     if not tables:
         return schema.empty_table()
     return pa.concat_tables(tables)

@@ -48,8 +48,8 @@ def collect(data_dir: Path) -> WarehouseStats:
         ).fetchone()
     files = {}
     for dataset in parquet.DATASETS:
-        paths = parquet.list_files(data_dir, dataset)
-        files[dataset] = DatasetFiles(len(paths), sum(p.stat().st_size for p in paths))
+        stored = parquet.dataset_files(data_dir, dataset)
+        files[dataset] = DatasetFiles(len(stored), sum(f.byte_count for f in stored))
     warehouse = db.warehouse_path(data_dir)
     return WarehouseStats(
         source,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from conftest import make_article, make_outcome
 from transforms.records import Article, CaptureOutcome
-from warehouse import parquet
+from warehouse import parquet, storage
 from warehouse.schema import ARTICLE_SCHEMA, from_table
 
 
@@ -131,7 +131,7 @@ def test_failed_write_leaves_no_visible_file(tmp_path):
         raise OSError("disk full (simulated)")
 
     with pytest.raises(OSError, match="disk full"):
-        parquet.atomic_write(target, half_then_crash)
+        storage.atomic_write(target, half_then_crash)
     assert not target.exists()
     assert os.listdir(target.parent) == []  # the temp file is gone too
 
@@ -145,7 +145,7 @@ def test_failed_rewrite_keeps_the_old_file(data_dir):
         raise RuntimeError("killed")
 
     with pytest.raises(RuntimeError):
-        parquet.atomic_write(path, crash)
+        storage.atomic_write(path, crash)
     assert path.read_bytes() == before
 
 
