@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from flows.cli_options import DATA_DIR_OPTION, apply_prefect_defaults
+from flows.cli_options import DATA_DIR_OPTION, apply_prefect_defaults, use_parquet_uri
 
 apply_prefect_defaults()
 
@@ -122,6 +122,7 @@ def run(warc_paths, url_files, cdx_patterns, archive, date_from, date_to, captur
     parameters: dict = {}
     try:
         config = load_config(config_path)
+        use_parquet_uri(config.parquet_uri)  # the file's parquet_uri, unless --parquet-uri / the environment set one
         parse_rates(rates)  # fail early, in one line, on a bad --rate
         if source_name:
             if config_path is None:

@@ -52,11 +52,13 @@ def serve(config_path: Path, source_names: tuple[str, ...], data_dir: Path | Non
 
     To run on a work pool's workers instead of this process, see `newsarchive deploy`.
     """
+    from flows.cli_options import use_parquet_uri
     from flows.config import ConfigError, load_config
     from flows.serve import ServeError, check_server, plan_deployments, serve_deployments
 
     try:
         config = load_config(config_path)
+        use_parquet_uri(config.parquet_uri)  # the served runs inherit it
         planned = plan_deployments(config, source_names, data_dir=data_dir)
         if list_only:
             for deployment in planned:

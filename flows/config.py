@@ -12,6 +12,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from warehouse import storage
+
 SOURCE_KINDS = ("sample", "warc", "urls", "cdx", "sitemap")
 CAPTURE_POLICIES = ("first", "last", "all")
 _TIMESTAMP = re.compile(r"^\d{8}(\d{6})?$")
@@ -40,6 +42,7 @@ class SourceConfig:
 @dataclass(frozen=True, slots=True)
 class Config:
     data_dir: str = "data"
+    parquet_uri: str | None = None  # where the Parquet dataset lives, if not <data_dir>/parquet
     batch_size: int | None = None  # None: the flow's default for the source kind
     user_agent: str | None = None
     host_rates: dict[str, float] = field(default_factory=dict)  # requests per second per host
@@ -53,7 +56,7 @@ class Config:
         raise ConfigError(f"no source named {name!r} in the configuration (known: {known})")
 
 
-_TOP_KEYS = {"data_dir", "batch_size", "user_agent", "hosts", "sources"}
+_TOP_KEYS = {"data_dir", "parquet_uri", "batch_size", "user_agent", "hosts", "sources"}
 _SOURCE_KEYS = {"name", "kind", "paths", "file", "pattern", "url", "archive", "from", "to", "capture_policy", "schedule", "incremental"}
 _TARGET_KEY = {"warc": "paths", "urls": "file", "cdx": "pattern", "sitemap": "url"}
 
@@ -84,6 +87,12 @@ def parse_config(raw: dict, *, base_dir: Path) -> Config:
     if unknown:
         raise ConfigError(f"unknown key(s) {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(_TOP_KEYS))})")
     data_dir = os.environ.get("NEWSARCHIVE_DATA_DIR") or _expect(raw.get("data_dir", "data"), str, "data_dir")
+    parquet_uri = os.environ.get("NEWSARCHIVE_PARQUET_URI") or raw.get("parquet_uri")
+    if parquet_uri is not None:
+        try:
+            storage.check_location(_expect(parquet_uri, str, "parquet_uri"))
+        except storage.StorageError as error:
+            raise ConfigError(f"parquet_uri: {error}") from error
     batch_size = raw.get("batch_size")
     if batch_size is not None and not 1 <= _expect(batch_size, int, "batch_size") <= 100_000:
         raise ConfigError(f"batch_size: must be between 1 and 100000, got {batch_size}")
@@ -107,7 +116,7 @@ def parse_config(raw: dict, *, base_dir: Path) -> Config:
     duplicated = {n for n in names if names.count(n) > 1}
     if duplicated:
         raise ConfigError(f"sources: duplicate name(s) {', '.join(sorted(duplicated))}")
-    return Config(data_dir=data_dir, batch_size=batch_size, user_agent=user_agent, host_rates=host_rates, sources=tuple(sources))
+    return Config(data_dir=data_dir, parquet_uri=parquet_uri, batch_size=batch_size, user_agent=user_agent, host_rates=host_rates, sources=tuple(sources))
 
 
 def _parse_source(entry: dict, index: int, base_dir: Path) -> SourceConfig:

@@ -18,6 +18,7 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
 os.environ.pop("PREFECT_API_URL", None)
 os.environ.pop("NEWSARCHIVE_DATA_DIR", None)
+os.environ.pop("NEWSARCHIVE_PARQUET_URI", None)  # every test writes its dataset under its own data dir
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

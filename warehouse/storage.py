@@ -14,6 +14,7 @@ Object stores have no rename; a write goes to a hidden temporary key and is then
 from __future__ import annotations
 
 import functools
+import io
 import os
 import posixpath
 import uuid
@@ -129,13 +130,21 @@ def list_files(root: str | os.PathLike, suffix: str) -> list[StoredFile]:
     return sorted(files, key=lambda stored: stored.relative)
 
 
-def open_input(location: str | os.PathLike) -> BinaryIO:
-    """A seekable binary reader for a local path or a URI."""
+# Object stores answer each read with an HTTP range request: sequential readers get big ones.
+# (pyarrow's output streams would also gzip a '.gz' name on their own: compression=None.)
+SEQUENTIAL_READ_BYTES = 8 << 20
+
+
+def open_input(location: str | os.PathLike, *, sequential: bool = False) -> BinaryIO:
+    """A binary reader for a local path or a URI: seekable, or buffered for reading front
+    to back (`sequential`). A missing file raises FileNotFoundError wherever it lives."""
     if not is_remote(location):
         return open(resolve(location)[1], "rb")
     filesystem, path = resolve(location)
     try:
-        return filesystem.open_input_file(path)
+        handle = filesystem.open_input_file(path)
+        # Buffered, yet still able to tell() its position (FastWARC asks for it).
+        return io.BufferedReader(handle, buffer_size=SEQUENTIAL_READ_BYTES) if sequential else handle
     except FileNotFoundError:
         raise
     except OSError as error:
@@ -165,7 +174,7 @@ def atomic_write(location: str | os.PathLike, write: Callable[[BinaryIO], None])
     directory, name = posixpath.split(path)
     temp = f"{directory}/.{name}.{uuid.uuid4().hex[:12]}.tmp"
     try:
-        with filesystem.open_output_stream(temp) as stream:
+        with filesystem.open_output_stream(temp, compression=None) as stream:
             write(stream)
         filesystem.move(temp, path)
     except BaseException:
