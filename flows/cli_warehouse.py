@@ -1,7 +1,7 @@
 """Warehouse commands of `newsarchive`: sql (and, registered the same way, the rest).
 
 A thin layer over warehouse/: each command parses options, calls one function and prints.
-Known errors (warehouse.db.WarehouseError) become one line `Error: ...` with exit status 1.
+Known errors (warehouse.db.WarehouseError, warehouse.storage.StorageError) become one line `Error: ...` with exit status 1.
 flows/cli.py registers every command in COMMANDS on the main group.
 """
 
@@ -20,7 +20,10 @@ from typing import Any
 import click
 
 from flows.cli_options import DATA_DIR_OPTION
-from warehouse import db
+from warehouse import db, storage
+
+# Errors the user can act on: one line, no traceback.
+KNOWN_ERRORS = (db.WarehouseError, storage.StorageError)
 
 FORMATS = ("table", "csv", "json", "markdown")
 TABLE_CELL_WIDTH = 60  # table format only: longer cells are cut with '…' (use csv/json for full text)
@@ -125,7 +128,7 @@ def sql_command(sql: str | None, sql_file, fmt: str, params: tuple[str, ...], da
         raise click.UsageError("no SQL given: pass it as an argument, with --file FILE, or '-' for stdin")
     try:
         result = db.run_query(data_dir, text, params)
-    except db.WarehouseError as error:
+    except KNOWN_ERRORS as error:
         raise _fail(error) from error
     if result.source == "parquet":
         click.echo("Note: the warehouse is busy (a load is running); answered from the Parquet dataset.", err=True)
@@ -165,7 +168,7 @@ def search_command(words: str, limit: int, publication: str | None, fmt: str, da
             data_dir, words, limit=limit, publication=publication,
             published_from=dates["from"], published_to=dates["to"],
         )
-    except db.WarehouseError as error:
+    except KNOWN_ERRORS as error:
         raise _fail(error) from error
     if result.ranking != "bm25":
         click.echo("Note: the warehouse is busy (a load is running); ranked by term counts over the Parquet dataset.", err=True)
@@ -204,7 +207,7 @@ def stats_command(fmt: str, data_dir: Path) -> None:
 
     try:
         facts = stats.collect(data_dir)
-    except db.WarehouseError as error:
+    except KNOWN_ERRORS as error:
         raise _fail(error) from error
     if fmt == "json":
         click.echo(json.dumps(_plain(asdict(facts)), ensure_ascii=False, indent=2))
@@ -265,7 +268,7 @@ def load_command(rebuild_index: bool, wait: float, data_dir: Path) -> None:
     """
     try:
         summary = db.load(data_dir, lock_timeout_s=wait, rebuild_index=rebuild_index)
-    except db.WarehouseError as error:
+    except KNOWN_ERRORS as error:
         raise _fail(error) from error
     if summary.new_file_count == 0:
         click.echo(f"Nothing new to load ({summary.skipped_file_count} files already loaded).")
@@ -331,7 +334,7 @@ def export_command(dest: Path, publication: str | None, fmt: str, data_dir: Path
 
     try:
         summary = export.export(data_dir, dest, publication=publication, published_from=dates["from"], published_to=dates["to"], fmt=fmt)
-    except db.WarehouseError as error:
+    except KNOWN_ERRORS as error:
         raise _fail(error) from error
     click.echo(f"Exported {summary.article_count} articles to {summary.dest} ({summary.file_count} {fmt} files, {_size(summary.byte_count)}).")
 

@@ -31,7 +31,7 @@ import duckdb_extension_fts
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from warehouse import parquet
+from warehouse import parquet, storage
 from warehouse.schema import (
     ARTICLE_COLUMNS,
     CAPTURE_COLUMNS,
@@ -130,10 +130,13 @@ def _parser() -> duckdb.DuckDBPyConnection:
     return _PARSER
 
 
-def _prepare(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """Per-connection setup: the fts extension (DuckDB cannot download it here) and UTC."""
+def _prepare(con: duckdb.DuckDBPyConnection, data_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """Per-connection setup: the fts extension (DuckDB cannot download it here), UTC, and
+    httpfs when the data dir's Parquet dataset is on object storage."""
     extension = str(FTS_EXTENSION).replace("'", "''")
     con.execute(f"LOAD '{extension}'")
+    if data_dir is not None:
+        storage.prepare_duckdb(con, [parquet.parquet_root(data_dir)])
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")  # it would print into the CLI's output
     return con
@@ -170,7 +173,7 @@ def connect(data_dir: Path, *, read_only: bool, lock_timeout_s: float | None = N
             time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
             delay = min(delay * 2, 0.5)
             continue
-        return _prepare(con)
+        return _prepare(con, data_dir)
 
 
 def create_table_sql(name: str, columns: list, primary_key: Sequence[str] | None) -> str:
@@ -277,16 +280,16 @@ def ensure_views(con: duckdb.DuckDBPyConnection, *, with_search: bool = True, fo
 
 @dataclass(frozen=True, slots=True)
 class _FileFacts:
-    path: Path
+    path: str  # local path or object-storage URI
     relative: str
     dataset: str
     byte_count: int
     modified_ns: int
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: Path | str) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with storage.open_input(path, sequential=True) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -295,17 +298,17 @@ def file_sha256(path: Path) -> str:
 def _discover(data_dir: Path) -> list[_FileFacts]:
     facts = []
     for dataset in parquet.DATASETS:
-        for path in parquet.list_files(data_dir, dataset):
-            stat = path.stat()
-            relative = path.relative_to(data_dir).as_posix()
-            facts.append(_FileFacts(path, relative, dataset, stat.st_size, stat.st_mtime_ns))
+        for stored in parquet.dataset_files(data_dir, dataset):
+            facts.append(_FileFacts(stored.location, stored.relative, dataset, stored.byte_count, stored.modified_ns))
     return facts
 
 
-def _file_run_id(path: Path) -> str | None:
-    meta = pq.read_metadata(path).metadata or {}
-    value = meta.get(b"newsarchive.run_id")
-    return value.decode("utf-8") if value else None
+def _file_rows_and_run(path: str) -> tuple[int, str | None]:
+    """Row count and the writing run's id, from the file's footer."""
+    with storage.open_input(path) as handle:
+        metadata = pq.read_metadata(handle)
+    value = (metadata.metadata or {}).get(b"newsarchive.run_id")
+    return metadata.num_rows, value.decode("utf-8") if value else None
 
 
 FTS_FULL_REBUILD_SHARE = 0.5  # rebuild from scratch when a load changes more than this share of articles
@@ -409,7 +412,7 @@ def _merge(con: duckdb.DuckDBPyConnection, dataset: str, batch: list[tuple[_File
     """Merge one dataset's new files. The common case (keys all new, none twice) is a plain
     INSERT from the files, a single copy like CREATE TABLE AS; otherwise sql/merge_<dataset>.sql
     ranks old and new rows per key."""
-    paths = [str(facts.path) for facts, _ in batch]
+    paths = [facts.path for facts, _ in batch]
     keys = ", ".join(TABLES[dataset][1])
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE incoming_keys AS SELECT {keys}, count(*) AS row_count "
@@ -447,8 +450,8 @@ def _merge(con: duckdb.DuckDBPyConnection, dataset: str, batch: list[tuple[_File
     loaded_at = datetime.now(timezone.utc)
     rows = []
     for facts, sha in batch:
-        row_count = pq.read_metadata(facts.path).num_rows
-        rows.append((facts.relative, dataset, row_count, facts.byte_count, facts.modified_ns, sha, _file_run_id(facts.path), load_id, loaded_at))
+        row_count, run_id = _file_rows_and_run(facts.path)
+        rows.append((facts.relative, dataset, row_count, facts.byte_count, facts.modified_ns, sha, run_id, load_id, loaded_at))
     # One statement from an Arrow table: executemany runs a statement per row (24 s for 4,800
     # files, bench/pipeline.py), this takes 0.1 s.
     if not rows:
@@ -548,9 +551,9 @@ def parquet_connection(data_dir: Path) -> duckdb.DuckDBPyConnection:
     The same ranking as the loader picks one row per article, so answers match the warehouse
     (without the FTS index). Works while a load holds the DuckDB file.
     """
-    con = _prepare(duckdb.connect(":memory:"))
+    con = _prepare(duckdb.connect(":memory:"), data_dir)
     for name, (columns, key) in TABLES.items():
-        files = [str(path) for path in parquet.list_files(data_dir, name)]
+        files = parquet.file_locations(data_dir, name)
         if not files:
             con.execute(create_table_sql(name, columns, key))
             continue
@@ -579,7 +582,7 @@ def open_for_reading(
     try:
         con = connect(data_dir, read_only=True, lock_timeout_s=lock_timeout_s)
     except (WarehouseBusy, WarehouseMissing) as error:
-        has_parquet = any(parquet.list_files(data_dir, name) for name in TABLES)
+        has_parquet = any(parquet.file_locations(data_dir, name) for name in TABLES)
         if not fallback or not has_parquet:
             if isinstance(error, WarehouseMissing):
                 raise WarehouseMissing(f"no warehouse and no Parquet dataset in {data_dir}: run `newsarchive run` first") from error
