@@ -55,6 +55,14 @@ def test_environment_overrides_paths_and_user_agent(tmp_path, monkeypatch):
     assert (config.data_dir, config.user_agent) == ("/srv/news", "from-env")
 
 
+def test_parquet_uri_from_the_file_or_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("NEWSARCHIVE_PARQUET_URI", raising=False)
+    assert parse_config({}, base_dir=tmp_path).parquet_uri is None
+    assert parse_config({"parquet_uri": "s3://news/harbour"}, base_dir=tmp_path).parquet_uri == "s3://news/harbour"
+    monkeypatch.setenv("NEWSARCHIVE_PARQUET_URI", "s3://other/prefix")
+    assert parse_config({"parquet_uri": "s3://news/harbour"}, base_dir=tmp_path).parquet_uri == "s3://other/prefix"
+
+
 @pytest.mark.parametrize(
     "raw, message",
     [
@@ -73,10 +81,13 @@ def test_environment_overrides_paths_and_user_agent(tmp_path, monkeypatch):
         ({"sources": [{"name": "a", "kind": "cdx", "pattern": "x", "archive": "web.archive.org"}]}, "sources.a.archive"),
         ({"sources": [{"name": "a", "kind": "cdx", "pattern": "x", "colapse": "digest"}]}, "sources[0]: unknown key(s) colapse"),
         ({"sources": [{"name": "a", "kind": "sample"}, {"name": "a", "kind": "sample"}]}, "duplicate name(s) a"),
+        ({"parquet_uri": "gs://bucket/news"}, "parquet_uri: unsupported storage URI"),
+        ({"parquet_uri": 7}, "parquet_uri: expected str"),
     ],
 )
 def test_invalid_configuration_names_the_key(raw, message, tmp_path, monkeypatch):
     monkeypatch.delenv("NEWSARCHIVE_DATA_DIR", raising=False)
+    monkeypatch.delenv("NEWSARCHIVE_PARQUET_URI", raising=False)
     with pytest.raises(ConfigError) as error:
         parse_config(raw, base_dir=tmp_path)
     assert message in str(error.value)
