@@ -56,12 +56,22 @@ TABLES: dict[str, tuple[list, tuple[str, ...]]] = {
     "captures": (CAPTURE_COLUMNS, ("capture_id", "run_id")),
     "runs": (RUN_COLUMNS, ("run_id",)),
 }
-# Tables whose key is also declared a PRIMARY KEY (an ART index). DuckDB writes an ART index
-# out whole at every checkpoint, so it costs every load time in proportion to the table
-# (measured: +2.4 s per load at 220k articles). articles keeps it: search fetches its top
-# hits by article_id through it (5 ms instead of 550 ms at 210k). captures, the largest
-# table and one nobody looks up by key, does without; its uniqueness comes from the merge.
-INDEXED_TABLES = {"articles", "runs"}
+# Tables whose key is also declared a PRIMARY KEY (an ART index). DuckDB 1.5 writes an ART
+# index out whole at every checkpoint, so it costs every load time in proportion to the table
+# (measured: +1.7 s per load of 10k at 240k articles, the CHECKPOINT going from 0.17 s to
+# 1.9 s). So articles and captures do without; their uniqueness comes from the merge
+# (tests/warehouse/test_db.py checks it). Search fetches its few hits by rowid instead
+# (sql/search.sql). runs is tiny (one row per run).
+INDEXED_TABLES = {"runs"}
+# Columns stored without compression. articles.text: a search fetches the text of its ~10
+# hits for the snippets; DuckDB decompresses a whole vector (2,048 rows) of an FSST column to
+# read one value (29 ms for 10 random rows at 240k) but reads one uncompressed value
+# directly (2 ms). It costs disk: synthetic text took 2.6x the space, real text about 2x;
+# Parquet (zstd) stays the compact copy.
+UNCOMPRESSED_COLUMNS: dict[str, set[str]] = {"articles": {"text"}}
+# Physical layout of the articles table; a warehouse made with another one is rebuilt once
+# (ensure_schema). 2: no PRIMARY KEY, text uncompressed.
+ARTICLES_LAYOUT = "2"
 
 # Statement types `query` runs; everything else (INSERT, COPY, ATTACH, SET, CALL, ...) is refused.
 READ_STATEMENT_TYPES = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
@@ -94,9 +104,10 @@ class LoadSummary:
     new_capture_row_count: int
     new_run_count: int
     skipped_file_count: int  # files already loaded and unchanged
-    fts_update: str  # "none", "incremental" or "rebuild"
+    fts_update: str  # "none", "incremental", "rebuild" or "deferred" (update_search_index=False)
     fts_duration_s: float
     duration_s: float
+    fts_pending_count: int = 0  # articles not in the search index yet (left by deferred loads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,10 +187,13 @@ def connect(data_dir: Path, *, read_only: bool, lock_timeout_s: float | None = N
         return _prepare(con, data_dir)
 
 
-def create_table_sql(name: str, columns: list, primary_key: Sequence[str] | None) -> str:
+def create_table_sql(
+    name: str, columns: list, primary_key: Sequence[str] | None, uncompressed: set[str] = frozenset()
+) -> str:
     """CREATE TABLE for a dataset, with DuckDB types derived from the Arrow schema."""
     lines = [
         f"    {column} {duckdb_type(dtype)}{'' if nullable else ' NOT NULL'}"
+        + (" USING COMPRESSION uncompressed" if column in uncompressed else "")
         for column, dtype, nullable, _ in columns
     ]
     if primary_key:
@@ -190,7 +204,7 @@ def create_table_sql(name: str, columns: list, primary_key: Sequence[str] | None
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the tables; add columns that schema.py gained since the warehouse was made."""
     for name, (columns, key) in TABLES.items():
-        con.execute(create_table_sql(name, columns, key if name in INDEXED_TABLES else None))
+        con.execute(create_table_sql(name, columns, key if name in INDEXED_TABLES else None, UNCOMPRESSED_COLUMNS.get(name, set())))
         present = {d[0] for d in con.execute(f"SELECT * FROM {name} LIMIT 0").description}
         for column, dtype, _nullable, _doc in columns:
             if column not in present:
@@ -198,7 +212,37 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(f"ALTER TABLE {name} ADD COLUMN {column} {duckdb_type(dtype)}")
     for statement in sql_statements("tables.sql"):
         con.execute(statement)
+    layout = con.execute("SELECT value FROM warehouse_info WHERE key = 'articles_layout'").fetchone()
+    if layout is None or layout[0] != ARTICLES_LAYOUT:
+        _relayout_articles(con)
     con.execute("INSERT OR REPLACE INTO warehouse_info VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+
+
+def _relayout_articles(con: duckdb.DuckDBPyConnection) -> None:
+    """Copy articles into a table of the current layout (ARTICLES_LAYOUT): once per warehouse
+    made by an older version (instant for a new one). Columns keep their types and NULL rules."""
+    started = time.perf_counter()
+    uncompressed = UNCOMPRESSED_COLUMNS["articles"]
+    lines = [
+        f'    "{name}" {dtype}{"" if null == "YES" else " NOT NULL"}' + (" USING COMPRESSION uncompressed" if name in uncompressed else "")
+        for name, dtype, null, *_ in con.execute("DESCRIBE articles").fetchall()
+    ]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("ALTER TABLE articles RENAME TO articles_old_layout")
+        con.execute("CREATE TABLE articles (\n" + ",\n".join(lines) + "\n)")
+        con.execute("INSERT INTO articles BY NAME SELECT * FROM articles_old_layout")
+        con.execute("DROP TABLE articles_old_layout")
+        con.execute("INSERT OR REPLACE INTO warehouse_info VALUES ('articles_layout', ?)", [ARTICLES_LAYOUT])
+        # the comments went with the old table: make the next ensure_views write them again
+        con.execute("DELETE FROM warehouse_info WHERE key = 'views_config'")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    row_count = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    if row_count:
+        log.info("articles table moved to layout %s (%d rows) in %.1f s", ARTICLES_LAYOUT, row_count, time.perf_counter() - started)
 
 
 TABLE_COMMENTS = {
@@ -311,16 +355,26 @@ def _file_rows_and_run(path: str) -> tuple[int, str | None]:
     return metadata.num_rows, value.decode("utf-8") if value else None
 
 
-FTS_FULL_REBUILD_SHARE = 0.5  # rebuild from scratch when a load changes more than this share of articles
-
-
-def load(data_dir: Path, *, lock_timeout_s: float | None = None, rebuild_index: bool = False) -> LoadSummary:
+def load(
+    data_dir: Path,
+    *,
+    lock_timeout_s: float | None = None,
+    rebuild_index: bool = False,
+    update_search_index: bool = True,
+) -> LoadSummary:
     """Load Parquet files not yet in the warehouse and bring the FTS index up to date.
 
     Cost follows the new files: the merge touches only their keys and the index is updated
     for the changed articles only (a full rebuild when there is no index yet, its settings
-    changed, most articles changed, or `rebuild_index`). A second call with no new files
-    changes nothing. Merge and index update are one transaction.
+    changed, or `rebuild_index`). A second call with no new files changes nothing. Merge and
+    index update are one transaction.
+
+    With `update_search_index=False` (periodic loads while a run still extracts) the index
+    update, most of a load's cost, is deferred: the changed article_ids wait in the table
+    `fts_pending`, and the next load that updates the index indexes them too, with the same
+    result as if each load had. Until then search does not find those articles (an article
+    replaced by a deferred load is taken out of the index at once, so search never returns a
+    row for words it no longer contains); everything else sees them at once.
     """
     started = time.perf_counter()
     data_dir = Path(data_dir)
@@ -355,7 +409,10 @@ def load(data_dir: Path, *, lock_timeout_s: float | None = None, rebuild_index: 
                 if batch:
                     _merge(con, dataset, batch, load_id, counts)
             fts_started = time.perf_counter()
-            fts_mode = _update_search_index(con, force=rebuild_index)
+            if update_search_index or rebuild_index:
+                fts_mode = _update_search_index(con, force=rebuild_index)
+            else:
+                fts_mode = _defer_search_index(con)
             fts_duration = time.perf_counter() - fts_started
             con.execute("DROP TABLE fts_changed")
             ensure_views(con, force=fts_mode == "rebuild")
@@ -364,6 +421,7 @@ def load(data_dir: Path, *, lock_timeout_s: float | None = None, rebuild_index: 
             con.execute("ROLLBACK")
             raise
         total = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+        fts_pending_count = con.execute("SELECT count(*) FROM fts_pending").fetchone()[0]
         if new_file_count or fts_mode != "none":
             con.execute("CHECKPOINT")
     finally:
@@ -379,6 +437,7 @@ def load(data_dir: Path, *, lock_timeout_s: float | None = None, rebuild_index: 
         fts_update=fts_mode,
         fts_duration_s=fts_duration,
         duration_s=time.perf_counter() - started,
+        fts_pending_count=fts_pending_count,
     )
 
 
@@ -387,25 +446,60 @@ def _fts_config_digest() -> str:
 
 
 def _update_search_index(con: duckdb.DuckDBPyConnection, *, force: bool) -> str:
-    """Bring fts_main_articles up to date with `fts_changed`: 'none', 'incremental' or 'rebuild'."""
-    changed = con.execute("SELECT count(DISTINCT article_id) FROM fts_changed").fetchone()[0]
-    stored = con.execute("SELECT value FROM warehouse_info WHERE key = 'fts_config'").fetchone()
-    total = con.execute("SELECT count(*) FROM articles").fetchone()[0]
-    stale = not _fts_exists(con) or stored is None or stored[0] != _fts_config_digest()
-    if force or stale or changed > FTS_FULL_REBUILD_SHARE * total:
+    """Bring fts_main_articles up to date with `fts_changed` and `fts_pending`: 'none',
+    'incremental' or 'rebuild' (no index yet, its settings changed, or `force`).
+
+    There is no rebuild for loads that change many articles: the incremental update is the
+    rebuild's own code (sql/fts_add.sql), so an empty warehouse and a large one take the same
+    path and the cost follows the changed articles.
+    """
+    con.execute("INSERT INTO fts_changed SELECT article_id FROM fts_pending")
+    if force or _fts_stale(con):
         rebuild_search_index(con)
+        con.execute("DELETE FROM fts_pending")
         return "rebuild"
-    if not changed:
+    if not con.execute("SELECT count(*) FROM fts_changed").fetchone()[0]:
         return "none"
+    _forget_indexed(con)
+    for statement in sql_statements("fts_add.sql"):
+        con.execute(statement)
+    con.execute("DELETE FROM fts_pending")
+    return "incremental"
+
+
+def _defer_search_index(con: duckdb.DuckDBPyConnection) -> str:
+    """Leave `fts_changed` for a later index update (table fts_pending): 'deferred' or 'none'.
+
+    Articles the index holds in an older version are taken out of it now, so search never
+    answers with a row whose words it no longer holds. Without a usable index an empty one is
+    made (search then finds nothing yet) and every article waits.
+    """
+    if _fts_stale(con):
+        create_empty_search_index(con)
+        con.execute("DELETE FROM fts_pending")
+        con.execute("INSERT INTO fts_pending SELECT article_id FROM articles")
+        return "deferred" if con.execute("SELECT count(*) FROM fts_pending").fetchone()[0] else "none"
+    if not con.execute("SELECT count(*) FROM fts_changed").fetchone()[0]:
+        return "none"
+    _forget_indexed(con)
+    con.execute("INSERT INTO fts_pending SELECT DISTINCT article_id FROM fts_changed EXCEPT SELECT article_id FROM fts_pending")
+    return "deferred"
+
+
+def _fts_stale(con: duckdb.DuckDBPyConnection) -> bool:
+    """No index yet, or one made with other settings (sql/fts.sql, sql/fts_add.sql)."""
+    stored = con.execute("SELECT value FROM warehouse_info WHERE key = 'fts_config'").fetchone()
+    return not _fts_exists(con) or stored is None or stored[0] != _fts_config_digest()
+
+
+def _forget_indexed(con: duckdb.DuckDBPyConnection) -> None:
+    """Take the articles in `fts_changed` that the index holds out of it (sql/fts_forget.sql)."""
     indexed = con.execute(
         "SELECT count(*) FROM fts_main_articles.docs WHERE name IN (SELECT article_id FROM fts_changed)"
     ).fetchone()[0]
     if indexed:
         for statement in sql_statements("fts_forget.sql"):
             con.execute(statement)
-    for statement in sql_statements("fts_add.sql"):
-        con.execute(statement)
-    return "incremental"
 
 
 def _merge(con: duckdb.DuckDBPyConnection, dataset: str, batch: list[tuple[_FileFacts, str]], load_id: str, counts: dict) -> None:
@@ -497,13 +591,16 @@ def rebuild_search_index(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(statement)
 
 
-def record_run(data_dir: Path, run: RunRecord, *, lock_timeout_s: float | None = None) -> Path:
+def record_run(
+    data_dir: Path, run: RunRecord, *, lock_timeout_s: float | None = None, update_search_index: bool = True
+) -> Path:
     """Keep the run's row: as Parquet (`parquet/runs/`, so a rebuild restores it), then in DuckDB.
 
-    Returns the Parquet path. The DuckDB part is an ordinary incremental load of that file.
+    Returns the Parquet path. The DuckDB part is an ordinary incremental load of that file
+    (which also indexes articles deferred by earlier loads, unless `update_search_index` is False).
     """
     path = parquet.write_run(data_dir, run)
-    load(data_dir, lock_timeout_s=lock_timeout_s)
+    load(data_dir, lock_timeout_s=lock_timeout_s, update_search_index=update_search_index)
     return path
 
 

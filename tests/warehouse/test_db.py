@@ -317,7 +317,12 @@ def test_queries_and_a_real_load_in_another_process(data_dir):
 
 
 def test_one_row_per_key_in_every_table(data_dir):
-    """Uniqueness comes from the merge (captures has no PRIMARY KEY index): keep it checked."""
+    """Uniqueness comes from the merge (articles and captures have no PRIMARY KEY index): keep it checked."""
+    parquet.write_articles(data_dir, [make_article(i) for i in range(6)] + [make_article(2, title="again")], run_id="r1")
+    db.load(data_dir)
+    parquet.write_articles(data_dir, [make_article(i, captured_at=BASE_TIME) for i in range(4, 9)], run_id="r2")
+    db.load(data_dir)
+    assert db.query(data_dir, "SELECT count(*), count(DISTINCT article_id) FROM articles")[1] == [(9, 9)]
     later = BASE_TIME + timedelta(minutes=5)
     parquet.write_captures(data_dir, [make_outcome(i) for i in range(5)], run_id="r1")
     parquet.write_captures(data_dir, [make_outcome(i, recorded_at=later, duration_ms=99) for i in range(3, 8)], run_id="r1")
@@ -328,3 +333,32 @@ def test_one_row_per_key_in_every_table(data_dir):
     assert rows == [(9, 9)]
     # the latest recorded outcome of a capture in a run wins
     assert db.query(data_dir, "SELECT duration_ms FROM captures WHERE capture_id = 'cap0004'")[1] == [(99,)]
+
+
+def test_a_warehouse_with_the_old_articles_layout_is_moved_to_the_new_one(data_dir):
+    """Older warehouses had a PRIMARY KEY on articles.article_id and compressed text: the next
+    load copies articles into the current layout once, keeping every row and comment."""
+    parquet.write_articles(data_dir, [make_article(i) for i in range(8)], run_id="r1")
+    db.load(data_dir)
+    before = table_rows(data_dir, "articles", "article_id")
+    con = db.connect(data_dir, read_only=False)
+    con.execute("ALTER TABLE articles RENAME TO articles_new")
+    con.execute(db.create_table_sql("articles", db.ARTICLE_COLUMNS, ["article_id"]))  # the old layout
+    con.execute("INSERT INTO articles SELECT * FROM articles_new")
+    con.execute("DROP TABLE articles_new")
+    con.execute("DELETE FROM warehouse_info WHERE key = 'articles_layout'")
+    con.close()
+    parquet.write_articles(data_dir, [make_article(20, title="Zeppelin lands")], run_id="r2")
+    summary = db.load(data_dir)
+    assert (summary.new_article_count, summary.total_article_count, summary.fts_update) == (1, 9, "incremental")
+    constraints = db.query(data_dir, "SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'articles'")[1]
+    assert ("PRIMARY KEY",) not in constraints
+    compression = db.query(data_dir, (
+        "SELECT DISTINCT compression FROM pragma_storage_info('articles') WHERE column_name = 'text' AND segment_type = 'VARCHAR'"
+    ))[1]
+    assert compression == [("Uncompressed",)]
+    after = table_rows(data_dir, "articles", "article_id")
+    assert len(after) == 9 and [row for row in after if row in before] == before
+    missing = db.query(data_dir, "SELECT column_name FROM duckdb_columns() WHERE table_name = 'articles' AND comment IS NULL")[1]
+    assert missing == []
+    assert db.query(data_dir, "SELECT title FROM search('zeppelin')")[1] == [("Zeppelin lands",)]

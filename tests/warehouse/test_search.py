@@ -127,3 +127,51 @@ def test_search_macro_scores_equal_match_bm25(data_dir):
             "WHERE s IS NOT NULL ORDER BY article_id"
         ), [words])[1]
         assert macro == reference and macro, words
+
+
+def test_deferred_index_then_an_index_load_equals_indexing_every_load(tmp_path):
+    """update_search_index=False leaves the index for a later load; the result is the same."""
+    replacement = make_article(3, captured_at=BASE_TIME - timedelta(days=400), text="Совсем другие слова: Москва, 2010, flood.")
+    batches = [
+        ("r1", [make_article(i) for i in range(30)]),
+        ("r2", [make_article(i) for i in range(30, 40)] + [replacement]),
+        ("r3", [make_article(i, title="Zeppelin over the harbour") for i in range(40, 45)]),
+    ]
+    query = "harbour council москва 2010 flood story3 zeppelin"
+    every_load, deferred = tmp_path / "every", tmp_path / "deferred"
+    for run, articles in batches:
+        parquet.write_articles(every_load, articles, run_id=run)
+        db.load(every_load)
+    expected = _index_snapshot(every_load, query)
+
+    parquet.write_articles(deferred, batches[0][1], run_id="r1")
+    assert db.load(deferred).fts_update == "rebuild"
+    parquet.write_articles(deferred, batches[1][1], run_id="r2")
+    summary = db.load(deferred, update_search_index=False)
+    assert (summary.fts_update, summary.fts_pending_count, summary.new_article_count) == ("deferred", 11, 10)
+    # in between: the deferred articles are not found yet, and the replaced article 3 is out of
+    # the index, not found for the words it no longer has
+    assert search.search(deferred, "story35").hits == []
+    assert search.search(deferred, "story3").hits == []
+    assert [h.title for h in search.search(deferred, "story4").hits] == ["Story number 4"]
+    parquet.write_articles(deferred, batches[2][1], run_id="r3")
+    assert db.load(deferred, update_search_index=False).fts_pending_count == 16
+    summary = db.load(deferred)  # no new files: indexes what waits
+    assert (summary.new_file_count, summary.fts_update, summary.fts_pending_count) == (0, "incremental", 0)
+    assert _index_snapshot(deferred, query) == expected
+    assert [h.title for h in search.search(deferred, "москва").hits] == ["Story number 3"]
+
+
+def test_deferred_first_load_makes_an_empty_index_then_indexes_everything(data_dir):
+    parquet.write_articles(data_dir, [make_article(i) for i in range(12)], run_id="r1")
+    summary = db.load(data_dir, update_search_index=False)
+    assert (summary.fts_update, summary.fts_pending_count, summary.total_article_count) == ("deferred", 12, 12)
+    result = search.search(data_dir, "harbour")
+    assert result.ranking == "bm25" and result.hits == []  # the index exists, empty for now
+    assert db.load(data_dir, update_search_index=False).fts_update == "none"  # nothing new: nothing to do
+    assert db.load(data_dir).fts_update == "incremental"
+    query = "harbour council story7"
+    indexed = _index_snapshot(data_dir, query)
+    assert indexed["stats"][0][0] == 12
+    db.load(data_dir, rebuild_index=True)
+    assert _index_snapshot(data_dir, query) == indexed

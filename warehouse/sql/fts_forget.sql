@@ -22,3 +22,9 @@ DELETE FROM fts_main_articles.terms WHERE docid IN (SELECT docid FROM fts_old_do
 DELETE FROM fts_main_articles.docs WHERE docid IN (SELECT docid FROM fts_old_docs);
 
 DROP TABLE fts_old_docs;
+
+-- BM25 statistics for the remaining documents (sql/fts_add.sql refreshes them again after adding).
+DELETE FROM fts_main_articles.stats;
+
+INSERT INTO fts_main_articles.stats
+SELECT count(docid) AS num_docs, sum(len) / count(len) AS avgdl FROM fts_main_articles.docs;

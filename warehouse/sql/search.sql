@@ -61,11 +61,20 @@ filtered_top AS (
     LIMIT max_rows
 ),
 -- One branch is empty; when the filters are left at their defaults (NULL constants) the
--- planner drops the filtered branch, so an unfiltered search never scans articles.
+-- planner drops the filtered branch, so an unfiltered search reads no articles column but
+-- article_id (below).
 top AS (
     SELECT * FROM unfiltered_top UNION ALL SELECT * FROM filtered_top
+),
+-- articles has no index (DuckDB rewrites an ART index whole at every checkpoint, so it would
+-- make every load cost more as the table grows). A join on article_id would read every
+-- column of every row (text too: 550 ms at 210k); so the hits' row ids are found from the
+-- article_id column alone, and the join on rowid reads only the blocks holding those rows.
+-- rowid is only used within this one statement, where it is stable.
+top_rows AS (
+    SELECT a.rowid AS article_row, top.score FROM top JOIN articles AS a ON a.article_id = top.article_id
 )
-SELECT round(top.score, 4) AS score, a.title, a.publication, a.published_at, a.url,
+SELECT round(t.score, 4) AS score, a.title, a.publication, a.published_at, a.url,
        snippet(a.text, first_match_position(a.text, query_string)) AS snippet, a.article_id
-FROM top JOIN articles AS a ON a.article_id = top.article_id
-ORDER BY top.score DESC, a.article_id;
+FROM top_rows AS t JOIN articles AS a ON a.rowid = t.article_row
+ORDER BY t.score DESC, a.article_id;

@@ -20,3 +20,9 @@ CREATE TABLE IF NOT EXISTS warehouse_info (
     key VARCHAR PRIMARY KEY,
     value VARCHAR NOT NULL
 );
+
+-- Articles the full-text index does not hold yet: loads with update_search_index=False
+-- (db.load) leave them here, the next load that updates the index indexes them.
+CREATE TABLE IF NOT EXISTS fts_pending (
+    article_id VARCHAR NOT NULL
+);

@@ -77,3 +77,6 @@ COMMENT ON COLUMN loads.loaded_at IS 'When the file was loaded, UTC.';
 COMMENT ON TABLE warehouse_info IS 'Facts about this warehouse: schema version, search index settings.';
 COMMENT ON COLUMN warehouse_info.key IS 'Name of the fact.';
 COMMENT ON COLUMN warehouse_info.value IS 'Its value.';
+
+COMMENT ON TABLE fts_pending IS 'Articles the full-text index does not hold yet (loads that deferred the index update); the next index update adds them.';
+COMMENT ON COLUMN fts_pending.article_id IS 'The article waiting for the index (articles.article_id).';
