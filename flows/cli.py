@@ -217,14 +217,14 @@ def reprocess(processes, verbose, data_dir: Path) -> None:
     Example:
         newsarchive reprocess --data-dir /srv/news
     """
-    from warehouse import ledger
+    from flows.ingest import reprocess_captures
 
     _setup_logging(verbose)
-    paths = [path for path in ledger.warc_files(data_dir) if "://" in path or Path(path).is_file()]
-    if not paths:
-        raise click.ClickException(f"no stored WARC files to reprocess under {data_dir} (run `newsarchive run` first)")
-    click.echo(f"Reprocessing {len(paths)} WARC file(s) ...", err=True)
-    summary = _run_flow({}, source="warc", warc_paths=paths, data_dir=str(data_dir), refresh=True, replace=True, processes=processes)
+    click.echo(f"Reprocessing the stored captures under {data_dir} ...", err=True)
+    try:
+        summary = reprocess_captures(data_dir=str(data_dir), processes=processes)
+    except FileNotFoundError as error:
+        raise click.ClickException(str(error)) from error
     _print_summary(summary)
     if summary.errors:
         raise click.ClickException("; ".join(summary.errors))

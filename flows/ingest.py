@@ -37,7 +37,7 @@ from flows.pipeline import ArticleDeduplicator, BatchResult, CaptureBatch, RunTa
 from flows.warc import WarcReadError, read_warc
 from transforms import article_id_for
 from transforms.records import EXTRACTOR_VERSION, CaptureOutcome, Rejection
-from warehouse import db, ledger, parquet
+from warehouse import db, ledger, parquet, storage
 from warehouse.schema import RunRecord
 
 log = logging.getLogger("newsarchive")
@@ -220,9 +220,10 @@ class RunWriter:
             self.unloaded_count += len(self.unwritten.articles)
             self.unwritten = BatchResult()
 
-    def load(self) -> int:
-        """Load what is written; returns the warehouse's article count."""
-        loaded = db.load(self.root)
+    def load(self, *, final: bool = False) -> int:
+        """Load what is written; returns the warehouse's article count. The final load is the
+        `load-warehouse` sub-flow (its own run in the Prefect UI)."""
+        loaded = load_warehouse(str(self.root)) if final else db.load(self.root)
         self.new_article_count += loaded.new_article_count
         self.unloaded_count = 0
         return loaded.total_article_count
@@ -396,7 +397,7 @@ def ingest(
         _stop_extraction_pool()
         _close_fetch_resources(run_id)
 
-    total = writer.load() if load else len(dedupe.seen)
+    total = writer.load(final=True) if load else len(dedupe.seen)
     summary = RunSummary(
         run_id=run_id,
         source=source_name or source,
@@ -439,6 +440,33 @@ def ingest(
         parquet.write_run(root, run_record)
     _publish_summary(summary)
     return summary
+
+
+@flow(name="load-warehouse", flow_run_name="load {data_dir}", log_prints=False)
+def load_warehouse(data_dir: str = "data", rebuild_index: bool = False) -> db.LoadSummary:
+    """Load the Parquet files not yet in DuckDB and bring the search index up to date.
+
+    The last step of every ingest run (a sub-flow there), and a flow of its own: after runs
+    with `load=False`, or as a deployment that loads a dataset other machines write.
+    """
+    summary = db.load(Path(data_dir), rebuild_index=rebuild_index)
+    log.info("loaded %d files: %d new articles, %d in the warehouse", summary.new_file_count,
+             summary.new_article_count, summary.total_article_count)
+    return summary
+
+
+@flow(name="reprocess-captures", flow_run_name="reprocess {data_dir}", log_prints=False)
+def reprocess_captures(data_dir: str = "data", processes: int | None = None) -> RunSummary:
+    """Extract every stored capture again from the raw WARC files the ledger names, offline.
+
+    Runs `ingest-archive` as a sub-flow over those files with `replace`: the warehouse then
+    keeps, for each article, the row of the newest extractor version.
+    """
+    root = Path(data_dir)
+    paths = [path for path in ledger.warc_files(root) if storage.is_remote(path) or Path(path).is_file()]
+    if not paths:
+        raise FileNotFoundError(f"no stored WARC files to reprocess under {root} (run `newsarchive run` first)")
+    return ingest(source="warc", warc_paths=paths, data_dir=data_dir, refresh=True, replace=True, processes=processes)
 
 
 def task_runner_for(*, dask_address: str | None = None, dask_workers: int | None = None):
