@@ -354,7 +354,7 @@ def test_a_warehouse_with_the_old_articles_layout_is_moved_to_the_new_one(data_d
     constraints = db.query(data_dir, "SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'articles'")[1]
     assert ("PRIMARY KEY",) not in constraints
     compression = db.query(data_dir, (
-        "SELECT DISTINCT compression FROM pragma_storage_info('articles') WHERE column_name = 'text' AND segment_type = 'VARCHAR'"
+        "SELECT DISTINCT compression FROM pragma_storage_info('articles') WHERE column_name IN ('article_id', 'text') AND segment_type = 'VARCHAR'"
     ))[1]
     assert compression == [("Uncompressed",)]
     after = table_rows(data_dir, "articles", "article_id")
