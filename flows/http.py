@@ -31,6 +31,7 @@ import time
 import zlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
@@ -38,6 +39,9 @@ import requests
 import urllib3
 
 from flows.captures import Capture, CaptureRef
+
+if TYPE_CHECKING:
+    from flows.limits import SharedLimits
 
 try:  # the installed distribution's version; a source checkout falls back to pyproject's
     from importlib.metadata import version as _dist_version
@@ -255,6 +259,9 @@ class HostRateLimiter:
             slot.next_at = now + slot.interval - late
         return now - started
 
+    def close(self) -> None:
+        """Nothing to release here; shared limiters (flows/limits.py) close their clients."""
+
 
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
@@ -305,12 +312,16 @@ class Fetcher:
         respect_robots: bool = True,
         archive_hosts: set[str] | None = None,
         limiter: HostRateLimiter | None = None,
+        shared_limits: SharedLimits | None = None,
         pool_size: int = 16,
     ) -> None:
         self.user_agent = user_agent
         # robots.txt rules are matched against the product token: "newsarchive" by default.
         self.robots_agent = (user_agent.split("/", 1)[0].split() or [ROBOTS_AGENT])[0]
         limits = {**DEFAULT_HOST_LIMITS, **{k.lower(): v for k, v in (host_limits or {}).items()}}
+        if limiter is None and shared_limits is not None:
+            # Limits shared with the other processes of the run (Dask workers): flows/limits.py.
+            limiter = shared_limits.limiter(default_rate, limits, cdx_rate)
         self.limiter = limiter or HostRateLimiter(default_rate, limits, cdx_rate)
         self.timeout = (connect_timeout, read_timeout)
         self.total_timeout = total_timeout
@@ -364,6 +375,7 @@ class Fetcher:
                 session.close()
             self._sessions.clear()
         self._idle = queue.SimpleQueue()
+        self.limiter.close()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -590,6 +602,8 @@ def fetcher_from_options(*, user_agent: str | None = None, rates: list[str] | tu
     `--rate R` sets every content host's limit (web.archive.org included); `--rate HOST=R` one
     host's; `--rate HOST#cdx=R` a host's CDX limit (default 0.4/s). The `--archive` prefix's host
     is marked as an archive (its replay URLs are not checked against robots.txt).
+    `shared_limits=SharedLimits(...)` (flows/limits.py) shares the limits with the run's other
+    processes (Dask workers) instead of this process's threads only.
     """
     default, per_host = parse_rates(rates)
     host_limits = dict(per_host)
