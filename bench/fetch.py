@@ -8,15 +8,24 @@ the raw WARC archive writing every response), in batches the size the flow uses,
   (goal 0) - the server counts, not the client;
 - lifted: the same fetch with no limit, to show the concurrency ceiling of the worker pool,
   once with `fetch_batch` per batch (workers drain at each batch end) and once with
-  `fetch_stream` (they do not).
+  `fetch_stream` (they do not);
+- global: 2 and 4 separate processes (as Dask workers are) fetching from the host under one
+  limit: the per-process limiter (each process its own bucket: N x the limit), the shared
+  limiters of flows/limits.py (`dask`: booked on a Dask scheduler; `prefect`: a Prefect global
+  concurrency limit taken k slots at a time) and, as the baseline the issue names, Prefect's
+  plain `rate_limit` once per request (limit = rate, slot_decay_per_second = rate). Per row:
+  served rate vs the limit, requests over the limit in any 1 s window, client CPU per request,
+  the coordinator's CPU (Dask scheduler / Prefect server) and the mean booking round trip.
 
 Usage: python bench/fetch.py [--captures 2000] [--rate 50] [--latency 0.05] [--workers 8]
+                             [--global-captures 1000] [--processes 2 4] [--skip-global]
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import sys
 import tempfile
 import time
@@ -26,7 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flows.captures import CaptureRef  # noqa: E402
 from flows.fetching import fetch_batch, fetch_stream  # noqa: E402
-from flows.http import Fetcher  # noqa: E402
+from flows.http import Fetcher, HostRateLimiter  # noqa: E402
+from flows.limits import SharedLimits  # noqa: E402
 from flows.rawarchive import RawArchive  # noqa: E402
 from tests.flows.servers import FaultServer  # noqa: E402
 
@@ -117,6 +127,192 @@ def run(captures: int, rate: float | None, latency: float, workers: int, batch_s
     }
 
 
+class PrefectPlainRateLimit(HostRateLimiter):
+    """The baseline: `prefect.concurrency.sync.rate_limit(name)` before every request, as the
+    Prefect docs show it (one limit per host, limit = rate, slot_decay_per_second = rate)."""
+
+    def __init__(self, name: str, rate: float) -> None:
+        super().__init__(rate, {}, None)
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+        from prefect.exceptions import ObjectAlreadyExists
+
+        self.name = name
+        with get_client(sync_client=True) as client:
+            try:
+                client.create_global_concurrency_limit(
+                    GlobalConcurrencyLimitCreate(name=name, limit=max(1, round(rate)), slot_decay_per_second=rate))
+            except ObjectAlreadyExists:
+                pass
+        self.booking_count = 0
+        self.booking_seconds = 0.0
+        self.retry_afters: list[float] = []  # every 423 Prefect answered, and the wait it asked for
+        self._record_retry_afters()
+
+    def _record_retry_afters(self) -> None:
+        """Hear every 423 Prefect's client gets (and the Retry-After it is told to wait)."""
+        import httpx
+        from prefect.client.orchestration import PrefectClient
+
+        original = PrefectClient.increment_concurrency_slots
+        recorder = self
+
+        async def increment_concurrency_slots(client, *args, **kwargs):
+            try:
+                return await original(client, *args, **kwargs)
+            except httpx.HTTPStatusError as error:
+                if error.response.status_code == 423:
+                    recorder.retry_afters.append(float(error.response.headers["Retry-After"]))
+                raise
+
+        PrefectClient.increment_concurrency_slots = increment_concurrency_slots
+
+    def acquire(self, host: str, kind: str = "content") -> float:
+        from prefect.concurrency.sync import rate_limit
+
+        started = time.monotonic()
+        rate_limit(self.name)
+        waited = time.monotonic() - started
+        with self._lock:
+            self.booking_count += 1
+            self.booking_seconds += waited
+        return waited
+
+
+def _global_worker(base_url: str, first: int, count: int, limiter_kind: str, rate: float, workers: int,
+                   batch_size: int, spec: SharedLimits | None, start, results) -> None:
+    """One process of a multi-process run: its own Fetcher (as each Dask worker builds one)."""
+    refs = [CaptureRef(url=f"{base_url}/ok/{i}") for i in range(first, first + count)]
+    host_limits = {"127.0.0.1": rate}
+    try:
+        if limiter_kind == "prefect-plain":
+            fetcher = Fetcher(limiter=PrefectPlainRateLimit(spec.namespace, rate), max_retries=2,
+                              pool_size=max(16, workers), respect_robots=False)
+        else:
+            fetcher = Fetcher(host_limits=host_limits, shared_limits=spec, max_retries=2,
+                              pool_size=max(16, workers), respect_robots=False)
+        # Connect before the start line (Dask client, Prefect limit creation are not what we time).
+        if limiter_kind == "dask":
+            fetcher.limiter.schedule._get_client()
+    except BaseException:
+        start.abort()  # the parent stops waiting at once
+        raise
+    start.wait()  # a Barrier: every process is ready
+    cpu = time.process_time()
+    captures = []
+    with fetcher, tempfile.TemporaryDirectory() as warc_dir, RawArchive(warc_dir) as archive:
+        for i in range(0, len(refs), batch_size):
+            captures += fetch_batch(refs[i:i + batch_size], fetcher, archive, max_workers=workers)
+        limiter = fetcher.limiter
+        results.put({
+            "failed": sum(1 for c in captures if c.error_reason),
+            "cpu_s": time.process_time() - cpu,
+            "booking_count": getattr(limiter, "booking_count", 0),
+            "booking_seconds": getattr(limiter, "booking_seconds", 0.0),
+            "given_up": getattr(limiter, "given_up_count", 0),
+            "retry_afters": getattr(limiter, "retry_afters", []),
+        })
+
+
+def _cpu_of(pid: int) -> float:
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
+def run_processes(captures: int, rate: float, latency: float, workers: int, batch_size: int, processes: int,
+                  limiter_kind: str, spec: SharedLimits | None, coordinator_pid: int) -> dict:
+    """`processes` separate processes fetch `captures` URLs (an equal share each) from one host."""
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(processes + 1)
+    results = context.Queue()
+    with ServerProcess(latency) as server:
+        share = captures // processes
+        children = [context.Process(target=_global_worker, args=(server.base_url, p * share, share, limiter_kind, rate,
+                                                                  workers, batch_size, spec, start, results))
+                    for p in range(processes)]
+        for child in children:
+            child.start()
+        # Every child has imported and connected before the start line (imports take seconds).
+        start.wait(timeout=120)
+        coordinator_cpu = _cpu_of(coordinator_pid)
+        started = time.monotonic()
+        outcomes = [results.get(timeout=600) for _ in children]
+        elapsed = time.monotonic() - started
+        coordinator_cpu = _cpu_of(coordinator_pid) - coordinator_cpu
+        for child in children:
+            child.join(timeout=30)
+        arrivals = server.stop()
+    span = max(arrivals) - min(arrivals)
+    requests = len(arrivals)
+    bookings = sum(o["booking_count"] for o in outcomes)
+    return {
+        "requests": requests,
+        "failed": sum(o["failed"] for o in outcomes),
+        "elapsed_s": elapsed,
+        "served_rate": (requests - 1) / span if span > 0 else float("inf"),
+        "max_in_any_second": max_in_window(arrivals, 1.0),
+        "over_limit": over_limit_count(arrivals, rate),
+        "client_cpu_ms_per_request": 1000 * sum(o["cpu_s"] for o in outcomes) / max(1, requests),
+        "coordinator_cpu_s": coordinator_cpu,
+        "booking_ms": 1000 * sum(o["booking_seconds"] for o in outcomes) / bookings if bookings else 0.0,
+        "bookings": bookings,
+        "given_up": sum(o["given_up"] for o in outcomes),
+        "retry_afters": [r for o in outcomes for r in o["retry_afters"]],
+    }
+
+
+def global_rows(args) -> None:
+    """The multi-process rows: per-process limiter vs the shared ones vs plain `rate_limit`."""
+    import distributed
+    from prefect.server.api.server import SubprocessASGIServer
+
+    os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="bench-prefect-"))
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    prefect_server = SubprocessASGIServer()
+    prefect_server.start(timeout=120)
+    os.environ["PREFECT_API_URL"] = prefect_server.api_url  # inherited by the spawned children
+    # A scheduler only (no workers): the fetching processes connect to it as Dask workers'
+    # clients do. In this process, so its CPU is this process's.
+    cluster = distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp", dashboard_address=None)
+    try:
+        print(f"global limits: {args.global_captures} captures per run, {args.rate:g} req/s for the host, "
+              f"{args.workers} fetch threads per process")
+        for processes in args.processes:
+            for number, (kind, spec) in enumerate([
+                ("per-process", None),
+                ("dask", SharedLimits("dask", f"bench-{processes}", cluster.scheduler_address)),
+                ("prefect k", SharedLimits("prefect", f"bench-{processes}")),
+                ("prefect-plain", SharedLimits("prefect", f"bench-plain-{processes}")),
+            ]):
+                coordinator = os.getpid() if kind == "dask" else prefect_server.server_process.pid
+                row = run_processes(args.global_captures, args.rate, args.latency, args.workers, args.batch_size,
+                                    processes, kind, spec, coordinator)
+                label = {"per-process": "per-process HostRateLimiter", "dask": "dask (run_on_scheduler, k=1)",
+                         "prefect k": "prefect GCL, k slots per call",
+                         "prefect-plain": "prefect plain rate_limit"}[kind]
+                coordinator_name = "scheduler" if kind == "dask" else ("-" if kind == "per-process" else "server")
+                print(f"{processes} processes, {label:32s}: {row['served_rate']:6.1f} req/s served = "
+                      f"{row['served_rate'] / args.rate:.3f} x limit; max in 1 s {row['max_in_any_second']:3d}; "
+                      f"over limit {row['over_limit']:4d}; {row['requests']} requests, {row['failed']} failed, "
+                      f"{row['elapsed_s']:.1f} s; client CPU {row['client_cpu_ms_per_request']:.2f} ms/request; "
+                      f"{coordinator_name} CPU {row['coordinator_cpu_s'] if kind != 'per-process' else 0:.2f} s; "
+                      f"{row['bookings']} bookings, {row['booking_ms']:.1f} ms each"
+                      + (" (incl. waiting)" if kind == "prefect-plain" else f", {row['given_up']} late times given up"),
+                      flush=True)
+                if row["retry_afters"]:
+                    waits = sorted(row["retry_afters"])
+                    print(f"    plain rate_limit: {len(waits)} denied attempts ({len(waits) / row['requests']:.1f} per "
+                          f"request); Retry-After asked median {1000 * waits[len(waits) // 2]:.0f} ms, max "
+                          f"{1000 * waits[-1]:.0f} ms, vs {1000 / args.rate:.0f} ms between requests at the limit",
+                          flush=True)
+    finally:
+        cluster.close()
+        prefect_server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--captures", type=int, default=2000)
@@ -125,8 +321,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8, help="fetch threads in the limited run")
     parser.add_argument("--lifted-workers", type=int, default=32, help="fetch threads with no limit")
     parser.add_argument("--batch-size", type=int, default=500, help="captures per fetch_batch call (a flow task)")
+    parser.add_argument("--global-captures", type=int, default=1000, help="captures per multi-process run")
+    parser.add_argument("--processes", type=int, nargs="+", default=[2, 4], help="process counts for the global rows")
+    parser.add_argument("--skip-global", action="store_true", help="only the single-process rows")
+    parser.add_argument("--only-global", action="store_true", help="only the multi-process rows")
     args = parser.parse_args()
+    if not args.only_global:
+        single_process_rows(args)
+    if not args.skip_global:
+        global_rows(args)
 
+
+def single_process_rows(args) -> None:
     print(f"fetch benchmark: {args.captures} captures, one host, {args.latency * 1000:.0f} ms latency per response")
     limited = run(args.captures, args.rate, args.latency, args.workers, args.batch_size)
     ratio = limited["served_rate"] / args.rate

@@ -58,6 +58,20 @@ class SharedLimits:
         if self.batch < 0:
             raise ValueError(f"batch must be >= 0, got {self.batch}")
 
+    def forget(self) -> int:
+        """Drop the run's shared state (Dask scheduler entries, Prefect limits) once the run is
+        over; returns how many entries went. Call it from the flow's process, after all tasks."""
+        if self.backend == "dask":
+            schedule = DaskSchedule(self.namespace, self.scheduler_address)
+        elif self.backend == "prefect":
+            schedule = PrefectSchedule(self.namespace)
+        else:
+            return 0
+        try:
+            return schedule.forget()
+        finally:
+            schedule.close()
+
     def limiter(self, default_rate: float | None = DEFAULT_RATE, host_limits: dict[str, float] | None = None,
                 cdx_rate: float | None = DEFAULT_CDX_RATE) -> HostRateLimiter:
         """The limiter for this process (what `Fetcher(limiter=...)` takes)."""
@@ -88,6 +102,26 @@ class Schedule:
 
     def close(self) -> None:
         pass
+
+
+def shared_limits_for_run(run_id: str, backend: str | None = None) -> SharedLimits | None:
+    """The shared limits a flow run needs, from inside the flow: on a Dask task runner the
+    scheduler of its cluster (its address, for the flow's own requests: discovery, robots.txt);
+    `backend="prefect"` for separate processes that share only a Prefect server; None (each
+    process its own limiter, right for threads) otherwise."""
+    if backend == "prefect":
+        return SharedLimits("prefect", namespace=run_id)
+    if backend not in (None, "dask"):
+        return None if backend == "local" else SharedLimits(backend)  # SharedLimits names the bad value
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    runner = getattr(context, "task_runner", None)
+    if runner is None or type(runner).__name__ != "DaskTaskRunner":
+        if backend == "dask":
+            raise RuntimeError("dask rate limits need the flow to run on a DaskTaskRunner")
+        return None
+    return SharedLimits("dask", namespace=run_id, scheduler_address=runner.client.scheduler.address)
 
 
 # -- Dask ----------------------------------------------------------------------------------------
@@ -253,6 +287,19 @@ class PrefectSchedule(Schedule):
             # Denied: the previous grant has not decayed yet. Prefect's Retry-After grows with
             # every denied attempt; asking again one request interval later wastes at most one.
             time.sleep(interval)
+
+    def forget(self) -> int:
+        """Delete this namespace's limits from the Prefect server."""
+        client = self._get_client()
+        prefix = self.limit_name("", "").removesuffix("--")
+        names: list[str] = []
+        offset = 0
+        while page := client.read_global_concurrency_limits(limit=200, offset=offset):
+            names += [limit.name for limit in page if limit.name.startswith(prefix + "-")]
+            offset += len(page)
+        for name in names:
+            client.delete_global_concurrency_limit_by_name(name)
+        return len(names)
 
     def close(self) -> None:
         with self._lock:

@@ -44,12 +44,12 @@ def _fetch_on_worker(urls: list[str], shared: SharedLimits, rate: float) -> dict
 
 
 def _run_on_both_workers(client: distributed.Client, server: FaultServer, shared: SharedLimits,
-                         rate: float = RATE, paths: tuple[str, ...] = ()) -> list[dict]:
+                         rate: float = RATE, paths: tuple[str, ...] = (), per_worker: int = PER_WORKER) -> list[dict]:
     workers = sorted(client.scheduler_info()["workers"])
     assert len(workers) == 2
     futures = []
     for number, worker in enumerate(workers):
-        urls = [f"{server.base_url}/ok/{number}-{i}" for i in range(PER_WORKER)]
+        urls = [f"{server.base_url}/ok/{number}-{i}" for i in range(per_worker)]
         if number == 0:
             urls = [f"{server.base_url}{path}" for path in paths] + urls
         futures.append(client.submit(_fetch_on_worker, urls, shared, rate, workers=[worker], pure=False))
@@ -90,7 +90,7 @@ def test_a_429_seen_by_one_process_holds_back_the_other_and_halves_the_rate(clus
     both, and both go on at half the rate."""
     shared = SharedLimits("dask", namespace=uuid.uuid4().hex)
     with FaultServer(retry_after=1) as server:
-        results = _run_on_both_workers(cluster, server, shared, paths=("/once/429/a",))
+        results = _run_on_both_workers(cluster, server, shared, paths=("/once/429/a",), per_worker=25)
         with server._lock:
             arrivals = sorted(server.arrivals)
     assert all(not r["errors"] for r in results), [r["errors"] for r in results]
@@ -129,3 +129,38 @@ def test_the_flow_process_books_through_the_scheduler_address(cluster):
 def test_bad_backend_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown rate limit backend 'redis'"):
         SharedLimits("redis")
+
+
+def test_a_flow_on_a_dask_task_runner_gets_its_clusters_limits(cluster):
+    """What the ingest flow calls: inside a flow on a DaskTaskRunner, the limits name the
+    cluster's scheduler; on the default thread runner there is nothing to share."""
+    from prefect import flow
+    from prefect_dask import DaskTaskRunner
+
+    from flows.limits import shared_limits_for_run
+
+    @flow(task_runner=DaskTaskRunner(address=cluster.scheduler.address))
+    def on_dask() -> SharedLimits | None:
+        return shared_limits_for_run("run-1")
+
+    @flow
+    def on_threads() -> SharedLimits | None:
+        return shared_limits_for_run("run-2")
+
+    shared = on_dask()
+    assert shared == SharedLimits("dask", namespace="run-1", scheduler_address=cluster.scheduler.address)
+    assert on_threads() is None
+    assert shared_limits_for_run("run-3", "prefect") == SharedLimits("prefect", namespace="run-3")
+
+
+def test_forget_drops_a_runs_state(cluster):
+    for backend in ("dask", "prefect"):
+        shared = SharedLimits(backend, namespace=uuid.uuid4().hex, scheduler_address=cluster.scheduler.address)
+        limiter = shared.limiter(50.0, {}, None)
+        try:
+            limiter.acquire("a.example")
+            limiter.acquire("b.example")
+        finally:
+            limiter.close()
+        assert shared.forget() == 2
+        assert shared.forget() == 0
