@@ -42,7 +42,12 @@ def search(
     published_from: date | None = None,
     published_to: date | None = None,
 ) -> SearchResult:
-    """Best-matching articles first. `published_to` is inclusive (the whole day)."""
+    """Best-matching articles first. `published_to` is inclusive (the whole day).
+
+    Articles loaded with `db.load(..., update_search_index=False)` (periodic loads during a
+    run) are not found until a later load updates the index; an article such a load replaced
+    is left out until then too, never shown for words it no longer contains.
+    """
     if not words.strip():
         raise db.WarehouseError("nothing to search for: give one or more words")
     if limit < 1:
