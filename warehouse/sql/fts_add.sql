@@ -66,10 +66,11 @@ SELECT t.docid, t.fieldid, d.termid
 FROM fts_new_terms AS t JOIN fts_main_articles.dict AS d ON d.term = t.term
 ORDER BY d.termid;
 
+-- Lengths counted per integer docid first, then joined to the few names.
 INSERT INTO fts_main_articles.docs (docid, name, len)
-SELECT n.docid, n.name, count(t.term)
-FROM fts_new_docs AS n LEFT JOIN fts_new_terms AS t ON t.docid = n.docid
-GROUP BY n.docid, n.name;
+SELECT n.docid, n.name, coalesce(l.term_count, 0)
+FROM fts_new_docs AS n
+LEFT JOIN (SELECT docid, count(*) AS term_count FROM fts_new_terms GROUP BY docid) AS l ON l.docid = n.docid;
 
 DELETE FROM fts_main_articles.stats;
 
