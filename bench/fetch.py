@@ -15,7 +15,9 @@ the raw WARC archive writing every response), in batches the size the flow uses,
   concurrency limit taken k slots at a time) and, as the baseline the issue names, Prefect's
   plain `rate_limit` once per request (limit = rate, slot_decay_per_second = rate). Per row:
   served rate vs the limit, requests over the limit in any 1 s window, client CPU per request,
-  the coordinator's CPU (Dask scheduler / Prefect server) and the mean booking round trip.
+  the coordinator's CPU (Dask scheduler / Prefect server) and the mean booking round trip;
+- worker death: two Dask workers under the `dask` limit, one killed mid-run: the rate after,
+  the longest gap (a stall?) and requests over the limit.
 
 Usage: python bench/fetch.py [--captures 2000] [--rate 50] [--latency 0.05] [--workers 8]
                              [--global-captures 1000] [--processes 2 4] [--skip-global]
@@ -313,6 +315,47 @@ def global_rows(args) -> None:
         prefect_server.stop()
 
 
+def _fetch_on_dask_worker(urls: list[str], shared: SharedLimits, rate: float) -> int:
+    """A Dask task: its own Fetcher in the worker process, as the flow's fetch task builds one."""
+    fetcher = Fetcher(host_limits={"127.0.0.1": rate}, shared_limits=shared, respect_robots=False, max_retries=3)
+    with fetcher:
+        return sum(1 for c in fetch_batch([CaptureRef(url=u) for u in urls], fetcher, None, max_workers=4)
+                   if c.error_reason)
+
+
+def worker_death_row(args) -> None:
+    """Two Dask workers share the `dask` limit; one is killed (SIGKILL) mid-run. Does the
+    other stall, or break the limit? (A `distributed.Lock` held by the dead worker would stall
+    everyone for its 30 s lease timeout; the scheduler-side booking holds nothing.)"""
+    import signal
+    import uuid
+
+    import distributed
+
+    rate = args.death_rate
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client, FaultServer() as server:
+        workers = sorted(client.scheduler_info()["workers"])
+        pids = client.run(os.getpid)
+        shared = SharedLimits("dask", uuid.uuid4().hex)
+        futures = [client.submit(_fetch_on_dask_worker, [f"{server.base_url}/ok/{n}-{i}" for i in range(100)], shared,
+                                 rate, workers=[worker], allow_other_workers=True, pure=False)
+                   for n, worker in enumerate(workers)]
+        time.sleep(3)
+        killed_at = time.monotonic()
+        os.kill(pids[workers[0]], signal.SIGKILL)
+        failed = sum(client.gather(futures))  # the killed worker's task runs again elsewhere
+        arrivals = sorted(server.arrivals)
+    before = [t for t in arrivals if t < killed_at]
+    after = [t for t in arrivals if t >= killed_at]
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:]) if later >= killed_at]
+    print(f"worker death ({rate:g} req/s, 2 Dask workers, dask limits): worker 0 killed after "
+          f"{killed_at - arrivals[0]:.1f} s; served {(len(before) - 1) / (before[-1] - before[0]):.1f} req/s before, "
+          f"{(len(after) - 1) / (after[-1] - after[0]):.1f} after; longest gap after the kill "
+          f"{1000 * max(gaps):.0f} ms; max in any 1 s {max_in_window(arrivals)}; over the limit "
+          f"{over_limit_count(arrivals, rate)}; {len(arrivals)} requests, {failed} failed", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--captures", type=int, default=2000)
@@ -325,11 +368,13 @@ def main() -> None:
     parser.add_argument("--processes", type=int, nargs="+", default=[2, 4], help="process counts for the global rows")
     parser.add_argument("--skip-global", action="store_true", help="only the single-process rows")
     parser.add_argument("--only-global", action="store_true", help="only the multi-process rows")
+    parser.add_argument("--death-rate", type=float, default=20.0, help="limit in the worker-death row")
     args = parser.parse_args()
     if not args.only_global:
         single_process_rows(args)
     if not args.skip_global:
         global_rows(args)
+        worker_death_row(args)
 
 
 def single_process_rows(args) -> None:
