@@ -16,7 +16,7 @@ processes of a run book their send times from one shared schedule instead:
   once per request served only 0.49-0.53x the limit (bench/fetch.py): not its Retry-After
   (0.1 denials per request, 19 ms asked at 50/s), but its cost per call: Prefect's client
   queues a process's acquisitions one at a time, each a write transaction on the server plus
-  an event, ~8 ms of server CPU a request. It also lets a burst of `limit` through at once
+  an event, 8-11 ms of server CPU a request. It also lets a burst of `limit` through at once
   (65-71 requests in the first second at 50/s). Booking 0.5 s of requests a call: 0.88-0.91x,
   never over. `block` and `slow_down` stay per process with this backend.
 
