@@ -72,8 +72,8 @@ def test_two_worker_processes_stay_within_one_limit(cluster, backend):
     assert len(server.arrivals) == 2 * PER_WORKER
     # The same bound the single-process tests hold: never more than the limit in any second.
     assert server.max_requests_in_window(1.0) <= RATE
-    # And not far below it: the processes do not leave each other's slots idle. (The 6 % safety
-    # margin caps it at 0.94; Prefect's limit is polled, which costs up to one interval and a
+    # And not far below it: the processes do not leave each other's slots idle. (The 8 % safety
+    # margin caps it at 0.926; Prefect's limit is polled, which costs up to one interval and a
     # round trip to the Prefect server per grant of 0.5 s: measured 0.77-0.89 on a loaded machine.)
     assert _served_rate(server) >= (0.85 if backend == "dask" else 0.7) * RATE
 
