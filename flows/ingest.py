@@ -221,9 +221,10 @@ class RunWriter:
             self.unwritten = BatchResult()
 
     def load(self, *, final: bool = False) -> int:
-        """Load what is written; returns the warehouse's article count. The final load is the
-        `load-warehouse` sub-flow (its own run in the Prefect UI)."""
-        loaded = load_warehouse(str(self.root)) if final else db.load(self.root)
+        """Load what is written; returns the warehouse's article count. Loads during the run
+        merge the rows only (the extraction pool has the cores); the final load, the
+        `load-warehouse` sub-flow, brings the search index up to date for all of them."""
+        loaded = load_warehouse(str(self.root)) if final else db.load(self.root, update_search_index=False)
         self.new_article_count += loaded.new_article_count
         self.unloaded_count = 0
         return loaded.total_article_count

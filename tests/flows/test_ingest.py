@@ -121,3 +121,15 @@ def test_load_and_reprocess_are_flows_of_their_own(prefect_server, tmp_path):
 
     names = asyncio.run(flow_names())
     assert any(name.startswith("load ") for name in names) and any(name.startswith("reprocess ") for name in names)
+
+
+def test_loads_during_a_run_defer_the_index_and_the_last_load_indexes_everything(prefect_server, tmp_path):
+    data_dir = tmp_path / "data"
+    summary = ingest(source="sample", data_dir=str(data_dir), batch_size=10, write_every=10, load_every=10)
+    assert summary.total_article_count == len(ARTICLE_URLS)
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        loads = con.execute("SELECT count(DISTINCT load_id) FROM loads").fetchone()[0]
+        pending = con.execute("SELECT count(*) FROM fts_pending").fetchone()[0]
+        indexed = con.execute("SELECT count(*) FROM fts_main_articles.docs").fetchone()[0]
+    assert loads > 2  # several loads during the run, then the final one
+    assert pending == 0 and indexed == len(ARTICLE_URLS)
