@@ -73,8 +73,14 @@ top AS (
 -- rowid is only used within this one statement, where it is stable.
 top_rows AS (
     SELECT a.rowid AS article_row, top.score FROM top JOIN articles AS a ON a.article_id = top.article_id
+),
+-- Materialized so the match position is computed once per hit: the snippet macro uses it three
+-- times, and inlined it would be computed three times (9 ms of a 29 ms search at 250k).
+hits AS MATERIALIZED (
+    SELECT t.score, a.title, a.publication, a.published_at, a.url, a.text, a.article_id,
+           first_match_position(a.text, query_string) AS match_at
+    FROM top_rows AS t JOIN articles AS a ON a.rowid = t.article_row
 )
-SELECT round(t.score, 4) AS score, a.title, a.publication, a.published_at, a.url,
-       snippet(a.text, first_match_position(a.text, query_string)) AS snippet, a.article_id
-FROM top_rows AS t JOIN articles AS a ON a.rowid = t.article_row
-ORDER BY t.score DESC, a.article_id;
+SELECT round(score, 4) AS score, title, publication, published_at, url, snippet(text, match_at) AS snippet, article_id
+FROM hits
+ORDER BY score DESC, article_id;
