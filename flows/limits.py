@@ -13,11 +13,11 @@ processes of a run book their send times from one shared schedule instead:
 - `prefect`: a Prefect global concurrency limit per host with `slot_decay_per_second` equal to
   the rate, `limit = batch` slots, taken `batch` at a time (like `occupy=batch`) and spent
   locally at `1 / rate`; a denied request asks again one interval later. Plain `rate_limit`
-  once per request served only 0.49-0.53x the limit (bench/fetch.py): not its Retry-After
-  (0.1 denials per request, 19 ms asked at 50/s), but its cost per call: Prefect's client
+  once per request served only 0.37-0.53x the limit (bench/fetch.py): not its Retry-After
+  (0.1 denials per request, ~20 ms asked at 50/s), but its cost per call: Prefect's client
   queues a process's acquisitions one at a time, each a write transaction on the server plus
-  an event, 8-11 ms of server CPU a request. It also lets a burst of `limit` through at once
-  (65-71 requests in the first second at 50/s). Booking 0.5 s of requests a call: 0.88-0.91x,
+  an event, ~9 ms of server CPU a request. It also lets a burst of `limit` through at once
+  (65-71 requests in the first second at 50/s). Booking 0.5 s of requests a call: 0.86-0.91x,
   never over. `block` and `slow_down` stay per process with this backend.
 
 Both book `batch` send times per round trip (default 1 for Dask). Times booked but not used
@@ -107,11 +107,12 @@ class Schedule:
 
 def shared_limits_for_run(run_id: str, backend: str | None = None) -> SharedLimits | None:
     """The shared limits a flow run needs, from inside the flow: on a Dask task runner the
-    scheduler of its cluster (its address, for the flow's own requests: discovery, robots.txt);
-    `backend="prefect"` for separate processes that share only a Prefect server; None (each
-    process its own limiter, right for threads) otherwise."""
+    scheduler of its cluster (its address, for the flow's own requests: discovery, robots.txt),
+    scoped to the run; None (each process its own limiter, right for threads) otherwise.
+    `backend="prefect"`: limits on the Prefect server shared by every run that uses it (runs of
+    several deployments at once), not scoped to one run: do not `forget()` them at its end."""
     if backend == "prefect":
-        return SharedLimits("prefect", namespace=run_id)
+        return SharedLimits("prefect", namespace="newsarchive")
     if backend not in (None, "dask"):
         return None if backend == "local" else SharedLimits(backend)  # SharedLimits names the bad value
     from prefect.context import FlowRunContext
@@ -263,7 +264,13 @@ class PrefectSchedule(Schedule):
 
         client = self._get_client()
         try:
-            client.read_global_concurrency_limit_by_name(name)
+            existing = client.read_global_concurrency_limit_by_name(name)
+            if existing.limit != count or abs(existing.slot_decay_per_second - 1.0 / interval) > 1e-6:
+                # A namespace shared by runs: the latest run's rate is the one in force.
+                from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
+
+                client.update_global_concurrency_limit(
+                    name, GlobalConcurrencyLimitUpdate(limit=count, slot_decay_per_second=1.0 / interval))
         except ObjectNotFound:
             try:
                 client.create_global_concurrency_limit(

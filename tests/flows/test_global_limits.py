@@ -150,7 +150,8 @@ def test_a_flow_on_a_dask_task_runner_gets_its_clusters_limits(cluster):
     shared = on_dask()
     assert shared == SharedLimits("dask", namespace="run-1", scheduler_address=cluster.scheduler.address)
     assert on_threads() is None
-    assert shared_limits_for_run("run-3", "prefect") == SharedLimits("prefect", namespace="run-3")
+    # Prefect limits are shared by every run against the server (deployments running at once).
+    assert shared_limits_for_run("run-3", "prefect") == SharedLimits("prefect", namespace="newsarchive")
 
 
 def test_forget_drops_a_runs_state(cluster):
@@ -164,3 +165,21 @@ def test_forget_drops_a_runs_state(cluster):
             limiter.close()
         assert shared.forget() == 2
         assert shared.forget() == 0
+
+
+def test_prefect_limits_shared_by_runs_follow_the_latest_runs_rate(prefect_server):
+    from prefect.client.orchestration import get_client
+
+    shared = SharedLimits("prefect", namespace=uuid.uuid4().hex)
+    for rate in (50.0, 10.0):  # an earlier run at 50/s, then one at 10/s
+        limiter = shared.limiter(rate, {}, None)
+        try:
+            limiter.acquire("news.example")
+        finally:
+            limiter.close()
+    with get_client(sync_client=True) as client:
+        limit = client.read_global_concurrency_limit_by_name(limiter.schedule.limit_name("news.example", "content"))
+    interval = 1.08 / 10.0  # the 8 % safety margin
+    assert limit.slot_decay_per_second == pytest.approx(1 / interval)
+    assert limit.limit == round(0.5 / interval)  # half a second of requests per grant
+    assert shared.forget() == 1
