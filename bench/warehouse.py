@@ -176,8 +176,8 @@ def main() -> None:
     print()
     print(f"== 1. Load {args.new} new articles: empty warehouse vs one holding {args.base}+ (median of {args.rounds} rounds;"
           " both: merge + incremental index update)")
-    print(f"   into empty:        {empty_s:6.2f} s wall, {median('empty', 'cpu'):6.2f} s CPU  (merge {empty_merge:.2f} s + search index {median('empty', 'fts'):.2f} s)")
-    print(f"   into {args.base}+:   {full_s:6.2f} s wall, {median('full', 'cpu'):6.2f} s CPU  (merge {full_merge:.2f} s + search index {median('full', 'fts'):.2f} s)")
+    print(f"   {'into empty:':18} {empty_s:6.2f} s wall, {median('empty', 'cpu'):6.2f} s CPU  (merge {empty_merge:.2f} s + search index {median('empty', 'fts'):.2f} s)")
+    print(f"   {f'into {args.base}+:':18} {full_s:6.2f} s wall, {median('full', 'cpu'):6.2f} s CPU  (merge {full_merge:.2f} s + search index {median('full', 'fts'):.2f} s)")
     print(f"   ratio full/empty:  {full_s / empty_s:6.2f} wall, {median('full', 'cpu') / median('empty', 'cpu'):.2f} CPU   (goal <= 1.3; merge only: {full_merge / empty_merge:.2f})")
     print(f"   for scale: building the search index for all {args.base} at once took {base_summary.fts_duration_s:.1f} s")
     print()
