@@ -33,6 +33,8 @@ class WarehouseStats:
     last_run: tuple | None = None  # (run_id, source, finished_at, article_count, new_article_count)
     files: dict[str, DatasetFiles] = field(default_factory=dict)
     warehouse_byte_count: int | None = None
+    # articles loaded but not in the search index yet (loads that deferred it); None from Parquet
+    search_pending_count: int | None = None
 
 
 def collect(data_dir: Path) -> WarehouseStats:
@@ -46,6 +48,12 @@ def collect(data_dir: Path) -> WarehouseStats:
         last_run = con.execute(
             "SELECT run_id, source, finished_at, article_count, new_article_count FROM runs ORDER BY started_at DESC, run_id DESC LIMIT 1"
         ).fetchone()
+        pending = None
+        has_pending_table = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'fts_pending'"
+        ).fetchone()[0]
+        if source == "warehouse" and has_pending_table:  # absent until a warehouse's first load by this version
+            pending = con.execute("SELECT count(*) FROM fts_pending").fetchone()[0]
     files = {}
     for dataset in parquet.DATASETS:
         stored = parquet.dataset_files(data_dir, dataset)
@@ -60,4 +68,5 @@ def collect(data_dir: Path) -> WarehouseStats:
         last_run=last_run,
         files=files,
         warehouse_byte_count=warehouse.stat().st_size if warehouse.exists() else None,
+        search_pending_count=pending,
     )

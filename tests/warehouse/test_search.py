@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from conftest import BASE_TIME, make_article
-from warehouse import db, parquet, search
+from warehouse import db, parquet, search, stats
 
 
 def _index_snapshot(data_dir, query):
@@ -156,9 +156,11 @@ def test_deferred_index_then_an_index_load_equals_indexing_every_load(tmp_path):
     assert [h.title for h in search.search(deferred, "story4").hits] == ["Story number 4"]
     parquet.write_articles(deferred, batches[2][1], run_id="r3")
     assert db.load(deferred, update_search_index=False).fts_pending_count == 16
+    assert stats.collect(deferred).search_pending_count == 16
     summary = db.load(deferred)  # no new files: indexes what waits
     assert (summary.new_file_count, summary.fts_update, summary.fts_pending_count) == (0, "incremental", 0)
     assert _index_snapshot(deferred, query) == expected
+    assert stats.collect(deferred).search_pending_count == 0
     assert [h.title for h in search.search(deferred, "москва").hits] == ["Story number 3"]
 
 
