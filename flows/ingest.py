@@ -33,6 +33,7 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.captures import Capture, CaptureRef
+from flows.limits import SharedLimits, shared_limits_for_run
 from flows.pipeline import ArticleDeduplicator, BatchResult, CaptureBatch, RunTally, extract_batch, new_run_id
 from flows.warc import WarcReadError, read_warc
 from transforms import article_id_for
@@ -94,6 +95,8 @@ class FetchSettings:
     rates: tuple[str, ...] = ()  # `--rate` values: "N", "HOST=N", "HOST#cdx=N"
     archive: str | None = None  # its host serves replays: no robots.txt check
     fetch_workers: int = 8
+    # Per-host limits shared by every process of the run (Dask workers); None: per process.
+    shared_limits: SharedLimits | None = None
 
 
 # -- per-process resources ---------------------------------------------------------------------
@@ -111,7 +114,8 @@ def _fetch_resources_for(settings: FetchSettings):
 
     with _resources_lock:
         if settings.run_id not in _fetch_resources:
-            fetcher = fetcher_from_options(user_agent=settings.user_agent, rates=settings.rates, archive=settings.archive)
+            fetcher = fetcher_from_options(user_agent=settings.user_agent, rates=settings.rates, archive=settings.archive,
+                                           shared_limits=settings.shared_limits)
             archive = RawArchive(Path(settings.data_dir) / "warc", prefix=f"newsarchive-{settings.run_id}")
             _fetch_resources[settings.run_id] = (fetcher, archive)
         return _fetch_resources[settings.run_id]
@@ -326,7 +330,8 @@ def ingest(
 
     # Per-host limits from a config file, then `--rate` values (later ones win).
     all_rates = tuple(f"{host}={rate}" for host, rate in (host_rates or {}).items()) + tuple(rates or ())
-    settings = FetchSettings(str(root), run_id, user_agent, all_rates, archive if cdx_patterns else None, fetch_workers)
+    settings = FetchSettings(str(root), run_id, user_agent, all_rates, archive if cdx_patterns else None, fetch_workers,
+                             shared_limits_for_run(run_id) if source == "fetch" else None)
     if source == "sample":
         items: Iterable = _warc_captures([str(SAMPLE_WARC)], "sample", errors)
     elif source == "warc":
@@ -397,6 +402,8 @@ def ingest(
     finally:
         _stop_extraction_pool()
         _close_fetch_resources(run_id)
+        if settings.shared_limits is not None:
+            settings.shared_limits.forget()  # the run's entries in the Dask scheduler's memory
 
     total = writer.load(final=True) if load else len(dedupe.seen)
     summary = RunSummary(

@@ -75,3 +75,22 @@ def test_a_dask_run_with_the_default_processes_as_the_cli_runs_it(thread_run, tm
     thread_dir, on_threads = thread_run
     on_dask = _dask_run(tmp_path)
     _assert_same_dataset(tmp_path, on_dask, thread_dir, on_threads)
+
+
+def test_a_fetch_run_on_two_dask_workers_keeps_one_rate_limit(prefect_server, tmp_path):
+    """Both workers fetch from the same host; the per-host limit holds for the two together
+    (booked on the Dask scheduler, flows/limits.py), where each worker's own limiter would let
+    the host see twice the rate."""
+    from tests.flows.servers import FaultServer
+
+    rate = 10
+    with FaultServer() as server:
+        url_file = tmp_path / "urls.txt"
+        url_file.write_text("".join(f"{server.base_url}/ok/story-{n}\n" for n in range(60)))
+        summary = ingest.with_options(task_runner=task_runner_for(dask_workers=2))(
+            source="fetch", url_files=[str(url_file)], data_dir=str(tmp_path / "data"), rates=[f"127.0.0.1={rate}"],
+            batch_size=10, fetch_workers=4, processes=1)
+        busiest_second = server.max_requests_in_window(1.0)
+    assert summary.capture_count == 60 and summary.article_count + summary.rejection_count == 60
+    assert summary.task_count == 6
+    assert busiest_second <= rate
