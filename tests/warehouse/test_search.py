@@ -177,3 +177,20 @@ def test_deferred_first_load_makes_an_empty_index_then_indexes_everything(data_d
     assert indexed["stats"][0][0] == 12
     db.load(data_dir, rebuild_index=True)
     assert _index_snapshot(data_dir, query) == indexed
+
+
+def test_rebuild_past_one_row_group_keeps_bm25_statistics(data_dir):
+    """More documents than one DuckDB row group (122,880): the statistics BM25 reads must count
+    them all (a form of the docs INSERT once left them invisible to the rest of the load)."""
+    count = 123_000
+    articles = [
+        make_article(i, captured_at=BASE_TIME, title=f"Brief {i}", text=f"harbour note{i % 7}")
+        for i in range(count)
+    ]
+    parquet.write_articles(data_dir, articles, run_id="r1")
+    assert db.load(data_dir).fts_update == "rebuild"
+    docs, total_length = db.query(data_dir, "SELECT count(*), sum(len) FROM fts_main_articles.docs")[1][0]
+    assert docs == count
+    assert db.query(data_dir, "SELECT num_docs, avgdl FROM fts_main_articles.stats")[1] == [(count, total_length / count)]
+    hits = search.search(data_dir, "note3", limit=3).hits
+    assert len(hits) == 3 and all(hit.score > 0 for hit in hits)

@@ -66,11 +66,14 @@ SELECT t.docid, t.fieldid, d.termid
 FROM fts_new_terms AS t JOIN fts_main_articles.dict AS d ON d.term = t.term
 ORDER BY d.termid;
 
--- Lengths counted per integer docid first, then joined to the few names.
+-- Keep this form: a LEFT JOIN to lengths counted per docid first was faster (0.26 -> 0.02 s per
+-- 10k) but, past one row group (122,880 rows), DuckDB 1.5.5 did not show the inserted rows to
+-- the rest of the transaction, so the statistics below came out empty (tests/warehouse/
+-- test_search.py: test_rebuild_past_one_row_group_keeps_bm25_statistics).
 INSERT INTO fts_main_articles.docs (docid, name, len)
-SELECT n.docid, n.name, coalesce(l.term_count, 0)
-FROM fts_new_docs AS n
-LEFT JOIN (SELECT docid, count(*) AS term_count FROM fts_new_terms GROUP BY docid) AS l ON l.docid = n.docid;
+SELECT n.docid, n.name, count(t.term)
+FROM fts_new_docs AS n LEFT JOIN fts_new_terms AS t ON t.docid = n.docid
+GROUP BY n.docid, n.name;
 
 DELETE FROM fts_main_articles.stats;
 
