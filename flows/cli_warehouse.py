@@ -227,6 +227,8 @@ def stats_command(fmt: str, data_dir: Path) -> None:
     echo(f"Parquet:       {sizes}")
     if facts.warehouse_byte_count is not None:
         echo(f"Warehouse:     {_size(facts.warehouse_byte_count)}")
+    if facts.search_pending_count:
+        echo(f"Search index:  {facts.search_pending_count} articles not indexed yet (run `newsarchive load`)")
     echo("")
     echo(format_rows(["publication", "articles", "earliest", "latest"],
                      [(p, n, _day(a), _day(b)) for p, n, a, b in facts.publications], "table"))
@@ -252,9 +254,10 @@ def _size(byte_count: int) -> str:
 
 @click.command("load")
 @click.option("--rebuild-index", is_flag=True, help="Rebuild the full-text index from scratch instead of updating it.")
+@click.option("--defer-index", is_flag=True, help="Load the rows only; the next load without it adds them to the full-text index (until then search does not find them).")
 @click.option("--wait", default=60, show_default=True, type=click.FloatRange(0), metavar="SECONDS", help="How long to wait for another process to release the warehouse.")
 @DATA_DIR_OPTION
-def load_command(rebuild_index: bool, wait: float, data_dir: Path) -> None:
+def load_command(rebuild_index: bool, defer_index: bool, wait: float, data_dir: Path) -> None:
     """Load new Parquet files into the DuckDB warehouse (also the last step of `run`).
 
     Only files not yet in the loads ledger are read, so a second load adds nothing.
@@ -264,10 +267,13 @@ def load_command(rebuild_index: bool, wait: float, data_dir: Path) -> None:
     Examples:
         newsarchive load
         newsarchive load --rebuild-index
+        newsarchive load --defer-index                    # rows now, search index later
         rm data/warehouse.duckdb && newsarchive load      # rebuild from Parquet
     """
+    if rebuild_index and defer_index:
+        raise click.UsageError("--rebuild-index and --defer-index contradict each other: choose one")
     try:
-        summary = db.load(data_dir, lock_timeout_s=wait, rebuild_index=rebuild_index)
+        summary = db.load(data_dir, lock_timeout_s=wait, rebuild_index=rebuild_index, update_search_index=not defer_index)
     except KNOWN_ERRORS as error:
         raise _fail(error) from error
     if summary.new_file_count == 0:
@@ -279,6 +285,8 @@ def load_command(rebuild_index: bool, wait: float, data_dir: Path) -> None:
             f"{summary.new_run_count} runs."
         )
     click.echo(f"Search index: {summary.fts_update} ({summary.fts_duration_s:.1f} s).")
+    if summary.fts_pending_count:
+        click.echo(f"  {summary.fts_pending_count} articles wait for the search index: `newsarchive load` adds them.")
     click.echo(f"Articles in the warehouse: {summary.total_article_count}  ({summary.duration_s:.1f} s)")
 
 

@@ -121,6 +121,19 @@ def test_load_command(data_dir):
     assert second.exit_code == 0 and second.output.startswith("Nothing new to load (3 files already loaded)")
 
 
+def test_load_command_can_defer_the_search_index(data_dir):
+    parquet.write_articles(data_dir, [make_article(i) for i in range(4)], run_id="r1")
+    deferred = invoke(cli_warehouse.load_command, ["--defer-index"], data_dir)
+    assert deferred.exit_code == 0 and "4 articles wait for the search index" in deferred.output
+    stats = invoke(cli_warehouse.stats_command, [], data_dir)
+    assert "Search index:  4 articles not indexed yet" in stats.output
+    indexed = invoke(cli_warehouse.load_command, [], data_dir)
+    assert indexed.exit_code == 0 and "wait for the search index" not in indexed.output
+    assert "not indexed yet" not in invoke(cli_warehouse.stats_command, [], data_dir).output
+    both = CliRunner().invoke(cli_warehouse.load_command, ["--defer-index", "--rebuild-index", "--data-dir", str(data_dir)])
+    assert both.exit_code == 2 and "contradict" in both.output
+
+
 def test_compact_command(data_dir):
     for run in ("r1", "r2"):
         parquet.write_articles(data_dir, [make_article(i, publication="Gazette", run_id=run) for i in range(3)], run_id=run)
