@@ -367,8 +367,10 @@ def load(
 
     Cost follows the new files: the merge touches only their keys and the index is updated
     for the changed articles only (a full rebuild when there is no index yet, its settings
-    changed, or `rebuild_index`). A second call with no new files changes nothing. Merge and
-    index update are one transaction.
+    changed, or `rebuild_index`). A second call with no new files changes nothing. The merge
+    is one transaction; the index update follows in transactions of FTS_INDEX_CHUNK articles
+    (memory stays flat however many articles wait); a crash in between leaves the rest in
+    `fts_pending` for the next load.
 
     With `update_search_index=False` (periodic loads while a run still extracts) the index
     update, most of a load's cost, is deferred: the changed article_ids wait in the table
@@ -401,8 +403,6 @@ def load(
 
         counts = {"new_articles": 0, "replaced_articles": 0, "captures": 0, "runs": 0}
         new_file_count = sum(len(batch) for batch in pending.values())
-        fts_duration = 0.0
-        fts_mode = "none"
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute("CREATE OR REPLACE TEMP TABLE fts_changed (article_id VARCHAR)")
@@ -410,17 +410,26 @@ def load(
                 if batch:
                     _merge(con, dataset, batch, load_id, counts)
             fts_started = time.perf_counter()
-            if update_search_index or rebuild_index:
-                fts_mode = _update_search_index(con, force=rebuild_index)
+            rebuilt = rebuild_index or _fts_stale(con)
+            if rebuild_index:
+                create_empty_search_index(con)
+                con.execute("DELETE FROM fts_pending")
+                con.execute("INSERT INTO fts_pending SELECT article_id FROM articles")
+                deferred_mode = "none"
             else:
-                fts_mode = _defer_search_index(con)
-            fts_duration = time.perf_counter() - fts_started
+                deferred_mode = _defer_search_index(con)  # a stale index: an empty one, all pending
             con.execute("DROP TABLE fts_changed")
-            ensure_views(con, force=fts_mode == "rebuild")
+            ensure_views(con, force=rebuilt)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        indexed_count = _index_pending(con) if update_search_index or rebuild_index else 0
+        fts_duration = time.perf_counter() - fts_started
+        if indexed_count:
+            fts_mode = "rebuild" if rebuilt else "incremental"
+        else:
+            fts_mode = deferred_mode
         total = con.execute("SELECT count(*) FROM articles").fetchone()[0]
         fts_pending_count = con.execute("SELECT count(*) FROM fts_pending").fetchone()[0]
         if new_file_count or fts_mode != "none":
@@ -446,26 +455,41 @@ def _fts_config_digest() -> str:
     return hashlib.sha256((sql_text("fts.sql") + sql_text("fts_add.sql")).encode("utf-8")).hexdigest()[:16]
 
 
-def _update_search_index(con: duckdb.DuckDBPyConnection, *, force: bool) -> str:
-    """Bring fts_main_articles up to date with `fts_changed` and `fts_pending`: 'none',
-    'incremental' or 'rebuild' (no index yet, its settings changed, or `force`).
+# Articles indexed per transaction: the index rows of one chunk are held in memory until it
+# commits, so a run's final load, which indexes every article the run loaded, stays within the
+# memory of one periodic load however long the run was.
+FTS_INDEX_CHUNK = 2_000
 
-    There is no rebuild for loads that change many articles: the incremental update is the
-    rebuild's own code (sql/fts_add.sql), so an empty warehouse and a large one take the same
-    path and the cost follows the changed articles.
+
+def _index_pending(con: duckdb.DuckDBPyConnection) -> int:
+    """Index the articles in `fts_pending` (sql/fts_add.sql), FTS_INDEX_CHUNK at a time in
+    article_id order, each chunk its own transaction; returns how many were indexed.
+
+    Chunks in article_id order give the same docids as one statement over all of them would;
+    an interrupted load leaves the rest pending for the next one.
     """
-    con.execute("INSERT INTO fts_changed SELECT article_id FROM fts_pending")
-    if force or _fts_stale(con):
-        rebuild_search_index(con)
-        con.execute("DELETE FROM fts_pending")
-        return "rebuild"
-    if not con.execute("SELECT count(*) FROM fts_changed").fetchone()[0]:
-        return "none"
-    _forget_indexed(con)
-    for statement in sql_statements("fts_add.sql"):
-        con.execute(statement)
-    con.execute("DELETE FROM fts_pending")
-    return "incremental"
+    indexed = 0
+    while True:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE fts_changed AS "
+                "SELECT DISTINCT article_id FROM fts_pending ORDER BY article_id LIMIT ?",
+                [FTS_INDEX_CHUNK],
+            )
+            count = con.execute("SELECT count(*) FROM fts_changed").fetchone()[0]
+            if count:
+                for statement in sql_statements("fts_add.sql"):
+                    con.execute(statement)
+                con.execute("DELETE FROM fts_pending WHERE article_id IN (SELECT article_id FROM fts_changed)")
+            con.execute("DROP TABLE fts_changed")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        indexed += count
+        if count < FTS_INDEX_CHUNK:
+            return indexed
 
 
 def _defer_search_index(con: duckdb.DuckDBPyConnection) -> str:
@@ -582,14 +606,6 @@ def create_empty_search_index(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE articles")
     con.execute("ALTER TABLE articles_being_indexed RENAME TO articles")
     con.execute("INSERT OR REPLACE INTO warehouse_info VALUES ('fts_config', ?)", [_fts_config_digest()])
-
-
-def rebuild_search_index(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the BM25 index over title + text from scratch (inside the caller's transaction)."""
-    create_empty_search_index(con)
-    con.execute("CREATE OR REPLACE TEMP TABLE fts_changed AS SELECT article_id FROM articles")
-    for statement in sql_statements("fts_add.sql"):
-        con.execute(statement)
 
 
 def record_run(

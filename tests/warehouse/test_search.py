@@ -194,3 +194,24 @@ def test_rebuild_past_one_row_group_keeps_bm25_statistics(data_dir):
     assert db.query(data_dir, "SELECT num_docs, avgdl FROM fts_main_articles.stats")[1] == [(count, total_length / count)]
     hits = search.search(data_dir, "note3", limit=3).hits
     assert len(hits) == 3 and all(hit.score > 0 for hit in hits)
+
+
+def test_indexing_in_small_chunks_equals_indexing_at_once(tmp_path, monkeypatch):
+    """The index is built FTS_INDEX_CHUNK articles per transaction (flat memory); the chunks
+    give exactly the index one pass over all the articles gives."""
+    articles = [make_article(i) for i in range(23)]
+    query = "harbour council story7 story21"
+    at_once, chunked = tmp_path / "at-once", tmp_path / "chunked"
+    parquet.write_articles(at_once, articles, run_id="r1")
+    db.load(at_once)
+    monkeypatch.setattr(db, "FTS_INDEX_CHUNK", 5)
+    parquet.write_articles(chunked, articles, run_id="r1")
+    summary = db.load(chunked)
+    assert (summary.fts_update, summary.fts_pending_count) == ("rebuild", 0)
+    assert _index_snapshot(chunked, query) == _index_snapshot(at_once, query)
+    con = db.connect(chunked, read_only=True)
+    try:
+        docids = [row[0] for row in con.execute("SELECT docid FROM fts_main_articles.docs ORDER BY name").fetchall()]
+    finally:
+        con.close()
+    assert docids == sorted(docids) == list(range(len(articles)))  # article_id order, as in one pass
