@@ -53,7 +53,7 @@ DEFAULT_WARC_BATCH_SIZE = 400
 # run never fetches a capture twice. Both are loaded into DuckDB every LOAD_EVERY articles, so the
 # load's memory follows LOAD_EVERY, not the input, and overlaps extraction.
 WRITE_EVERY = 2_000
-LOAD_EVERY = 2_000  # measured: 4 loads of 2,000 cost what one of 8,000 does, at flat memory
+LOAD_EVERY = 2_000  # merges only (the index waits for the run's last load): flat memory
 WAYBACK_PREFIX = "https://web.archive.org/web"
 
 

@@ -458,7 +458,7 @@ def _fts_config_digest() -> str:
 # Articles indexed per transaction: the index rows of one chunk are held in memory until it
 # commits, so a run's final load, which indexes every article the run loaded, stays within the
 # memory of one periodic load however long the run was.
-FTS_INDEX_CHUNK = 2_000
+FTS_INDEX_CHUNK = 10_000
 
 
 def _index_pending(con: duckdb.DuckDBPyConnection) -> int:
