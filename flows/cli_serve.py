@@ -73,7 +73,18 @@ def serve(config_path: Path, source_names: tuple[str, ...], data_dir: Path | Non
     except (ConfigError, ServeError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Serving {len(planned)} deployment(s) on the Prefect server at {api_url}; Ctrl-C to stop.", err=True)
-    serve_deployments(planned, limit=limit)
+    _until_interrupted(serve_deployments, planned, limit=limit)
+
+
+def _until_interrupted(serve_deployments, planned, *, limit: int) -> None:
+    """Serve until Ctrl-C (or SIGTERM), wherever it lands: while Prefect's runner is still
+    registering the deployments it is not yet handling the signal itself. Stopping is the
+    normal end of `serve`, so it exits 0."""
+    try:
+        serve_deployments(planned, limit=limit)
+    except KeyboardInterrupt:
+        pass
+    click.echo("Stopped serving.", err=True)
 
 
 def _serve_with_own_server(planned, *, limit: int, port: int) -> None:
@@ -98,7 +109,7 @@ def _serve_with_own_server(planned, *, limit: int, port: int) -> None:
         os.environ["PREFECT_API_URL"] = server.api_url  # for the flow runs serve starts
         with temporary_settings({PREFECT_API_URL: server.api_url}):
             click.echo(f"Serving {len(planned)} deployment(s); UI at http://127.0.0.1:{port}; Ctrl-C stops both.", err=True)
-            serve_deployments(planned, limit=limit)
+            _until_interrupted(serve_deployments, planned, limit=limit)
 
 
 @click.command()
