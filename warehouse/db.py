@@ -411,13 +411,7 @@ def load(
                     _merge(con, dataset, batch, load_id, counts)
             fts_started = time.perf_counter()
             rebuilt = rebuild_index or _fts_stale(con)
-            if rebuild_index:
-                create_empty_search_index(con)
-                con.execute("DELETE FROM fts_pending")
-                con.execute("INSERT INTO fts_pending SELECT article_id FROM articles")
-                deferred_mode = "none"
-            else:
-                deferred_mode = _defer_search_index(con)  # a stale index: an empty one, all pending
+            deferred_mode = _defer_search_index(con, rebuild=rebuilt)
             fts_duration = time.perf_counter() - fts_started  # the merge's commit is not index time
             con.execute("DROP TABLE fts_changed")
             ensure_views(con, force=rebuilt)
@@ -494,14 +488,14 @@ def _index_pending(con: duckdb.DuckDBPyConnection) -> int:
             return indexed
 
 
-def _defer_search_index(con: duckdb.DuckDBPyConnection) -> str:
+def _defer_search_index(con: duckdb.DuckDBPyConnection, *, rebuild: bool) -> str:
     """Leave `fts_changed` for a later index update (table fts_pending): 'deferred' or 'none'.
 
     Articles the index holds in an older version are taken out of it now, so search never
-    answers with a row whose words it no longer holds. Without a usable index an empty one is
-    made (search then finds nothing yet) and every article waits.
+    answers with a row whose words it no longer holds. With `rebuild` (asked for, or no usable
+    index) an empty index is made (search then finds nothing yet) and every article waits.
     """
-    if _fts_stale(con):
+    if rebuild:
         create_empty_search_index(con)
         con.execute("DELETE FROM fts_pending")
         con.execute("INSERT INTO fts_pending SELECT article_id FROM articles")

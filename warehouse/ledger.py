@@ -68,18 +68,8 @@ def article_ids(data_dir: Path) -> set[str]:
 
 def article_hashes(data_dir: Path) -> dict[str, str]:
     """article_id → content_hash for every article in the Parquet dataset (one row per id)."""
-    files = parquet.file_locations(data_dir, "articles")
-    if not files:
-        return {}
-    con = _reader(files)
-    try:
-        rows = con.execute(
-            "SELECT article_id, min(content_hash) FROM read_parquet(?, hive_partitioning = false) GROUP BY article_id",
-            [files],
-        ).fetchall()
-    finally:
-        con.close()
-    return dict(rows)
+    return dict(_rows(data_dir, "articles",
+                      "SELECT article_id, min(content_hash) FROM read_parquet(?, hive_partitioning = false) GROUP BY article_id"))
 
 
 def source_cursor(data_dir: Path, source_name: str):
@@ -87,32 +77,26 @@ def source_cursor(data_dir: Path, source_name: str):
 
     Incremental state, like dlt's: a row in the runs dataset, so it survives a rebuild.
     """
-    files = parquet.file_locations(data_dir, "runs")
-    if not files:
-        return None
-    con = _reader(files)
-    try:
-        row = con.execute(
-            "SELECT max(cursor_captured_at) FROM read_parquet(?, hive_partitioning = false, union_by_name = true)"
-            " WHERE source_name = ?",
-            [files, source_name],
-        ).fetchone()
-    finally:
-        con.close()
-    return row[0] if row else None
+    rows = _rows(data_dir, "runs",
+                 "SELECT max(cursor_captured_at) FROM read_parquet(?, hive_partitioning = false, union_by_name = true)"
+                 " WHERE source_name = ?", source_name)
+    return rows[0][0] if rows else None
 
 
 def warc_files(data_dir: Path) -> list[str]:
     """Every WARC file the ledger says holds a capture's raw response (for `reprocess`)."""
-    files = parquet.file_locations(data_dir, "captures")
+    rows = _rows(data_dir, "captures",
+                 "SELECT DISTINCT warc_file FROM read_parquet(?, hive_partitioning = false) WHERE warc_file IS NOT NULL ORDER BY 1")
+    return [row[0] for row in rows]
+
+
+def _rows(data_dir: Path, dataset: str, sql: str, *params) -> list[tuple]:
+    """The rows of `sql` over the dataset's files (bound to its first `?`); [] when it has none."""
+    files = parquet.file_locations(data_dir, dataset)
     if not files:
         return []
     con = _reader(files)
     try:
-        rows = con.execute(
-            "SELECT DISTINCT warc_file FROM read_parquet(?, hive_partitioning = false) WHERE warc_file IS NOT NULL ORDER BY 1",
-            [files],
-        ).fetchall()
+        return con.execute(sql, [files, *params]).fetchall()
     finally:
         con.close()
-    return [row[0] for row in rows]
