@@ -208,7 +208,7 @@ def _describe(parameters: dict) -> str:
 @click.option("-v", "--verbose", is_flag=True, help="Print progress for every batch.")
 @DATA_DIR_OPTION
 def reprocess(processes, verbose, data_dir: Path) -> None:
-    """Extract every stored capture again from the raw WARC files, without any network.
+    """Extract every capture again from the WARC files the ledger names, without any network.
 
     Use it after upgrading the extractor: the warehouse keeps, for each article,
     the row of the newest extractor version.
