@@ -81,6 +81,26 @@ def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float =
         process.wait(timeout=10)
 
 
+def _wait_for(probe, process: subprocess.Popen, log_path: Path, *, timeout: float, what: str, interval: float = 0.3):
+    """Call `probe` until it returns something other than None (an exception counts as not yet);
+    fail with the process's log if the process exits first or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"exited with {process.returncode} before {what}: {log_path.read_text(errors='replace')[-1500:]}")
+        try:
+            result = probe()
+        except Exception as error:  # not up yet (connection refused), not registered yet (ObjectNotFound)
+            result, last_error = None, error
+        else:
+            last_error = None
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {what} in {timeout:.0f} s ({last_error!r}): {log_path.read_text(errors='replace')[-1500:]}")
+        time.sleep(interval)
+
+
 @pytest.fixture(scope="module")
 def prefect_api(tmp_path_factory):
     """A real `prefect server start` (scheduler on) on a free port of 127.0.0.1; yields its API URL."""
@@ -93,18 +113,8 @@ def prefect_api(tmp_path_factory):
         env=_clean_env(PREFECT_HOME=str(home), PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="1"), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/api"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"prefect server exited: {(home / 'server.log').read_text(errors='replace')[-1500:]}")
-            try:
-                if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("prefect server did not answer /api/health within 90 s")
-            time.sleep(0.2)
+        _wait_for(lambda: True if requests.get(f"{url}/health", timeout=1).status_code == 200 else None,
+                  process, home / "server.log", timeout=90, what="answer on /api/health", interval=0.2)
         yield url
     finally:
         _stop(process)
@@ -169,7 +179,6 @@ def _read_deployment(api_url: str, name: str):
 @pytest.fixture(scope="module")
 def serving(prefect_api, tide_archive, tmp_path_factory):
     """`newsarchive serve --config ...` running against the test server; yields the data dir."""
-    from prefect.exceptions import ObjectNotFound
 
     root = tmp_path_factory.mktemp("serve")
     data_dir = root / "data"
@@ -180,17 +189,8 @@ def serving(prefect_api, tide_archive, tmp_path_factory):
     process = subprocess.Popen([str(BIN), "serve", "--config", str(config)], cwd=root, env=env,
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"serve exited with {process.returncode}: {(root / 'serve.log').read_text()[-1500:]}")
-            try:
-                _read_deployment(prefect_api, DEPLOYMENT)
-                break
-            except ObjectNotFound:  # until serve has registered it
-                if time.monotonic() > deadline:
-                    pytest.fail(f"serve registered no deployment in 60 s: {(root / 'serve.log').read_text()[-1500:]}")
-            time.sleep(0.3)
+        _wait_for(lambda: _read_deployment(prefect_api, DEPLOYMENT), process, root / "serve.log",
+                  timeout=60, what="deployment registered by serve")
         yield data_dir
     finally:
         _stop(process, signal.SIGINT)  # Ctrl-C, as a user stops it
@@ -412,16 +412,8 @@ def test_start_server_serves_on_its_own_server_and_stops_it(tmp_path):
         cwd=tmp_path, env=_clean_env(PREFECT_HOME=str(tmp_path / "home")), stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, (tmp_path / "serve.log").read_text()[-1500:]
-            try:
-                deployment = _read_deployment(api_url, DEPLOYMENT)
-                break
-            except Exception as error:  # the server not up yet (connection refused), or ObjectNotFound
-                if time.monotonic() > deadline:
-                    pytest.fail(f"no deployment at {api_url} in 120 s ({error!r}): {(tmp_path / 'serve.log').read_text()[-1500:]}")
-            time.sleep(0.5)
+        deployment = _wait_for(lambda: _read_deployment(api_url, DEPLOYMENT), process, tmp_path / "serve.log",
+                               timeout=120, what=f"deployment at {api_url}", interval=0.5)
         assert [s.schedule.cron for s in deployment.schedules] == [CRON]
     finally:
         _stop(process, signal.SIGINT)
