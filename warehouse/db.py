@@ -362,6 +362,8 @@ def load(
     lock_timeout_s: float | None = None,
     rebuild_index: bool = False,
     update_search_index: bool = True,
+    threads: int | None = None,
+    memory_limit: str | None = None,
 ) -> LoadSummary:
     """Load Parquet files not yet in the warehouse and bring the FTS index up to date.
 
@@ -378,6 +380,11 @@ def load(
     result as if each load had. Until then search does not find those articles (an article
     replaced by a deferred load is taken out of the index at once, so search never returns a
     row for words it no longer contains); everything else sees them at once.
+
+    `threads` and `memory_limit` (e.g. '128MB') bound what this load takes from the machine;
+    beyond the memory limit DuckDB spills to a temporary directory next to the warehouse, and
+    its allocator hands freed memory back to the system after each statement. A run's loads
+    set both (flows/ingest.py): they share the machine with the extraction pool.
     """
     started = time.perf_counter()
     data_dir = Path(data_dir)
@@ -385,6 +392,11 @@ def load(
     load_id = uuid.uuid4().hex
     con = connect(data_dir, read_only=False, lock_timeout_s=lock_timeout_s)
     try:
+        if threads is not None:
+            con.execute(f"SET threads = {int(threads)}")
+        if memory_limit is not None:
+            con.execute("SET memory_limit = ?", [memory_limit])
+            con.execute("SET allocator_flush_threshold = ?", [ALLOCATOR_FLUSH_THRESHOLD])
         ensure_schema(con)
         known = {row[0]: row[1:] for row in con.execute("SELECT file, byte_count, modified_ns, sha256 FROM loads").fetchall()}
         pending: dict[str, list[tuple[_FileFacts, str]]] = {dataset: [] for dataset in parquet.DATASETS}
@@ -455,6 +467,9 @@ def _fts_config_digest() -> str:
 # commits, so a run's final load, which indexes every article the run loaded, stays within the
 # memory of one periodic load however long the run was.
 FTS_INDEX_CHUNK = 10_000
+# With a memory limit, freed memory above this goes back to the system after each statement
+# (DuckDB's default, 128 MiB, kept a 10k-article index chunk's ~280 MB resident).
+ALLOCATOR_FLUSH_THRESHOLD = "8MB"
 
 
 def _index_pending(con: duckdb.DuckDBPyConnection) -> int:

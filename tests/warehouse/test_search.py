@@ -215,3 +215,23 @@ def test_indexing_in_small_chunks_equals_indexing_at_once(tmp_path, monkeypatch)
     finally:
         con.close()
     assert docids == sorted(docids) == list(range(len(articles)))  # article_id order, as in one pass
+
+
+def test_a_load_held_to_one_thread_and_little_memory_builds_the_same_warehouse(tmp_path):
+    """A run's loads cap DuckDB (one thread, a small memory limit, spilling beyond it); the
+    articles and the index come out as an unbounded load makes them."""
+    words = [f"word{k}" for k in range(3_000)]
+    articles = [
+        make_article(i, text=" ".join(words[(i * 7 + k * 13) % len(words)] for k in range(400)) + f" story{i}")
+        for i in range(3_000)
+    ]
+    query = "word17 word2999 story1234"
+    unbounded, bounded = tmp_path / "unbounded", tmp_path / "bounded"
+    for data_dir in (unbounded, bounded):
+        parquet.write_articles(data_dir, articles, run_id="r1")
+    db.load(unbounded)
+    summary = db.load(bounded, threads=1, memory_limit="24MB")
+    assert (summary.new_article_count, summary.fts_update) == (3_000, "rebuild")
+    assert _index_snapshot(bounded, query) == _index_snapshot(unbounded, query)
+    article_rows = "SELECT * FROM articles ORDER BY article_id"
+    assert db.query(bounded, article_rows) == db.query(unbounded, article_rows)
