@@ -89,7 +89,7 @@ def _run_flow(task_runner_options: dict, **parameters):
 @click.option("--processes", type=click.IntRange(1, 64), help="Extraction processes (default: one per core).")
 @click.option("--dask-address", metavar="tcp://HOST:PORT", help="Run the tasks on this existing Dask cluster (prefect-dask).")
 @click.option("--dask-workers", type=click.IntRange(1, 256), help="Run the tasks on a local Dask cluster of N worker processes.")
-@click.option("--batch-size", type=click.IntRange(1, 100_000), help="Captures per Prefect task (default: 400 read from WARC files, 200 fetched).")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), help="Captures per Prefect task (default: 800 read from WARC files, 200 fetched).")
 @click.option("--refresh", is_flag=True, help="Fetch and process captures again even if the ledger says they are done.")
 @click.option("--no-load", is_flag=True, help="Write Parquet only; do not load the DuckDB warehouse.")
 @click.option("-v", "--verbose", is_flag=True, help="Print progress for every batch.")

@@ -30,6 +30,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
+from prefect.settings import temporary_settings
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.captures import Capture, CaptureRef
@@ -47,13 +48,15 @@ SAMPLE_WARC = Path(__file__).parent / "sample" / "archive.warc.gz"
 # Captures per task: fetching batches are I/O-bound and stay small; a batch of captures already
 # on disk is pure CPU, and bigger batches halve Prefect's per-task cost (bench/pipeline.py).
 DEFAULT_FETCH_BATCH_SIZE = 200
-DEFAULT_WARC_BATCH_SIZE = 400
+DEFAULT_WARC_BATCH_SIZE = 800
 # Results of captures read from disk are written together every WRITE_EVERY captures (a Parquet
 # file per partition, not per partition per task); fetched results after every batch, so a killed
 # run never fetches a capture twice. Both are loaded into DuckDB every LOAD_EVERY articles, so the
 # load's memory follows LOAD_EVERY, not the input, and overlaps extraction.
 WRITE_EVERY = 2_000
-LOAD_EVERY = 2_000  # merges only (the index waits for the run's last load): flat memory
+LOAD_EVERY = 4_000  # merges only; the index is updated when the input ends (RunWriter.input_ended)
+# What a run's loads may take from the machine they share with the extraction pool (RunWriter.load).
+RUN_LOAD_LIMITS = {"threads": 1, "memory_limit": "128MB"}
 WAYBACK_PREFIX = "https://web.archive.org/web"
 
 
@@ -202,20 +205,24 @@ class RunWriter:
         self.dedupe = ArticleDeduplicator(known)
         self.tally = RunTally()
         self.unwritten = BatchResult()
-        self.unloaded_count = 0
+        self.unloaded_count = 0  # written, not yet in DuckDB
+        self.unindexed_count = 0  # in DuckDB, not yet in the search index
         self.new_article_count = 0
         self.loading = load
         self.load_every = load_every
 
-    def add(self, batch: BatchResult, *, hold: bool = False) -> None:
-        """`hold`: only buffer (rows that cost nothing to redo, e.g. invalid input lines)."""
+    def add(self, batch: BatchResult, *, hold: bool = False, last: bool = False) -> None:
+        """`hold`: only buffer (rows that cost nothing to redo, e.g. invalid input lines).
+        `last`: one of the batches left in flight when the input ended. They are written as
+        usual but not loaded: the run's final load follows them, and a load just before it
+        would only add its fixed cost to the end of the run."""
         batch = self.dedupe.filter(batch)
         self.unwritten.articles.extend(batch.articles)
         self.unwritten.outcomes.extend(batch.outcomes)
         self.tally.add(batch)
         if not hold and len(self.unwritten.outcomes) >= self.write_every:
             self.flush()
-            if self.loading and self.unloaded_count >= self.load_every:
+            if self.loading and not last and self.unloaded_count >= self.load_every:
                 self.load()
 
     def flush(self) -> None:
@@ -224,12 +231,34 @@ class RunWriter:
             self.unloaded_count += len(self.unwritten.articles)
             self.unwritten = BatchResult()
 
-    def load(self, *, final: bool = False) -> int:
+    def input_ended(self) -> None:
+        """Called once no batch is left to submit, while the last ones still extract: load
+        and index what is written now, on the flow's thread, so that the final load (after
+        the extraction pool has stopped, with nothing to overlap it) has only those last
+        batches left to do."""
+        self.flush()
+        if self.loading and (self.unloaded_count or self.unindexed_count):
+            self.load(index=True)
+
+    def load(self, *, index: bool = False, final: bool = False) -> int:
         """Load what is written; returns the warehouse's article count. Loads during the run
-        merge the rows only (the extraction pool has the cores); the final load, the
-        `load-warehouse` sub-flow, brings the search index up to date for all of them."""
-        loaded = load_warehouse(str(self.root)) if final else db.load(self.root, update_search_index=False)
+        merge the rows only; the one when the input ends (`index`) and the final load, the
+        `load-warehouse` sub-flow, bring the search index up to date.
+
+        A run's loads use one DuckDB thread and 128 MB of DuckDB memory (RUN_LOAD_LIMITS):
+        during the run the extraction pool has the cores, and at the end the index update gains
+        no time from a second thread; unbounded, indexing a chunk of 10,000 articles kept ~280 MB
+        more resident than the memory the run itself needs (bench/pipeline.py).
+        """
+        if final:
+            # Without a heartbeat of its own (its parent's goes on): Prefect 3.9 polls a flow's
+            # heartbeat thread once a second and waits for it at the end of every flow run.
+            with temporary_settings(updates={"flows.heartbeat_frequency": None}):
+                loaded = load_warehouse(str(self.root), **RUN_LOAD_LIMITS)
+        else:
+            loaded = db.load(self.root, update_search_index=index, **RUN_LOAD_LIMITS)
         self.new_article_count += loaded.new_article_count
+        self.unindexed_count = 0 if index or final else self.unindexed_count + self.unloaded_count
         self.unloaded_count = 0
         return loaded.total_article_count
 
@@ -355,9 +384,9 @@ def ingest(
     cursor_at: datetime | None = None
     task_count = 0
 
-    def drain(limit: int) -> None:
+    def drain(limit: int, *, last: bool = False) -> None:
         while len(in_flight) > limit:
-            writer.add(in_flight.pop(0).result())
+            writer.add(in_flight.pop(0).result(), last=last)
             log.info("%d captures done, %d new articles", tally.capture_count, tally.article_count)
 
     one_per_url = source == "fetch" and capture_policy != "all" and not (refresh or replace)
@@ -397,7 +426,9 @@ def ingest(
                 in_flight.append(fetch_batch_task.submit(label, CaptureBatch(batch), settings))
             task_count += 1
             drain(max_in_flight)
-        drain(0)
+        if in_flight:
+            writer.input_ended()
+        drain(0, last=True)
         writer.flush()
     finally:
         _stop_extraction_pool()
@@ -451,13 +482,17 @@ def ingest(
 
 
 @flow(name="load-warehouse", flow_run_name="load {data_dir}", log_prints=False)
-def load_warehouse(data_dir: str = "data", rebuild_index: bool = False) -> db.LoadSummary:
+def load_warehouse(
+    data_dir: str = "data", rebuild_index: bool = False, threads: int | None = None, memory_limit: str | None = None
+) -> db.LoadSummary:
     """Load the Parquet files not yet in DuckDB and bring the search index up to date.
 
     The last step of every ingest run (a sub-flow there), and a flow of its own: after runs
     with `load=False`, or as a deployment that loads a dataset other machines write.
+    `threads` and `memory_limit` (e.g. '128MB') bound DuckDB (default: a thread per core,
+    80% of the RAM).
     """
-    summary = db.load(Path(data_dir), rebuild_index=rebuild_index)
+    summary = db.load(Path(data_dir), rebuild_index=rebuild_index, threads=threads, memory_limit=memory_limit)
     log.info("loaded %d files: %d new articles, %d in the warehouse", summary.new_file_count,
              summary.new_article_count, summary.total_article_count)
     return summary

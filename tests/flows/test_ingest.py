@@ -133,3 +133,25 @@ def test_loads_during_a_run_defer_the_index_and_the_last_load_indexes_everything
         indexed = con.execute("SELECT count(*) FROM fts_main_articles.docs").fetchone()[0]
     assert loads > 2  # several loads during the run, then the final one
     assert pending == 0 and indexed == len(ARTICLE_URLS)
+
+
+def test_the_last_batches_are_loaded_once_by_the_final_load_and_the_rest_indexed_before(prefect_server, tmp_path):
+    """Loads merge rows while the input lasts. When it ends, what is written is loaded and
+    indexed while the last batches still extract; those batches are then written as they
+    finish and loaded once, by the final load, which so has little left to do."""
+    data_dir = tmp_path / "data"
+    batch_count = -(-len(EXPECTED) // 10)
+    summary = ingest(source="sample", data_dir=str(data_dir), batch_size=10, write_every=10, load_every=1, max_in_flight=4)
+    assert summary.total_article_count == len(ARTICLE_URLS)
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        loads = con.execute(
+            "SELECT load_id, count(*) FILTER (dataset = 'captures') FROM loads WHERE dataset <> 'runs' "
+            "GROUP BY load_id ORDER BY min(loaded_at)"
+        ).fetchall()
+        pending = con.execute("SELECT count(*) FROM fts_pending").fetchone()[0]
+        indexed = con.execute("SELECT count(*) FROM fts_main_articles.docs").fetchone()[0]
+    # each batch is written on its own (write_every=10) and, while the input lasts, loaded on its
+    # own; then one load when the input ends, and the final load with the last four batches
+    assert batch_count == 8 and 3 <= len(loads) <= batch_count - 4 + 2
+    assert loads[-1][1] == 4
+    assert pending == 0 and indexed == len(ARTICLE_URLS)
