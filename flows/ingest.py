@@ -35,7 +35,15 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.captures import Capture, CaptureRef
 from flows.limits import SharedLimits, shared_limits_for_run
-from flows.pipeline import ArticleDeduplicator, BatchResult, CaptureBatch, RunTally, extract_batch, new_run_id
+from flows.pipeline import (
+    ArticleDeduplicator,
+    BatchResult,
+    CaptureBatch,
+    RunTally,
+    extract_batch,
+    new_run_id,
+    prepare_extraction_worker,
+)
 from flows.warc import WarcReadError, read_warc
 from transforms import article_id_for
 from transforms.records import EXTRACTOR_VERSION, CaptureOutcome, Rejection
@@ -138,7 +146,8 @@ def _start_extraction_pool(processes: int) -> None:
     Prefect's threads can deadlock."""
     global _extraction_pool
     if processes > 1:
-        _extraction_pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"))
+        _extraction_pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
+                                               initializer=prepare_extraction_worker)
 
 
 def _current_extraction_pool() -> Executor | None:
