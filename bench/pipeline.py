@@ -347,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"round {index + 1}/{args.rounds}: {ratio:.2f}x", flush=True)
             rounds.append((ratio, base, large, large_rss))
         ratios = [r[0] for r in rounds]
-        _, base, large, _ = sorted(rounds, key=lambda r: r[0])[len(rounds) // 2]
+        _, base, large, _ = sorted(rounds, key=lambda r: r[0])[(len(rounds) - 1) // 2]  # even count: the lower
         large_rss = max((r[3] for r in rounds), key=lambda sampler: sampler.peak_total)  # the worst round
 
         print("(c) the no-op flow (Prefect overhead) ...", flush=True)
