@@ -219,19 +219,20 @@ class RunWriter:
         self.new_article_count = 0
         self.loading = load
         self.load_every = load_every
+        self.input_done = False
 
-    def add(self, batch: BatchResult, *, hold: bool = False, last: bool = False) -> None:
+    def add(self, batch: BatchResult, *, hold: bool = False) -> None:
         """`hold`: only buffer (rows that cost nothing to redo, e.g. invalid input lines).
-        `last`: one of the batches left in flight when the input ended. They are written as
-        usual but not loaded: the run's final load follows them, and a load just before it
-        would only add its fixed cost to the end of the run."""
+        Batches that finish after the input ended are written as usual but not loaded: the
+        run's final load follows them, and a load just before it would only add its fixed cost
+        to the end of the run."""
         batch = self.dedupe.filter(batch)
         self.unwritten.articles.extend(batch.articles)
         self.unwritten.outcomes.extend(batch.outcomes)
         self.tally.add(batch)
         if not hold and len(self.unwritten.outcomes) >= self.write_every:
             self.flush()
-            if self.loading and not last and self.unloaded_count >= self.load_every:
+            if self.loading and not self.input_done and self.unloaded_count >= self.load_every:
                 self.load()
 
     def flush(self) -> None:
@@ -240,13 +241,13 @@ class RunWriter:
             self.unloaded_count += len(self.unwritten.articles)
             self.unwritten = BatchResult()
 
-    def input_ended(self) -> None:
-        """Called once no batch is left to submit, while the last ones still extract: load
-        and index what is written now, on the flow's thread, so that the final load (after
-        the extraction pool has stopped, with nothing to overlap it) has only those last
-        batches left to do."""
+    def input_ended(self, *, still_extracting: bool) -> None:
+        """Called once no batch is left to submit. While the last ones still extract, load and
+        index what is written now, on the flow's thread, so that the final load (after the
+        extraction pool has stopped, with nothing to overlap it) has only those batches left."""
+        self.input_done = True
         self.flush()
-        if self.loading and (self.unloaded_count or self.unindexed_count):
+        if still_extracting and self.loading and (self.unloaded_count or self.unindexed_count):
             self.load(index=True)
 
     def load(self, *, index: bool = False, final: bool = False) -> int:
@@ -393,9 +394,9 @@ def ingest(
     cursor_at: datetime | None = None
     task_count = 0
 
-    def drain(limit: int, *, last: bool = False) -> None:
+    def drain(limit: int) -> None:
         while len(in_flight) > limit:
-            writer.add(in_flight.pop(0).result(), last=last)
+            writer.add(in_flight.pop(0).result())
             log.info("%d captures done, %d new articles", tally.capture_count, tally.article_count)
 
     one_per_url = source == "fetch" and capture_policy != "all" and not (refresh or replace)
@@ -435,9 +436,8 @@ def ingest(
                 in_flight.append(fetch_batch_task.submit(label, CaptureBatch(batch), settings))
             task_count += 1
             drain(max_in_flight)
-        if in_flight:
-            writer.input_ended()
-        drain(0, last=True)
+        writer.input_ended(still_extracting=bool(in_flight))
+        drain(0)
         writer.flush()
     finally:
         _stop_extraction_pool()
