@@ -11,7 +11,7 @@ the raw WARC archive writing every response), in batches the size the flow uses,
   `fetch_stream` (they do not);
 - global: 2 and 4 separate processes (as Dask workers are) fetching from the host under one
   limit: the per-process limiter (each process its own bucket: N x the limit), the shared
-  limiters of flows/limits.py (`dask`: booked on a Dask scheduler; `prefect`: a Prefect global
+  limiters of flows/acquire/shared_limits.py (`dask`: booked on a Dask scheduler; `prefect`: a Prefect global
   concurrency limit taken k slots at a time) and, as the baseline the issue names, Prefect's
   plain `rate_limit` once per request (limit = rate, slot_decay_per_second = rate). Per row:
   served rate vs the limit, requests over the limit in any 1 s window, client CPU per request,
@@ -35,11 +35,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flows.captures import CaptureRef  # noqa: E402
-from flows.fetching import fetch_batch, fetch_stream  # noqa: E402
-from flows.http import Fetcher, HostRateLimiter  # noqa: E402
-from flows.limits import SharedLimits  # noqa: E402
-from flows.rawarchive import RawArchive  # noqa: E402
+from flows.acquire.captures import CaptureRef  # noqa: E402
+from flows.acquire.fetching import fetch_batch, fetch_stream  # noqa: E402
+from flows.acquire.http import Fetcher, HostRateLimiter  # noqa: E402
+from flows.acquire.shared_limits import SharedLimits  # noqa: E402
+from flows.acquire.rawarchive import RawArchive  # noqa: E402
 from tests.flows.servers import FaultServer  # noqa: E402
 
 

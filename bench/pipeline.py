@@ -49,7 +49,7 @@ from urllib.parse import urlsplit, urlunsplit
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from flows.cli_options import apply_prefect_defaults  # noqa: E402 -- after the sys.path line
+from flows.cli.common import apply_prefect_defaults  # noqa: E402 -- after the sys.path line
 
 apply_prefect_defaults()
 
@@ -121,7 +121,7 @@ def synthesize_warc(path: Path, capture_count: int) -> Path:
 def baseline_loop(warc_path: Path) -> dict:
     """Read every capture and extract it, one process, no Prefect, nothing written."""
     import transforms
-    from flows.warc import read_warc
+    from flows.acquire.warc import read_warc
     from transforms.records import Article
 
     started = time.perf_counter()
@@ -187,7 +187,7 @@ def child_noop(warc_path: str, batch_size: int, max_in_flight: int) -> dict:
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from flows.ingest import _batches, _warc_captures
-    from flows.pipeline import CaptureBatch
+    from flows.extraction import CaptureBatch
 
     def read_and_batch() -> int:
         return sum(1 for _ in _batches(_warc_captures([warc_path], "warc", []), batch_size))

@@ -33,9 +33,9 @@ from prefect.futures import PrefectFuture
 from prefect.settings import temporary_settings
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.captures import Capture, CaptureRef
-from flows.limits import SharedLimits, shared_limits_for_run
-from flows.pipeline import (
+from flows.acquire.captures import Capture, CaptureRef
+from flows.acquire.shared_limits import SharedLimits, shared_limits_for_run
+from flows.extraction import (
     ArticleDeduplicator,
     BatchResult,
     CaptureBatch,
@@ -44,7 +44,7 @@ from flows.pipeline import (
     new_run_id,
     prepare_extraction_worker,
 )
-from flows.warc import WarcReadError, read_warc
+from flows.acquire.warc import WarcReadError, read_warc
 from transforms import article_id_for
 from transforms.records import EXTRACTOR_VERSION, CaptureOutcome, Rejection
 from warehouse import db, ledger, parquet, storage
@@ -120,8 +120,8 @@ _extraction_pool: Executor | None = None
 
 
 def _fetch_resources_for(settings: FetchSettings):
-    from flows.http import fetcher_from_options
-    from flows.rawarchive import RawArchive
+    from flows.acquire.http import fetcher_from_options
+    from flows.acquire.rawarchive import RawArchive
 
     with _resources_lock:
         if settings.run_id not in _fetch_resources:
@@ -179,7 +179,7 @@ def extract_batch_task(label: str, batch: CaptureBatch, run_id: str) -> BatchRes
 def fetch_batch_task(label: str, batch: CaptureBatch, settings: FetchSettings) -> BatchResult:
     """Fetch a batch politely (threads within the shared per-host limits), keep every response
     in the raw WARC archive, then extract."""
-    from flows.fetching import fetch_batch
+    from flows.acquire.fetching import fetch_batch
 
     fetcher, archive = _fetch_resources_for(settings)
     captures = fetch_batch(batch.items, fetcher, archive, max_workers=settings.fetch_workers)
@@ -300,7 +300,7 @@ def _rejection_row(rejection: Rejection, *, source: str, run_id: str) -> Capture
 def _guarded(items: Iterable, errors: list[str]) -> Iterator:
     """A source that fails part-way (CDX server gone, sitemap unreachable) ends the discovery
     with an error noted; everything found before it is still processed."""
-    from flows.sources import SourceError
+    from flows.acquire.discovery import SourceError
 
     try:
         yield from items
@@ -376,7 +376,7 @@ def ingest(
     elif source == "warc":
         items = _warc_captures(list(warc_paths or []), "warc", errors)
     elif source == "fetch":
-        from flows.sources import discover
+        from flows.acquire.discovery import discover
 
         fetcher, _ = _fetch_resources_for(settings)
         items = discover(urls=url_files or [], cdx=cdx_patterns or [], archive=archive, from_=date_from,

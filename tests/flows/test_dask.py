@@ -79,7 +79,7 @@ def test_a_dask_run_with_the_default_processes_as_the_cli_runs_it(thread_run, tm
 
 def test_a_fetch_run_on_two_dask_workers_keeps_one_rate_limit(prefect_server, tmp_path):
     """Both workers fetch from the same host; the per-host limit holds for the two together
-    (booked on the Dask scheduler, flows/limits.py), where each worker's own limiter would let
+    (booked on the Dask scheduler, flows/acquire/shared_limits.py), where each worker's own limiter would let
     the host see twice the rate."""
     from tests.flows.servers import FaultServer
 

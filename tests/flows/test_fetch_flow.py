@@ -14,7 +14,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from flows.ingest import ingest
-from flows.warc import read_warc
+from flows.acquire.warc import read_warc
 from tests.flows.conftest import PYWB_PAGES
 from tests.flows.servers import FaultServer
 

@@ -13,10 +13,10 @@ import uuid
 import distributed
 import pytest
 
-from flows.captures import CaptureRef
-from flows.fetching import fetch_batch
-from flows.http import Fetcher
-from flows.limits import SharedLimits
+from flows.acquire.captures import CaptureRef
+from flows.acquire.fetching import fetch_batch
+from flows.acquire.http import Fetcher
+from flows.acquire.shared_limits import SharedLimits
 from tests.flows.servers import FaultServer
 
 RATE = 20.0  # requests/s for the host, for all processes together
@@ -137,7 +137,7 @@ def test_a_flow_on_a_dask_task_runner_gets_its_clusters_limits(cluster):
     from prefect import flow
     from prefect_dask import DaskTaskRunner
 
-    from flows.limits import shared_limits_for_run
+    from flows.acquire.shared_limits import shared_limits_for_run
 
     @flow(task_runner=DaskTaskRunner(address=cluster.scheduler.address))
     def on_dask() -> SharedLimits | None:

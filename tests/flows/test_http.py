@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 import pytest
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-from flows.captures import CaptureRef
-from flows.fetching import fetch_batch
-from flows.http import (
+from flows.acquire.captures import CaptureRef
+from flows.acquire.fetching import fetch_batch
+from flows.acquire.http import (
     Fetcher,
     HostRateLimiter,
     PermanentFetchError,
@@ -24,8 +24,8 @@ from flows.http import (
     parse_rates,
     parse_retry_after,
 )
-from flows.rawarchive import RawArchive
-from flows.warc import read_capture_at
+from flows.acquire.rawarchive import RawArchive
+from flows.acquire.warc import read_capture_at
 from tests.flows.servers import PDF_BODY, WRONG_CHARSET_BODY, FaultServer
 
 RATE = 20.0  # requests per second to 127.0.0.1 in these tests
@@ -194,7 +194,7 @@ def test_responses_are_archived_as_warc_records(fault_server, tmp_path):
 
 
 def test_raw_archive_rotates_and_survives_a_torn_last_record(tmp_path):
-    from flows.captures import Capture
+    from flows.acquire.captures import Capture
 
     archive = RawArchive(tmp_path, max_file_bytes=3000)
     locations = []
@@ -265,7 +265,7 @@ def test_limiter_spacing_holds_across_threads():
 
 
 def test_fetcher_from_cli_options():
-    from flows.http import USER_AGENT, fetcher_from_options
+    from flows.acquire.http import USER_AGENT, fetcher_from_options
 
     fetcher = fetcher_from_options(rates=["3", "news.example=1", "cdx=0.2"], archive="http://127.0.0.1:8080/coll")
     assert fetcher.limiter.rate_for("web.archive.org") == 3.0  # a plain rate applies to the archive too
@@ -295,8 +295,8 @@ def test_user_agent_is_sent_and_robots_rules_match_it(fault_server):
 
 KILLED_WRITER = """
 import sys
-from flows.captures import Capture, CaptureRef
-from flows.rawarchive import RawArchive
+from flows.acquire.captures import Capture, CaptureRef
+from flows.acquire.rawarchive import RawArchive
 
 archive = RawArchive(sys.argv[1])
 i = 0
@@ -334,7 +334,7 @@ def test_raw_archive_keeps_every_record_written_before_a_kill(tmp_path):
 
 
 def test_fetch_stream_yields_batches_in_order_and_overlaps_with_the_consumer(fault_server, tmp_path):
-    from flows.fetching import fetch_stream
+    from flows.acquire.fetching import fetch_stream
 
     base = fault_server.base_url
     refs = [CaptureRef(url=f"{base}/ok/s{i}") for i in range(25)] + [CaptureRef(url=base + "/missing")]
@@ -354,7 +354,7 @@ def test_fetch_stream_yields_batches_in_order_and_overlaps_with_the_consumer(fau
 
 
 def test_fetch_stream_stops_cleanly_when_the_caller_stops(fault_server):
-    from flows.fetching import fetch_stream
+    from flows.acquire.fetching import fetch_stream
 
     base = fault_server.base_url
 
@@ -392,8 +392,8 @@ def test_header_names_are_matched_in_any_case(fault_server):
 
 def test_unreachable_robots_txt_forbids_the_url_for_this_run_only():
     """RFC 9309: an unreachable robots.txt means disallow; the ledger retries it next run."""
-    from flows.captures import CaptureRef
-    from flows.http import Fetcher
+    from flows.acquire.captures import CaptureRef
+    from flows.acquire.http import Fetcher
     from warehouse.ledger import is_transient
 
     with socket.socket() as probe:  # a port nobody listens on

@@ -16,7 +16,7 @@ import pytest
 from pyarrow import fs as pafs
 
 from flows.ingest import SAMPLE_WARC, ingest
-from flows.warc import WarcReadError, check_warc_file, read_warc
+from flows.acquire.warc import WarcReadError, check_warc_file, read_warc
 from warehouse import ledger, parquet, storage
 
 EXPECTED = json.loads((SAMPLE_WARC.parent / "expected.json").read_text(encoding="utf-8"))["captures"]

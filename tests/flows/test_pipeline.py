@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flows.captures import Capture, CaptureRef
-from flows.pipeline import ArticleDeduplicator, extract_batch
+from flows.acquire.captures import Capture, CaptureRef
+from flows.extraction import ArticleDeduplicator, extract_batch
 
 WHEN = datetime(2021, 5, 4, 12, 0, tzinfo=timezone.utc)
 

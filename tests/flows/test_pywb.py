@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from flows.fetching import fetch_batch
-from flows.http import Fetcher
-from flows.rawarchive import RawArchive
-from flows.sources import query_cdx, read_url_list
-from flows.warc import read_capture_at
+from flows.acquire.fetching import fetch_batch
+from flows.acquire.http import Fetcher
+from flows.acquire.rawarchive import RawArchive
+from flows.acquire.discovery import query_cdx, read_url_list
+from flows.acquire.warc import read_capture_at
 from tests.flows.conftest import COUNCIL_V1, PYWB_PAGES
 
 PATTERN = "harbour-gazette.example/*"

@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from flows.captures import CaptureRef
-from flows.http import Fetcher
-from flows.sources import (
+from flows.acquire.captures import CaptureRef
+from flows.acquire.http import Fetcher
+from flows.acquire.discovery import (
     SourceError,
     cdx_endpoint,
     parse_cdx_json,
@@ -203,7 +203,7 @@ def test_query_cdx_server_down():
 
 
 def test_select_captures_keeps_only_good_html():
-    from flows.sources import CdxRow
+    from flows.acquire.discovery import CdxRow
 
     rows = [CdxRow(*r) for r in CDX_ROWS]
     kept = list(select_captures(rows, "all"))
@@ -307,7 +307,7 @@ def test_read_sitemap_top_level_failure_is_an_error(sitemap_server):
 
 
 def test_discover_runs_every_source_in_order_once(wayback_cdx, sitemap_server, tmp_path):
-    from flows.sources import discover
+    from flows.acquire.discovery import discover
 
     urls = tmp_path / "urls.txt"
     urls.write_text("https://web.archive.org/web/20200101000000/https://news.example/a\nnot a url\n"
@@ -334,7 +334,7 @@ def test_discover_runs_every_source_in_order_once(wayback_cdx, sitemap_server, t
     ],
 )
 def test_discover_checks_options_first(options, message):
-    from flows.sources import discover
+    from flows.acquire.discovery import discover
 
     with Fetcher() as fetcher, pytest.raises(SourceError, match=message):
         discover(fetcher=fetcher, **options)  # raises at the call, before any iteration
@@ -355,7 +355,7 @@ def test_discover_checks_options_first(options, message):
     ],
 )
 def test_parse_archived_url_forms(line, archive_url, captured_at):
-    from flows.sources import parse_url_line
+    from flows.acquire.discovery import parse_url_line
 
     ref = parse_url_line(line)
     assert isinstance(ref, CaptureRef)

@@ -1,4 +1,4 @@
-"""Reading captures out of WARC files with flows.warc."""
+"""Reading captures out of WARC files with flows.acquire.warc."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from flows.warc import WarcReadError, read_capture_at, read_warc
+from flows.acquire.warc import WarcReadError, read_capture_at, read_warc
 from tests.flows.warc_fixtures import write_warc
 
 PAGE = b"<html><head><title>Harbour works</title></head><body><p>Text.</p></body></html>"

@@ -1,4 +1,4 @@
-"""The warehouse commands of the CLI (flows/cli_warehouse.py), run through click."""
+"""The warehouse commands of the CLI (flows/cli/warehouse.py), run through click."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import make_article
-from flows import cli_warehouse
+from flows.cli import warehouse as cli_warehouse
 from warehouse import db, parquet
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-from flows.captures import Capture, CaptureRef
+from flows.acquire.captures import Capture, CaptureRef
 from warehouse import storage
 
 _WANTED = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.revisit

@@ -1,7 +1,7 @@
 """`newsarchive serve`: scheduled ingestion of the sources in newsarchive.toml.
 
-A thin layer over flows/serve.py. flows/cli.py registers every command in COMMANDS.
-flows.serve is imported inside the command (it imports flows.cli, which imports this module).
+A thin layer over flows/schedules.py. flows/cli/__init__.py registers every command in COMMANDS.
+flows.schedules is imported inside the command (it imports flows.cli, which imports this module).
 """
 
 from __future__ import annotations
@@ -52,9 +52,9 @@ def serve(config_path: Path, source_names: tuple[str, ...], data_dir: Path | Non
 
     To run on a work pool's workers instead of this process, see `newsarchive deploy`.
     """
-    from flows.cli_options import use_parquet_uri
+    from flows.cli.common import use_parquet_uri
     from flows.config import ConfigError, load_config
-    from flows.serve import ServeError, check_server, plan_deployments, serve_deployments
+    from flows.schedules import ServeError, check_server, plan_deployments, serve_deployments
 
     try:
         config = load_config(config_path)
@@ -93,7 +93,7 @@ def _serve_with_own_server(planned, *, limit: int, port: int) -> None:
 
     from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 
-    from flows.serve import LocalServer, ServeError, configured_api_url, serve_deployments
+    from flows.schedules import LocalServer, ServeError, configured_api_url, serve_deployments
 
     existing = configured_api_url()
     if existing:
@@ -137,7 +137,7 @@ def deploy(config_path: Path, source_names: tuple[str, ...], work_pool: str, out
         prefect worker start --pool newsarchive
     """
     from flows.config import ConfigError, load_config
-    from flows.serve import ServeError, prefect_yaml
+    from flows.schedules import ServeError, prefect_yaml
 
     try:
         text = prefect_yaml(load_config(config_path), source_names, work_pool=work_pool, config_label=str(config_path),

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from flows.captures import CaptureRef
-from flows.http import FetchError, Fetcher
+from flows.acquire.captures import CaptureRef
+from flows.acquire.http import FetchError, Fetcher
 from transforms.records import Rejection
 
 WAYBACK_PREFIX = "https://web.archive.org/web"

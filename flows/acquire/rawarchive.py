@@ -7,7 +7,7 @@ becomes a request record and a response record:
   reader sees the page as the publisher served it;
 - `WARC-Date` is the archive's capture time (or the fetch time for live pages);
 - `WARC-Source-URI` is the archive URL the bytes came from (absent for live pages), which
-  `flows/warc.py` reads back as `CaptureRef.archive_url`;
+  `flows/acquire/warc.py` reads back as `CaptureRef.archive_url`;
 - `Newsarchive-Capture-Id`, `Newsarchive-Source` and `Newsarchive-Published-Hint` (extension
   fields) carry the rest of the `CaptureRef`.
 
@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from flows.captures import Capture
+from flows.acquire.captures import Capture
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024  # 1 GiB, the usual WARC file size
 # Hop-by-hop or already undone by the fetcher: the stored body is the decoded payload.

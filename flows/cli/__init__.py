@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from flows.cli_options import DATA_DIR_OPTION, apply_prefect_defaults, use_parquet_uri
+from flows.cli.common import DATA_DIR_OPTION, apply_prefect_defaults, use_parquet_uri
 
 apply_prefect_defaults()
 
@@ -115,9 +115,9 @@ def run(warc_paths, url_files, cdx_patterns, archive, date_from, date_to, captur
         newsarchive run --warc big.warc.gz --dask-address tcp://10.0.0.5:8786
     """
     from flows.config import ConfigError, load_config
-    from flows.http import parse_rates
-    from flows.sources import SourceError, check_timestamp_option, cdx_endpoint
-    from flows.warc import WarcReadError, check_warc_file
+    from flows.acquire.http import parse_rates
+    from flows.acquire.discovery import SourceError, check_timestamp_option, cdx_endpoint
+    from flows.acquire.warc import WarcReadError, check_warc_file
 
     parameters: dict = {}
     try:
@@ -248,7 +248,7 @@ def _print_summary(summary) -> None:
 
 
 # Commands defined beside the code they drive; each module lists its commands in COMMANDS.
-_COMMAND_MODULES = ("flows.cli_warehouse", "flows.cli_serve")
+_COMMAND_MODULES = ("flows.cli.warehouse", "flows.cli.serve")
 
 
 def _register_commands() -> None:

@@ -1,6 +1,6 @@
 """Per-host rate limits that hold across processes (Dask workers), not just across threads.
 
-`HostRateLimiter` (flows/http.py) spaces the requests of one process. On a Dask cluster every
+`HostRateLimiter` (flows/acquire/http.py) spaces the requests of one process. On a Dask cluster every
 worker process builds its own fetcher, so a "50 req/s" limit became N x 50 req/s. Here the
 processes of a run book their send times from one shared schedule instead:
 
@@ -32,7 +32,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from flows.http import DEFAULT_CDX_RATE, DEFAULT_RATE, HostRateLimiter
+from flows.acquire.http import DEFAULT_CDX_RATE, DEFAULT_RATE, HostRateLimiter
 
 BACKENDS = ("local", "dask", "prefect")
 

@@ -2,7 +2,7 @@
 
 A thin layer over warehouse/: each command parses options, calls one function and prints.
 Known errors (warehouse.db.WarehouseError, warehouse.storage.StorageError) become one line `Error: ...` with exit status 1.
-flows/cli.py registers every command in COMMANDS on the main group.
+flows/cli/__init__.py registers every command in COMMANDS on the main group.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from flows.cli_options import DATA_DIR_OPTION
+from flows.cli.common import DATA_DIR_OPTION
 from warehouse import db, storage
 
 # Errors the user can act on: one line, no traceback.

@@ -38,10 +38,10 @@ from urllib.robotparser import RobotFileParser
 import requests
 import urllib3
 
-from flows.captures import Capture, CaptureRef
+from flows.acquire.captures import Capture, CaptureRef
 
 if TYPE_CHECKING:
-    from flows.limits import SharedLimits
+    from flows.acquire.shared_limits import SharedLimits
 
 try:  # the installed distribution's version; a source checkout falls back to pyproject's
     from importlib.metadata import version as _dist_version
@@ -260,7 +260,7 @@ class HostRateLimiter:
         return now - started
 
     def close(self) -> None:
-        """Nothing to release here; shared limiters (flows/limits.py) close their clients."""
+        """Nothing to release here; shared limiters (flows/acquire/shared_limits.py) close their clients."""
 
 
 def _host(url: str) -> str:
@@ -320,7 +320,7 @@ class Fetcher:
         self.robots_agent = (user_agent.split("/", 1)[0].split() or [ROBOTS_AGENT])[0]
         limits = {**DEFAULT_HOST_LIMITS, **{k.lower(): v for k, v in (host_limits or {}).items()}}
         if limiter is None and shared_limits is not None:
-            # Limits shared with the other processes of the run (Dask workers): flows/limits.py.
+            # Limits shared with the other processes of the run (Dask workers): flows/acquire/shared_limits.py.
             limiter = shared_limits.limiter(default_rate, limits, cdx_rate)
         self.limiter = limiter or HostRateLimiter(default_rate, limits, cdx_rate)
         self.timeout = (connect_timeout, read_timeout)
@@ -602,7 +602,7 @@ def fetcher_from_options(*, user_agent: str | None = None, rates: list[str] | tu
     `--rate R` sets every content host's limit (web.archive.org included); `--rate HOST=R` one
     host's; `--rate HOST#cdx=R` a host's CDX limit (default 0.4/s). The `--archive` prefix's host
     is marked as an archive (its replay URLs are not checked against robots.txt).
-    `shared_limits=SharedLimits(...)` (flows/limits.py) shares the limits with the run's other
+    `shared_limits=SharedLimits(...)` (flows/acquire/shared_limits.py) shares the limits with the run's other
     processes (Dask workers) instead of this process's threads only.
     """
     default, per_host = parse_rates(rates)

@@ -53,7 +53,7 @@ class Capture:
     warc_offset: int | None = None
     error_reason: str | None = None  # set when no usable response was obtained
     error_detail: str | None = None
-    # Filled by the fetcher (flows/http.py); None for captures read from WARC files.
+    # Filled by the fetcher (flows/acquire/http.py); None for captures read from WARC files.
     request_headers: dict[str, str] = field(default_factory=dict)
     reason_phrase: str | None = None  # the status line's text ("OK", "Not Found")
     fetched_at: datetime | None = None  # when the response arrived, UTC

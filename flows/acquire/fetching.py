@@ -12,9 +12,9 @@ import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-from flows.captures import Capture, CaptureRef
-from flows.http import Fetcher
-from flows.rawarchive import RawArchive
+from flows.acquire.captures import Capture, CaptureRef
+from flows.acquire.http import Fetcher
+from flows.acquire.rawarchive import RawArchive
 
 
 def fetch_one(ref: CaptureRef, fetcher: Fetcher, archive: RawArchive | None) -> Capture:

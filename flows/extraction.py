@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 import transforms
-from flows.captures import Capture
+from flows.acquire.captures import Capture
 from transforms.records import Article, CaptureOutcome, Rejection
 
 
