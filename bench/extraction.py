@@ -58,7 +58,9 @@ def predict_ours(html: bytes, url: str) -> Prediction:
     return Prediction(
         body=result.text,
         title=result.title,
-        date=local_date(result.published_at, result.published_offset_minutes).isoformat() if result.published_at else None,
+        date=local_date(result.published_at, result.published_offset_minutes).isoformat()
+        if result.published_at
+        else None,
         authors=list(result.authors),
     )
 
@@ -190,10 +192,14 @@ def print_table(rows: list[tuple[str, str, int, dict]]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, required=True, help="directory of folders with html/ and ground-truth.json")
+    parser.add_argument(
+        "--data", type=Path, required=True, help="directory of folders with html/ and ground-truth.json"
+    )
     parser.add_argument("--only", action="append", help="score only this folder (repeatable)")
     parser.add_argument("--limit", type=int, default=0, help="at most N documents per folder (0: all)")
-    parser.add_argument("--dump", type=Path, help="write per-document predictions as JSON lines here (outside the repo)")
+    parser.add_argument(
+        "--dump", type=Path, help="write per-document predictions as JSON lines here (outside the repo)"
+    )
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         print(f"Error: {args.data} is not a directory", file=sys.stderr)
@@ -224,8 +230,15 @@ def main(argv: list[str] | None = None) -> int:
                 elapsed = time.perf_counter() - started
                 scores[name].add(truth, prediction, elapsed)
                 if dump:
-                    record = {"set": folder.name, "id": doc_id, "system": name, "title": prediction.title,
-                              "date": prediction.date, "authors": prediction.authors, "body": prediction.body}
+                    record = {
+                        "set": folder.name,
+                        "id": doc_id,
+                        "system": name,
+                        "title": prediction.title,
+                        "date": prediction.date,
+                        "authors": prediction.authors,
+                        "body": prediction.body,
+                    }
                     dump.write(json.dumps(record, ensure_ascii=False) + "\n")
         for name in SYSTEMS:
             rows.append((folder.name, name, scores[name].docs, scores[name].row()))

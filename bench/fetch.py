@@ -97,12 +97,14 @@ def max_in_window(arrivals: list[float], window: float = 1.0) -> int:
     return best
 
 
-def run(captures: int, rate: float | None, latency: float, workers: int, batch_size: int,
-        streamed: bool = False) -> dict:
+def run(
+    captures: int, rate: float | None, latency: float, workers: int, batch_size: int, streamed: bool = False
+) -> dict:
     with ServerProcess(latency) as server, tempfile.TemporaryDirectory() as warc_dir:
         refs = [CaptureRef(url=f"{server.base_url}/ok/{i}") for i in range(captures)]
-        fetcher = Fetcher(host_limits={"127.0.0.1": rate if rate else float("inf")}, max_retries=2,
-                          pool_size=max(16, workers))
+        fetcher = Fetcher(
+            host_limits={"127.0.0.1": rate if rate else float("inf")}, max_retries=2, pool_size=max(16, workers)
+        )
         started = time.monotonic()
         results = []
         with fetcher, RawArchive(warc_dir) as archive:
@@ -111,7 +113,7 @@ def run(captures: int, rate: float | None, latency: float, workers: int, batch_s
                     results += batch
             else:
                 for i in range(0, len(refs), batch_size):
-                    results += fetch_batch(refs[i:i + batch_size], fetcher, archive, max_workers=workers)
+                    results += fetch_batch(refs[i : i + batch_size], fetcher, archive, max_workers=workers)
         elapsed = time.monotonic() - started
         arrivals = server.stop()
     failed = sum(1 for c in results if c.error_reason)
@@ -143,7 +145,8 @@ class PrefectPlainRateLimit(HostRateLimiter):
         with get_client(sync_client=True) as client:
             try:
                 client.create_global_concurrency_limit(
-                    GlobalConcurrencyLimitCreate(name=name, limit=max(1, round(rate)), slot_decay_per_second=rate))
+                    GlobalConcurrencyLimitCreate(name=name, limit=max(1, round(rate)), slot_decay_per_second=rate)
+                )
             except ObjectAlreadyExists:
                 pass
         self.booking_count = 0
@@ -181,18 +184,37 @@ class PrefectPlainRateLimit(HostRateLimiter):
         return waited
 
 
-def _global_worker(base_url: str, first: int, count: int, limiter_kind: str, rate: float, workers: int,
-                   batch_size: int, spec: SharedLimits | None, start, results) -> None:
+def _global_worker(
+    base_url: str,
+    first: int,
+    count: int,
+    limiter_kind: str,
+    rate: float,
+    workers: int,
+    batch_size: int,
+    spec: SharedLimits | None,
+    start,
+    results,
+) -> None:
     """One process of a multi-process run: its own Fetcher (as each Dask worker builds one)."""
     refs = [CaptureRef(url=f"{base_url}/ok/{i}") for i in range(first, first + count)]
     host_limits = {"127.0.0.1": rate}
     try:
         if limiter_kind == "prefect-plain":
-            fetcher = Fetcher(limiter=PrefectPlainRateLimit(spec.namespace, rate), max_retries=2,
-                              pool_size=max(16, workers), respect_robots=False)
+            fetcher = Fetcher(
+                limiter=PrefectPlainRateLimit(spec.namespace, rate),
+                max_retries=2,
+                pool_size=max(16, workers),
+                respect_robots=False,
+            )
         else:
-            fetcher = Fetcher(host_limits=host_limits, shared_limits=spec, max_retries=2,
-                              pool_size=max(16, workers), respect_robots=False)
+            fetcher = Fetcher(
+                host_limits=host_limits,
+                shared_limits=spec,
+                max_retries=2,
+                pool_size=max(16, workers),
+                respect_robots=False,
+            )
         # Connect before the start line (Dask client, Prefect limit creation are not what we time).
         if limiter_kind == "dask":
             fetcher.limiter.schedule._get_client()
@@ -204,16 +226,18 @@ def _global_worker(base_url: str, first: int, count: int, limiter_kind: str, rat
     captures = []
     with fetcher, tempfile.TemporaryDirectory() as warc_dir, RawArchive(warc_dir) as archive:
         for i in range(0, len(refs), batch_size):
-            captures += fetch_batch(refs[i:i + batch_size], fetcher, archive, max_workers=workers)
+            captures += fetch_batch(refs[i : i + batch_size], fetcher, archive, max_workers=workers)
         limiter = fetcher.limiter
-        results.put({
-            "failed": sum(1 for c in captures if c.error_reason),
-            "cpu_s": time.process_time() - cpu,
-            "booking_count": getattr(limiter, "booking_count", 0),
-            "booking_seconds": getattr(limiter, "booking_seconds", 0.0),
-            "given_up": getattr(limiter, "given_up_count", 0),
-            "retry_afters": getattr(limiter, "retry_afters", []),
-        })
+        results.put(
+            {
+                "failed": sum(1 for c in captures if c.error_reason),
+                "cpu_s": time.process_time() - cpu,
+                "booking_count": getattr(limiter, "booking_count", 0),
+                "booking_seconds": getattr(limiter, "booking_seconds", 0.0),
+                "given_up": getattr(limiter, "given_up_count", 0),
+                "retry_afters": getattr(limiter, "retry_afters", []),
+            }
+        )
 
 
 def _cpu_of(pid: int) -> float:
@@ -223,17 +247,30 @@ def _cpu_of(pid: int) -> float:
     return times.user + times.system
 
 
-def run_processes(captures: int, rate: float, latency: float, workers: int, batch_size: int, processes: int,
-                  limiter_kind: str, spec: SharedLimits | None, coordinator_pid: int) -> dict:
+def run_processes(
+    captures: int,
+    rate: float,
+    latency: float,
+    workers: int,
+    batch_size: int,
+    processes: int,
+    limiter_kind: str,
+    spec: SharedLimits | None,
+    coordinator_pid: int,
+) -> dict:
     """`processes` separate processes fetch `captures` URLs (an equal share each) from one host."""
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(processes + 1)
     results = context.Queue()
     with ServerProcess(latency) as server:
         share = captures // processes
-        children = [context.Process(target=_global_worker, args=(server.base_url, p * share, share, limiter_kind, rate,
-                                                                  workers, batch_size, spec, start, results))
-                    for p in range(processes)]
+        children = [
+            context.Process(
+                target=_global_worker,
+                args=(server.base_url, p * share, share, limiter_kind, rate, workers, batch_size, spec, start, results),
+            )
+            for p in range(processes)
+        ]
         for child in children:
             child.start()
         # Every child has imported and connected before the start line (imports take seconds).
@@ -280,36 +317,56 @@ def global_rows(args) -> None:
     # clients do. In this process, so its CPU is this process's.
     cluster = distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp", dashboard_address=None)
     try:
-        print(f"global limits: {args.global_captures} captures per run, {args.rate:g} req/s for the host, "
-              f"{args.workers} fetch threads per process")
+        print(
+            f"global limits: {args.global_captures} captures per run, {args.rate:g} req/s for the host, "
+            f"{args.workers} fetch threads per process"
+        )
         for processes in args.processes:
-            for number, (kind, spec) in enumerate([
-                ("per-process", None),
-                ("dask", SharedLimits("dask", f"bench-{processes}", cluster.scheduler_address)),
-                ("prefect k", SharedLimits("prefect", f"bench-{processes}")),
-                ("prefect-plain", SharedLimits("prefect", f"bench-plain-{processes}")),
-            ]):
+            for number, (kind, spec) in enumerate(
+                [
+                    ("per-process", None),
+                    ("dask", SharedLimits("dask", f"bench-{processes}", cluster.scheduler_address)),
+                    ("prefect k", SharedLimits("prefect", f"bench-{processes}")),
+                    ("prefect-plain", SharedLimits("prefect", f"bench-plain-{processes}")),
+                ]
+            ):
                 coordinator = os.getpid() if kind == "dask" else prefect_server.server_process.pid
-                row = run_processes(args.global_captures, args.rate, args.latency, args.workers, args.batch_size,
-                                    processes, kind, spec, coordinator)
-                label = {"per-process": "per-process HostRateLimiter", "dask": "dask (run_on_scheduler, k=1)",
-                         "prefect k": "prefect GCL, k slots per call",
-                         "prefect-plain": "prefect plain rate_limit"}[kind]
+                row = run_processes(
+                    args.global_captures,
+                    args.rate,
+                    args.latency,
+                    args.workers,
+                    args.batch_size,
+                    processes,
+                    kind,
+                    spec,
+                    coordinator,
+                )
+                label = {
+                    "per-process": "per-process HostRateLimiter",
+                    "dask": "dask (run_on_scheduler, k=1)",
+                    "prefect k": "prefect GCL, k slots per call",
+                    "prefect-plain": "prefect plain rate_limit",
+                }[kind]
                 coordinator_name = "scheduler" if kind == "dask" else ("-" if kind == "per-process" else "server")
-                print(f"{processes} processes, {label:32s}: {row['served_rate']:6.1f} req/s served = "
-                      f"{row['served_rate'] / args.rate:.3f} x limit; max in 1 s {row['max_in_any_second']:3d}; "
-                      f"over limit {row['over_limit']:4d}; {row['requests']} requests, {row['failed']} failed, "
-                      f"{row['elapsed_s']:.1f} s; client CPU {row['client_cpu_ms_per_request']:.2f} ms/request; "
-                      f"{coordinator_name} CPU {row['coordinator_cpu_s'] if kind != 'per-process' else 0:.2f} s; "
-                      f"{row['bookings']} bookings, {row['booking_ms']:.1f} ms each"
-                      + (" (incl. waiting)" if kind == "prefect-plain" else f", {row['given_up']} late times given up"),
-                      flush=True)
+                print(
+                    f"{processes} processes, {label:32s}: {row['served_rate']:6.1f} req/s served = "
+                    f"{row['served_rate'] / args.rate:.3f} x limit; max in 1 s {row['max_in_any_second']:3d}; "
+                    f"over limit {row['over_limit']:4d}; {row['requests']} requests, {row['failed']} failed, "
+                    f"{row['elapsed_s']:.1f} s; client CPU {row['client_cpu_ms_per_request']:.2f} ms/request; "
+                    f"{coordinator_name} CPU {row['coordinator_cpu_s'] if kind != 'per-process' else 0:.2f} s; "
+                    f"{row['bookings']} bookings, {row['booking_ms']:.1f} ms each"
+                    + (" (incl. waiting)" if kind == "prefect-plain" else f", {row['given_up']} late times given up"),
+                    flush=True,
+                )
                 if row["retry_afters"]:
                     waits = sorted(row["retry_afters"])
-                    print(f"    plain rate_limit: {len(waits)} denied attempts ({len(waits) / row['requests']:.1f} per "
-                          f"request); Retry-After asked median {1000 * waits[len(waits) // 2]:.0f} ms, max "
-                          f"{1000 * waits[-1]:.0f} ms, vs {1000 / args.rate:.0f} ms between requests at the limit",
-                          flush=True)
+                    print(
+                        f"    plain rate_limit: {len(waits)} denied attempts ({len(waits) / row['requests']:.1f} per "
+                        f"request); Retry-After asked median {1000 * waits[len(waits) // 2]:.0f} ms, max "
+                        f"{1000 * waits[-1]:.0f} ms, vs {1000 / args.rate:.0f} ms between requests at the limit",
+                        flush=True,
+                    )
     finally:
         cluster.close()
         prefect_server.stop()
@@ -319,8 +376,9 @@ def _fetch_on_dask_worker(urls: list[str], shared: SharedLimits, rate: float) ->
     """A Dask task: its own Fetcher in the worker process, as the flow's fetch task builds one."""
     fetcher = Fetcher(host_limits={"127.0.0.1": rate}, shared_limits=shared, respect_robots=False, max_retries=3)
     with fetcher:
-        return sum(1 for c in fetch_batch([CaptureRef(url=u) for u in urls], fetcher, None, max_workers=4)
-                   if c.error_reason)
+        return sum(
+            1 for c in fetch_batch([CaptureRef(url=u) for u in urls], fetcher, None, max_workers=4) if c.error_reason
+        )
 
 
 def worker_death_row(args) -> None:
@@ -333,14 +391,26 @@ def worker_death_row(args) -> None:
     import distributed
 
     rate = args.death_rate
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client, FaultServer() as server:
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+        FaultServer() as server,
+    ):
         workers = sorted(client.scheduler_info()["workers"])
         pids = client.run(os.getpid)
         shared = SharedLimits("dask", uuid.uuid4().hex)
-        futures = [client.submit(_fetch_on_dask_worker, [f"{server.base_url}/ok/{n}-{i}" for i in range(100)], shared,
-                                 rate, workers=[worker], allow_other_workers=True, pure=False)
-                   for n, worker in enumerate(workers)]
+        futures = [
+            client.submit(
+                _fetch_on_dask_worker,
+                [f"{server.base_url}/ok/{n}-{i}" for i in range(100)],
+                shared,
+                rate,
+                workers=[worker],
+                allow_other_workers=True,
+                pure=False,
+            )
+            for n, worker in enumerate(workers)
+        ]
         time.sleep(3)
         killed_at = time.monotonic()
         os.kill(pids[workers[0]], signal.SIGKILL)
@@ -349,11 +419,14 @@ def worker_death_row(args) -> None:
     before = [t for t in arrivals if t < killed_at]
     after = [t for t in arrivals if t >= killed_at]
     gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:]) if later >= killed_at]
-    print(f"worker death ({rate:g} req/s, 2 Dask workers, dask limits): worker 0 killed after "
-          f"{killed_at - arrivals[0]:.1f} s; served {(len(before) - 1) / (before[-1] - before[0]):.1f} req/s before, "
-          f"{(len(after) - 1) / (after[-1] - after[0]):.1f} after; longest gap after the kill "
-          f"{1000 * max(gaps):.0f} ms; max in any 1 s {max_in_window(arrivals)}; over the limit "
-          f"{over_limit_count(arrivals, rate)}; {len(arrivals)} requests, {failed} failed", flush=True)
+    print(
+        f"worker death ({rate:g} req/s, 2 Dask workers, dask limits): worker 0 killed after "
+        f"{killed_at - arrivals[0]:.1f} s; served {(len(before) - 1) / (before[-1] - before[0]):.1f} req/s before, "
+        f"{(len(after) - 1) / (after[-1] - after[0]):.1f} after; longest gap after the kill "
+        f"{1000 * max(gaps):.0f} ms; max in any 1 s {max_in_window(arrivals)}; over the limit "
+        f"{over_limit_count(arrivals, rate)}; {len(arrivals)} requests, {failed} failed",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -381,16 +454,20 @@ def single_process_rows(args) -> None:
     print(f"fetch benchmark: {args.captures} captures, one host, {args.latency * 1000:.0f} ms latency per response")
     limited = run(args.captures, args.rate, args.latency, args.workers, args.batch_size)
     ratio = limited["served_rate"] / args.rate
-    print(f"limited  ({args.rate:g} req/s, {args.workers} workers): {limited['served_rate']:.2f} req/s served "
-          f"= {ratio:.3f} x limit (goal >= 0.95); max in any 1 s window {limited['max_in_any_second']}; "
-          f"requests over the limit {limited['over_limit']} (goal 0); {limited['requests']} requests "
-          f"(incl. robots.txt), {limited['failed']} failed, {limited['elapsed_s']:.1f} s")
+    print(
+        f"limited  ({args.rate:g} req/s, {args.workers} workers): {limited['served_rate']:.2f} req/s served "
+        f"= {ratio:.3f} x limit (goal >= 0.95); max in any 1 s window {limited['max_in_any_second']}; "
+        f"requests over the limit {limited['over_limit']} (goal 0); {limited['requests']} requests "
+        f"(incl. robots.txt), {limited['failed']} failed, {limited['elapsed_s']:.1f} s"
+    )
     for streamed in (False, True):
         lifted = run(args.captures, None, args.latency, args.lifted_workers, args.batch_size, streamed)
         how = "fetch_stream" if streamed else f"fetch_batch x {args.batch_size}"
-        print(f"lifted   (no limit, {args.lifted_workers} workers, {how}): {lifted['served_rate']:.1f} req/s served "
-              f"= {lifted['served_rate'] / args.rate:.2f} x the limit (ideal at {args.latency * 1000:.0f} ms latency: "
-              f"{args.lifted_workers / args.latency:.0f} req/s); {lifted['failed']} failed, {lifted['elapsed_s']:.1f} s")
+        print(
+            f"lifted   (no limit, {args.lifted_workers} workers, {how}): {lifted['served_rate']:.1f} req/s served "
+            f"= {lifted['served_rate'] / args.rate:.2f} x the limit (ideal at {args.latency * 1000:.0f} ms latency: "
+            f"{args.lifted_workers / args.latency:.0f} req/s); {lifted['failed']} failed, {lifted['elapsed_s']:.1f} s"
+        )
     if ratio < 0.95 or limited["over_limit"]:
         print("GOAL MISSED", file=sys.stderr)
 

@@ -84,12 +84,14 @@ def _article_records() -> list[tuple[dict, bytes, list[tuple[str, str]], str]]:
             key = (record.rec_headers.get_header("WARC-Target-URI"), record.rec_headers.get_header("WARC-Date"))
             if key not in articles:
                 continue
-            records.append((
-                {"WARC-Target-URI": key[0], "WARC-Date": key[1]},
-                record.raw_stream.read(),
-                list(record.http_headers.headers),
-                record.http_headers.statusline,
-            ))
+            records.append(
+                (
+                    {"WARC-Target-URI": key[0], "WARC-Date": key[1]},
+                    record.raw_stream.read(),
+                    list(record.http_headers.headers),
+                    record.http_headers.statusline,
+                )
+            )
     if len(records) != len(articles):
         raise SystemExit(f"expected {len(articles)} article records in {SAMPLE_WARC}, found {len(records)}")
     return records
@@ -107,7 +109,9 @@ def synthesize_warc(path: Path, capture_count: int) -> Path:
             warc_headers, body, http_headers, statusline = records[n % len(records)]
             uri = _copy_url(warc_headers["WARC-Target-URI"], n)
             record = writer.create_warc_record(
-                uri, "response", payload=io.BytesIO(body),
+                uri,
+                "response",
+                payload=io.BytesIO(body),
                 http_headers=StatusAndHeaders(statusline, http_headers, protocol="HTTP/1.1"),
                 warc_headers_dict={"WARC-Date": warc_headers["WARC-Date"]},
             )
@@ -128,13 +132,22 @@ def baseline_loop(warc_path: Path) -> dict:
     cpu_started = time.process_time()
     capture_count = article_count = 0
     for capture in read_warc(str(warc_path), source="warc"):
-        result = transforms.extract(capture.body, capture.ref.url, captured_at=capture.captured_at,
-                                    archive_url=capture.ref.archive_url, content_type=capture.content_type,
-                                    headers=capture.headers)
+        result = transforms.extract(
+            capture.body,
+            capture.ref.url,
+            captured_at=capture.captured_at,
+            archive_url=capture.ref.archive_url,
+            content_type=capture.content_type,
+            headers=capture.headers,
+        )
         capture_count += 1
         article_count += isinstance(result, Article)
-    return {"seconds": time.perf_counter() - started, "cpu_s": time.process_time() - cpu_started,
-            "capture_count": capture_count, "article_count": article_count}
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu_s": time.process_time() - cpu_started,
+        "capture_count": capture_count,
+        "article_count": article_count,
+    }
 
 
 # -- child processes: the flow, the no-op flow ----------------------------------------------------
@@ -168,14 +181,24 @@ def child_flow(warc_path: str, data_dir: str, processes: int | None, batch_size:
     _timed(flows.ingest, "_write", spent, lock)
     _timed(flows.ingest.db, "load", spent, lock)
     started = time.perf_counter()
-    summary = ingest(source="warc", warc_paths=[warc_path], data_dir=data_dir, processes=processes, batch_size=batch_size)
+    summary = ingest(
+        source="warc", warc_paths=[warc_path], data_dir=data_dir, processes=processes, batch_size=batch_size
+    )
     seconds = time.perf_counter() - started
     own = resource.getrusage(resource.RUSAGE_SELF)
     pool = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"seconds": seconds, "capture_count": summary.capture_count, "article_count": summary.article_count,
-            "duplicate_count": summary.duplicate_count, "rejections": summary.rejections,
-            "task_count": summary.task_count, "errors": summary.errors, "spent": spent,
-            "flow_cpu_s": own.ru_utime + own.ru_stime, "pool_cpu_s": pool.ru_utime + pool.ru_stime}
+    return {
+        "seconds": seconds,
+        "capture_count": summary.capture_count,
+        "article_count": summary.article_count,
+        "duplicate_count": summary.duplicate_count,
+        "rejections": summary.rejections,
+        "task_count": summary.task_count,
+        "errors": summary.errors,
+        "spent": spent,
+        "flow_cpu_s": own.ru_utime + own.ru_stime,
+        "pool_cpu_s": pool.ru_utime + pool.ru_stime,
+    }
 
 
 def child_noop(warc_path: str, batch_size: int, max_in_flight: int) -> dict:
@@ -216,8 +239,13 @@ def child_noop(warc_path: str, batch_size: int, max_in_flight: int) -> dict:
     started, cpu_started = time.perf_counter(), time.process_time()
     capture_count = noop_flow()
     flow_seconds, flow_cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
-    return {"plain_seconds": plain_seconds, "flow_seconds": flow_seconds, "batch_count": batch_count,
-            "capture_count": capture_count, "flow_cpu_s": flow_cpu_s}
+    return {
+        "plain_seconds": plain_seconds,
+        "flow_seconds": flow_seconds,
+        "batch_count": batch_count,
+        "capture_count": capture_count,
+        "flow_cpu_s": flow_cpu_s,
+    }
 
 
 class RssSampler:
@@ -265,7 +293,9 @@ def run_child(args: list[str], server_process) -> tuple[dict, RssSampler]:
     average around it and the Prefect server's CPU time during it."""
     load_before = load_average()
     server_cpu = sum(server_process.cpu_times()[:2])
-    process = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+    process = subprocess.Popen(
+        [sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True, env=os.environ.copy()
+    )
     with RssSampler(process.pid) as sampler:
         out, _ = process.communicate()
     if process.returncode != 0:
@@ -297,11 +327,19 @@ def start_server():
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--captures", type=int, default=20_000, help="captures in the large input (default 20000)")
-    parser.add_argument("--small", type=int, help="captures in the small input, for the memory ratio (default captures/4)")
+    parser.add_argument(
+        "--small", type=int, help="captures in the small input, for the memory ratio (default captures/4)"
+    )
     parser.add_argument("--quick", action="store_true", help="2,000 and 500 captures")
-    parser.add_argument("--processes", type=int, help="the flow's extraction processes (default: the flow's, one per core)")
-    parser.add_argument("--batch-size", type=int, help="captures per Prefect task (default: the flow's default for WARC input)")
-    parser.add_argument("--rounds", type=int, default=3, help="pairs of (a) and (b) to run; the median pair is reported (default 3)")
+    parser.add_argument(
+        "--processes", type=int, help="the flow's extraction processes (default: the flow's, one per core)"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, help="captures per Prefect task (default: the flow's default for WARC input)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="pairs of (a) and (b) to run; the median pair is reported (default 3)"
+    )
     parser.add_argument("--no-readme", action="store_true", help="do not write the figures into bench/README.md")
     args = parser.parse_args(argv)
     if args.quick:
@@ -325,8 +363,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     large_warc = synthesize_warc(workdir / f"synthetic-{args.captures}.warc.gz", args.captures)
     small_warc = synthesize_warc(workdir / f"synthetic-{small}.warc.gz", small)
-    print(f"synthesized {args.captures} + {small} captures in {time.perf_counter() - started:.1f} s "
-          f"({large_warc.stat().st_size / MB:.1f} MB gzipped) under {workdir}", flush=True)
+    print(
+        f"synthesized {args.captures} + {small} captures in {time.perf_counter() - started:.1f} s "
+        f"({large_warc.stat().st_size / MB:.1f} MB gzipped) under {workdir}",
+        flush=True,
+    )
     server = start_server()
     import psutil
 
@@ -354,7 +395,13 @@ def main(argv: list[str] | None = None) -> int:
         noop, _ = run_child(["_noop", str(large_warc), str(args.batch_size), str(max_in_flight)], server_process)
 
         print(f"(d) the full flow on {small} captures (memory) ...", flush=True)
-        small_args = ["_flow", str(small_warc), str(workdir / "data-small"), str(args.processes or 0), str(args.batch_size or 0)]
+        small_args = [
+            "_flow",
+            str(small_warc),
+            str(workdir / "data-small"),
+            str(args.processes or 0),
+            str(args.batch_size or 0),
+        ]
         small_run, small_rss = run_child(small_args, server_process)
         server_rss = server_process.memory_info().rss
     finally:
@@ -373,35 +420,56 @@ def main(argv: list[str] | None = None) -> int:
     cpu_bound = base["cpu_s"] / (flow_cpu / cores)
     spent = large["spent"]
 
-    say(f"bench/pipeline.py -- {args.captures} captures ({base['article_count']} articles), "
+    say(
+        f"bench/pipeline.py -- {args.captures} captures ({base['article_count']} articles), "
         f"batch size {args.batch_size}, {processes} extraction processes, {cores} cores (shared), "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
     say("")
     say("| measure | value | goal | load avg 1/5/15 min (before -> after) |")
     say("|---|---|---|---|")
-    say(f"| (a) plain loop, 1 process: `transforms.extract` | {base_rate:.1f} captures/s, "
-        f"{base['article_count'] / base['seconds']:.1f} articles/s ({base['seconds']:.1f} s, CPU {base['cpu_s']:.1f} s) | | {base['load']} |")
-    say(f"| (b) full flow `ingest(source=\"warc\")` end to end | {flow_rate:.1f} captures/s, "
-        f"{large['article_count'] / large['seconds']:.1f} articles/s ({large['seconds']:.1f} s, {large['task_count']} tasks) | | {large['load']} |")
-    say(f"| (b)/(a) speed-up, wall clock (the median of {len(ratios)} rounds: "
-        f"{', '.join(f'{r:.2f}x' for r in ratios)}) | {flow_rate / base_rate:.2f}x | >= 1.6x | |")
-    say(f"| (b) CPU: flow process + extraction pool + Prefect server | {large['flow_cpu_s']:.1f} + {large['pool_cpu_s']:.1f} "
-        f"+ {large['server_cpu_s']:.1f} = {flow_cpu:.1f} s ({flow_cpu / base['cpu_s']:.2f}x the loop's CPU) | | |")
-    say(f"| (b)/(a) speed-up the CPU time allows on {cores} idle cores (loop CPU / (flow CPU / {cores})) | {cpu_bound:.2f}x | >= 1.6x | |")
-    say(f"| (b) wall time inside: task bodies (`extract_batch`, summed over task threads) / Parquet writes (flow thread) "
-        f"/ DuckDB load | {spent.get('extract_batch', 0):.1f} s / {spent.get('_write', 0):.1f} s / {spent.get('load', 0):.1f} s | | |")
-    say(f"| (c) Prefect overhead: no-op flow {noop['flow_seconds']:.2f} s - plain read+batch "
+    say(
+        f"| (a) plain loop, 1 process: `transforms.extract` | {base_rate:.1f} captures/s, "
+        f"{base['article_count'] / base['seconds']:.1f} articles/s ({base['seconds']:.1f} s, CPU {base['cpu_s']:.1f} s) | | {base['load']} |"
+    )
+    say(
+        f'| (b) full flow `ingest(source="warc")` end to end | {flow_rate:.1f} captures/s, '
+        f"{large['article_count'] / large['seconds']:.1f} articles/s ({large['seconds']:.1f} s, {large['task_count']} tasks) | | {large['load']} |"
+    )
+    say(
+        f"| (b)/(a) speed-up, wall clock (the median of {len(ratios)} rounds: "
+        f"{', '.join(f'{r:.2f}x' for r in ratios)}) | {flow_rate / base_rate:.2f}x | >= 1.6x | |"
+    )
+    say(
+        f"| (b) CPU: flow process + extraction pool + Prefect server | {large['flow_cpu_s']:.1f} + {large['pool_cpu_s']:.1f} "
+        f"+ {large['server_cpu_s']:.1f} = {flow_cpu:.1f} s ({flow_cpu / base['cpu_s']:.2f}x the loop's CPU) | | |"
+    )
+    say(
+        f"| (b)/(a) speed-up the CPU time allows on {cores} idle cores (loop CPU / (flow CPU / {cores})) | {cpu_bound:.2f}x | >= 1.6x | |"
+    )
+    say(
+        f"| (b) wall time inside: task bodies (`extract_batch`, summed over task threads) / Parquet writes (flow thread) "
+        f"/ DuckDB load | {spent.get('extract_batch', 0):.1f} s / {spent.get('_write', 0):.1f} s / {spent.get('load', 0):.1f} s | | |"
+    )
+    say(
+        f"| (c) Prefect overhead: no-op flow {noop['flow_seconds']:.2f} s - plain read+batch "
         f"{noop['plain_seconds']:.2f} s, {noop['batch_count']} tasks | {overhead_s:.2f} s = {100 * overhead_share:.1f}% "
         f"of (b) ({1000 * overhead_s / max(1, noop['batch_count']):.0f} ms/task incl. the flow run; CPU: flow process "
-        f"{noop['flow_cpu_s']:.1f} s, server {noop['server_cpu_s']:.1f} s) | <= 5% | {noop['load']} |")
-    say(f"| (d) peak RSS, {small} captures (flow + pool) | {small_rss.peak_total / MB:.0f} MB "
-        f"(flow {small_rss.peak_main / MB:.0f} MB, pool {small_rss.peak_children / MB:.0f} MB) | | {small_run['load']} |")
-    say(f"| (d) peak RSS, {args.captures} captures (flow + pool; the highest of the rounds) | {large_rss.peak_total / MB:.0f} MB "
-        f"(flow {large_rss.peak_main / MB:.0f} MB, pool {large_rss.peak_children / MB:.0f} MB) | | |")
+        f"{noop['flow_cpu_s']:.1f} s, server {noop['server_cpu_s']:.1f} s) | <= 5% | {noop['load']} |"
+    )
+    say(
+        f"| (d) peak RSS, {small} captures (flow + pool) | {small_rss.peak_total / MB:.0f} MB "
+        f"(flow {small_rss.peak_main / MB:.0f} MB, pool {small_rss.peak_children / MB:.0f} MB) | | {small_run['load']} |"
+    )
+    say(
+        f"| (d) peak RSS, {args.captures} captures (flow + pool; the highest of the rounds) | {large_rss.peak_total / MB:.0f} MB "
+        f"(flow {large_rss.peak_main / MB:.0f} MB, pool {large_rss.peak_children / MB:.0f} MB) | | |"
+    )
     say(f"| (d) RSS ratio {args.captures} / {small} | {rss_ratio:.2f} | <= 1.2 | |")
     say(f"| temporary Prefect server RSS at the end (shared, not in (d)) | {server_rss / MB:.0f} MB | | |")
     say("")
-    say(f"Method: (a) and (b) run in {len(ratios)} back-to-back pairs; the table shows the pair with the median "
+    say(
+        f"Method: (a) and (b) run in {len(ratios)} back-to-back pairs; the table shows the pair with the median "
         "wall-clock ratio (this VM's speed drifts by several percent within minutes). "
         "(a) one process reads the WARC (FastWARC) and calls `transforms.extract` per capture. "
         "(b) a fresh child process calls the flow; wall time of the call (process pool start, read, "
@@ -411,7 +479,8 @@ def main(argv: list[str] | None = None) -> int:
         "options, thread task runner, batches and in-flight limit whose task does nothing, and the same WARC "
         "read + batching in a plain loop; the difference is Prefect's cost. (d) psutil RSS of the child and "
         "its descendants, summed, sampled every 20 ms, for the large input the highest of the rounds; the shared "
-        "Prefect server is excluded.")
+        "Prefect server is excluded."
+    )
     if not args.no_readme:
         write_readme_section("\n".join(lines))
     return 0
@@ -419,8 +488,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def write_readme_section(body: str) -> None:
     """Replace this benchmark's section of bench/README.md (other sections are left alone)."""
-    section = f"{SECTION_START}\n## pipeline.py: the full flow vs a plain loop, Prefect overhead, memory\n\n" \
-              f"`python bench/pipeline.py` (`--quick` for 2,000 / 500 captures).\n\n{body}\n{SECTION_END}"
+    section = (
+        f"{SECTION_START}\n## pipeline.py: the full flow vs a plain loop, Prefect overhead, memory\n\n"
+        f"`python bench/pipeline.py` (`--quick` for 2,000 / 500 captures).\n\n{body}\n{SECTION_END}"
+    )
     text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
     pattern = re.compile(re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END), re.S)
     if pattern.search(text):

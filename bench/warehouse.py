@@ -61,22 +61,24 @@ def make_articles(start: int, count: int, vocab: np.ndarray, words: int, rng: np
         body = " ".join(tokens[offset])
         text = "\n\n".join(body[i : i + 600] for i in range(0, len(body), 600))
         captured_at = base + timedelta(minutes=number * 7)
-        articles.append(Article(
-            article_id=hashlib.sha256(url.encode()).hexdigest()[:32],
-            url=url,
-            archive_url=None,
-            captured_at=captured_at,
-            publication=PUBLICATIONS[number % len(PUBLICATIONS)],
-            domain=f"news{number % 50}.example.com",
-            title=" ".join(tokens[offset][:8]).capitalize(),
-            authors=(f"Author {number % 997}",),
-            published_at=captured_at - timedelta(hours=3),
-            language="en",
-            text=text,
-            word_count=words,
-            content_hash=hashlib.sha256(text.encode()).hexdigest(),
-            run_id=f"bench-{number // BATCH:04d}",
-        ))
+        articles.append(
+            Article(
+                article_id=hashlib.sha256(url.encode()).hexdigest()[:32],
+                url=url,
+                archive_url=None,
+                captured_at=captured_at,
+                publication=PUBLICATIONS[number % len(PUBLICATIONS)],
+                domain=f"news{number % 50}.example.com",
+                title=" ".join(tokens[offset][:8]).capitalize(),
+                authors=(f"Author {number % 997}",),
+                published_at=captured_at - timedelta(hours=3),
+                language="en",
+                text=text,
+                word_count=words,
+                content_hash=hashlib.sha256(text.encode()).hexdigest(),
+                run_id=f"bench-{number // BATCH:04d}",
+            )
+        )
     return articles
 
 
@@ -135,9 +137,14 @@ def main() -> None:
 
     started = time.perf_counter()
     write(full_dir, 0, args.base, vocab, args.words, rng)
-    print(f"generated and wrote {args.base} base articles to Parquet in {time.perf_counter() - started:.1f} s", flush=True)
+    print(
+        f"generated and wrote {args.base} base articles to Parquet in {time.perf_counter() - started:.1f} s", flush=True
+    )
     base_load_s, _, base_summary = timed_load(full_dir)
-    print(f"initial load of {args.base}: {base_load_s:.1f} s (FTS {base_summary.fts_update}: {base_summary.fts_duration_s:.1f} s)", flush=True)
+    print(
+        f"initial load of {args.base}: {base_load_s:.1f} s (FTS {base_summary.fts_update}: {base_summary.fts_duration_s:.1f} s)",
+        flush=True,
+    )
 
     # Rounds alternate the two cases so a burst of load from other processes hits both alike;
     # medians are reported, with CPU time (this process, all DuckDB threads) next to wall time.
@@ -158,8 +165,11 @@ def main() -> None:
         measured["ctas"] = ctas_seconds(files, workdir)
         rounds.append(measured)
         shutil.rmtree(round_empty, ignore_errors=True)
-        print(f"round {round_number + 1}: empty {measured['empty'][0]:.2f} s, full {measured['full'][0]:.2f} s, CTAS {measured['ctas'][0]:.2f} s"
-              f"  (load average {os.getloadavg()[0]:.1f})", flush=True)
+        print(
+            f"round {round_number + 1}: empty {measured['empty'][0]:.2f} s, full {measured['full'][0]:.2f} s, CTAS {measured['ctas'][0]:.2f} s"
+            f"  (load average {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
 
     def median(case: str, part: str) -> float:
         values = []
@@ -174,17 +184,31 @@ def main() -> None:
     ctas_s, ctas_cpu = median("ctas", "wall"), median("ctas", "cpu")
     total_after = args.base + args.rounds * args.new
     print()
-    print(f"== 1. Load {args.new} new articles: empty warehouse vs one holding {args.base}+ (median of {args.rounds} rounds;"
-          " both: merge + incremental index update)")
-    print(f"   {'into empty:':18} {empty_s:6.2f} s wall, {median('empty', 'cpu'):6.2f} s CPU  (merge {empty_merge:.2f} s + search index {median('empty', 'fts'):.2f} s)")
-    print(f"   {f'into {args.base}+:':18} {full_s:6.2f} s wall, {median('full', 'cpu'):6.2f} s CPU  (merge {full_merge:.2f} s + search index {median('full', 'fts'):.2f} s)")
-    print(f"   ratio full/empty:  {full_s / empty_s:6.2f} wall, {median('full', 'cpu') / median('empty', 'cpu'):.2f} CPU   (goal <= 1.3; merge only: {full_merge / empty_merge:.2f})")
-    print(f"   for scale: building the search index for all {args.base} at once took {base_summary.fts_duration_s:.1f} s")
+    print(
+        f"== 1. Load {args.new} new articles: empty warehouse vs one holding {args.base}+ (median of {args.rounds} rounds;"
+        " both: merge + incremental index update)"
+    )
+    print(
+        f"   {'into empty:':18} {empty_s:6.2f} s wall, {median('empty', 'cpu'):6.2f} s CPU  (merge {empty_merge:.2f} s + search index {median('empty', 'fts'):.2f} s)"
+    )
+    print(
+        f"   {f'into {args.base}+:':18} {full_s:6.2f} s wall, {median('full', 'cpu'):6.2f} s CPU  (merge {full_merge:.2f} s + search index {median('full', 'fts'):.2f} s)"
+    )
+    print(
+        f"   ratio full/empty:  {full_s / empty_s:6.2f} wall, {median('full', 'cpu') / median('empty', 'cpu'):.2f} CPU   (goal <= 1.3; merge only: {full_merge / empty_merge:.2f})"
+    )
+    print(
+        f"   for scale: building the search index for all {args.base} at once took {base_summary.fts_duration_s:.1f} s"
+    )
     print()
     print(f"== 2. Load throughput vs CREATE TABLE AS SELECT * FROM read_parquet(...) on the same files (into empty)")
     print(f"   CTAS:              {ctas_s:6.2f} s wall, {ctas_cpu:6.2f} s CPU  ({args.new / ctas_s:,.0f} articles/s)")
-    print(f"   load, merge only:  {empty_merge:6.2f} s wall  -> throughput ratio {ctas_s / empty_merge:.2f} (goal >= 0.5)")
-    print(f"   load incl. index:  {empty_s:6.2f} s wall, {median('empty', 'cpu'):6.2f} s CPU  -> ratio {ctas_s / empty_s:.2f} wall, {ctas_cpu / median('empty', 'cpu'):.2f} CPU")
+    print(
+        f"   load, merge only:  {empty_merge:6.2f} s wall  -> throughput ratio {ctas_s / empty_merge:.2f} (goal >= 0.5)"
+    )
+    print(
+        f"   load incl. index:  {empty_s:6.2f} s wall, {median('empty', 'cpu'):6.2f} s CPU  -> ratio {ctas_s / empty_s:.2f} wall, {ctas_cpu / median('empty', 'cpu'):.2f} CPU"
+    )
 
     # 3. search latency at base + new articles, through one read-only connection (as a server
     #    or notebook would) and through db.query (opens the file per query, as the CLI does)
@@ -218,19 +242,31 @@ def main() -> None:
     deferred = db.load(full_dir, update_search_index=False)
     deferred_s, deferred_cpu = time.perf_counter() - started, time.process_time() - cpu_started
     index_s, index_cpu, index_summary = timed_load(full_dir)
-    assert (deferred.fts_update, deferred.fts_pending_count, index_summary.fts_pending_count) == ("deferred", args.new, 0)
+    assert (deferred.fts_update, deferred.fts_pending_count, index_summary.fts_pending_count) == (
+        "deferred",
+        args.new,
+        0,
+    )
     print()
     print(f"== 3. Search latency at {total} articles ({len(queries)} queries of 1-3 words, top 10 with snippets)")
-    print(f"   open connection:   p50 {percentile(connection_ms, 0.5):6.1f} ms  p95 {percentile(connection_ms, 0.95):6.1f} ms  (goal p50 <= 50 ms)"
-          f"; CPU p50 {percentile(connection_cpu_ms, 0.5):.1f} ms")
-    print(f"   per call (opens the file, as the CLI): p50 {percentile(cli_ms, 0.5):6.1f} ms  p95 {percentile(cli_ms, 0.95):6.1f} ms")
+    print(
+        f"   open connection:   p50 {percentile(connection_ms, 0.5):6.1f} ms  p95 {percentile(connection_ms, 0.95):6.1f} ms  (goal p50 <= 50 ms)"
+        f"; CPU p50 {percentile(connection_cpu_ms, 0.5):.1f} ms"
+    )
+    print(
+        f"   per call (opens the file, as the CLI): p50 {percentile(cli_ms, 0.5):6.1f} ms  p95 {percentile(cli_ms, 0.95):6.1f} ms"
+    )
     print()
     print(f"== 4. Deferred index (periodic loads during a run): {args.new} new articles into {total}")
     print(f"   load, update_search_index=False: {deferred_s:6.2f} s wall, {deferred_cpu:6.2f} s CPU")
-    print(f"   next load, indexes them:         {index_s:6.2f} s wall, {index_cpu:6.2f} s CPU  (index {index_summary.fts_duration_s:.2f} s)")
+    print(
+        f"   next load, indexes them:         {index_s:6.2f} s wall, {index_cpu:6.2f} s CPU  (index {index_summary.fts_duration_s:.2f} s)"
+    )
     print()
-    print(f"machine: {os.cpu_count()} cores, load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1/5/15 min) at the end;"
-          " timings are wall-clock and include waiting for the CPU")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1/5/15 min) at the end;"
+        " timings are wall-clock and include waiting for the CPU"
+    )
     if args.workdir is None:
         shutil.rmtree(workdir, ignore_errors=True)
 

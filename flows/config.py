@@ -57,7 +57,20 @@ class Config:
 
 
 _TOP_KEYS = {"data_dir", "parquet_uri", "batch_size", "user_agent", "hosts", "sources"}
-_SOURCE_KEYS = {"name", "kind", "paths", "file", "pattern", "url", "archive", "from", "to", "capture_policy", "schedule", "incremental"}
+_SOURCE_KEYS = {
+    "name",
+    "kind",
+    "paths",
+    "file",
+    "pattern",
+    "url",
+    "archive",
+    "from",
+    "to",
+    "capture_policy",
+    "schedule",
+    "incremental",
+}
 _TARGET_KEY = {"warc": "paths", "urls": "file", "cdx": "pattern", "sitemap": "url"}
 
 
@@ -116,7 +129,14 @@ def parse_config(raw: dict, *, base_dir: Path) -> Config:
     duplicated = {n for n in names if names.count(n) > 1}
     if duplicated:
         raise ConfigError(f"sources: duplicate name(s) {', '.join(sorted(duplicated))}")
-    return Config(data_dir=data_dir, parquet_uri=parquet_uri, batch_size=batch_size, user_agent=user_agent, host_rates=host_rates, sources=tuple(sources))
+    return Config(
+        data_dir=data_dir,
+        parquet_uri=parquet_uri,
+        batch_size=batch_size,
+        user_agent=user_agent,
+        host_rates=host_rates,
+        sources=tuple(sources),
+    )
 
 
 def _parse_source(entry: dict, index: int, base_dir: Path) -> SourceConfig:

@@ -32,7 +32,9 @@ def _rejection_for_response(capture: Capture) -> Rejection | None:
         return Rejection(ref.url, capture.error_reason, capture.error_detail or "", ref.archive_url, ref.captured_at)
     status = capture.http_status
     if status is not None and not 200 <= status < 300:
-        return Rejection(ref.url, f"http_{status}", f"the response status was {status}", ref.archive_url, ref.captured_at)
+        return Rejection(
+            ref.url, f"http_{status}", f"the response status was {status}", ref.archive_url, ref.captured_at
+        )
     return None
 
 
@@ -176,7 +178,12 @@ class ArticleDeduplicator:
 
 
 def _as_duplicate(row: CaptureOutcome) -> CaptureOutcome:
-    return replace(row, status="duplicate", reason="duplicate_url", detail="an article with this canonical URL is already in the dataset")
+    return replace(
+        row,
+        status="duplicate",
+        reason="duplicate_url",
+        detail="an article with this canonical URL is already in the dataset",
+    )
 
 
 @dataclass

@@ -125,8 +125,12 @@ def _fetch_resources_for(settings: FetchSettings):
 
     with _resources_lock:
         if settings.run_id not in _fetch_resources:
-            fetcher = fetcher_from_options(user_agent=settings.user_agent, rates=settings.rates, archive=settings.archive,
-                                           shared_limits=settings.shared_limits)
+            fetcher = fetcher_from_options(
+                user_agent=settings.user_agent,
+                rates=settings.rates,
+                archive=settings.archive,
+                shared_limits=settings.shared_limits,
+            )
             archive = RawArchive(Path(settings.data_dir) / "warc", prefix=f"newsarchive-{settings.run_id}")
             _fetch_resources[settings.run_id] = (fetcher, archive)
         return _fetch_resources[settings.run_id]
@@ -146,8 +150,11 @@ def _start_extraction_pool(processes: int) -> None:
     Prefect's threads can deadlock."""
     global _extraction_pool
     if processes > 1:
-        _extraction_pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
-                                               initializer=prepare_extraction_worker)
+        _extraction_pool = ProcessPoolExecutor(
+            max_workers=processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=prepare_extraction_worker,
+        )
 
 
 def _current_extraction_pool() -> Executor | None:
@@ -208,7 +215,9 @@ class RunWriter:
     writes them as Parquet (articles, then their ledger rows: a ledger row is the commit mark of
     its capture) and loads DuckDB every `load_every` new articles."""
 
-    def __init__(self, root: Path, run_id: str, *, known: dict[str, str], load: bool, write_every: int, load_every: int):
+    def __init__(
+        self, root: Path, run_id: str, *, known: dict[str, str], load: bool, write_every: int, load_every: int
+    ):
         self.root, self.run_id = root, run_id
         self.write_every = write_every
         self.dedupe = ArticleDeduplicator(known)
@@ -289,10 +298,22 @@ def _rejection_row(rejection: Rejection, *, source: str, run_id: str) -> Capture
     key = f"{rejection.url}\n{rejection.reason}\n{rejection.detail}"
     return CaptureOutcome(
         capture_id=hashlib.sha256(key.encode("utf-8")).hexdigest()[:32],
-        url=rejection.url, archive_url=rejection.archive_url, captured_at=rejection.captured_at,
-        status="rejected", reason=rejection.reason, detail=rejection.detail, http_status=None,
-        content_type=None, byte_count=0, attempt_count=0, duration_ms=0, warc_file=None,
-        warc_offset=None, article_id=None, source=source, run_id=run_id,
+        url=rejection.url,
+        archive_url=rejection.archive_url,
+        captured_at=rejection.captured_at,
+        status="rejected",
+        reason=rejection.reason,
+        detail=rejection.detail,
+        http_status=None,
+        content_type=None,
+        byte_count=0,
+        attempt_count=0,
+        duration_ms=0,
+        warc_file=None,
+        warc_offset=None,
+        article_id=None,
+        source=source,
+        run_id=run_id,
         recorded_at=datetime.now(timezone.utc),
     )
 
@@ -317,7 +338,12 @@ def default_processes() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-@flow(name="ingest-archive", flow_run_name="ingest-{source}", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=4))
+@flow(
+    name="ingest-archive",
+    flow_run_name="ingest-{source}",
+    log_prints=False,
+    task_runner=ThreadPoolTaskRunner(max_workers=4),
+)
 def ingest(
     source: str = "sample",
     warc_paths: list[str] | None = None,
@@ -369,8 +395,15 @@ def ingest(
 
     # Per-host limits from a config file, then `--rate` values (later ones win).
     all_rates = tuple(f"{host}={rate}" for host, rate in (host_rates or {}).items()) + tuple(rates or ())
-    settings = FetchSettings(str(root), run_id, user_agent, all_rates, archive if cdx_patterns else None, fetch_workers,
-                             shared_limits_for_run(run_id) if source == "fetch" else None)
+    settings = FetchSettings(
+        str(root),
+        run_id,
+        user_agent,
+        all_rates,
+        archive if cdx_patterns else None,
+        fetch_workers,
+        shared_limits_for_run(run_id) if source == "fetch" else None,
+    )
     if source == "sample":
         items: Iterable = _warc_captures([str(SAMPLE_WARC)], "sample", errors)
     elif source == "warc":
@@ -379,16 +412,30 @@ def ingest(
         from flows.acquire.discovery import discover
 
         fetcher, _ = _fetch_resources_for(settings)
-        items = discover(urls=url_files or [], cdx=cdx_patterns or [], archive=archive, from_=date_from,
-                         to=date_to, capture_policy=capture_policy, sitemaps=sitemaps or [], fetcher=fetcher)
+        items = discover(
+            urls=url_files or [],
+            cdx=cdx_patterns or [],
+            archive=archive,
+            from_=date_from,
+            to=date_to,
+            capture_policy=capture_policy,
+            sitemaps=sitemaps or [],
+            fetcher=fetcher,
+        )
     else:
         raise ValueError(f"unknown source {source!r}: expected sample, warc or fetch")
 
     done_ids = set() if refresh else ledger.completed_capture_ids(root)
     if write_every is None:
         write_every = 1 if source == "fetch" else WRITE_EVERY
-    writer = RunWriter(root, run_id, known={} if replace else ledger.article_hashes(root), load=load,
-                       write_every=write_every, load_every=load_every)
+    writer = RunWriter(
+        root,
+        run_id,
+        known={} if replace else ledger.article_hashes(root),
+        load=load,
+        write_every=write_every,
+        load_every=load_every,
+    )
     tally, dedupe = writer.tally, writer.dedupe
     in_flight: list[PrefectFuture] = []
     cursor_at: datetime | None = None
@@ -475,9 +522,18 @@ def ingest(
         duration_s=summary.duration_s,
         extractor_version=EXTRACTOR_VERSION,
         parameters={
-            "warc_paths": warc_paths, "url_files": url_files, "cdx_patterns": cdx_patterns, "sitemaps": sitemaps,
-            "archive": archive, "date_from": date_from, "date_to": date_to, "capture_policy": capture_policy,
-            "batch_size": batch_size, "refresh": refresh, "replace": replace, "processes": processes,
+            "warc_paths": warc_paths,
+            "url_files": url_files,
+            "cdx_patterns": cdx_patterns,
+            "sitemaps": sitemaps,
+            "archive": archive,
+            "date_from": date_from,
+            "date_to": date_to,
+            "capture_policy": capture_policy,
+            "batch_size": batch_size,
+            "refresh": refresh,
+            "replace": replace,
+            "processes": processes,
         },
         source_name=source_name,
         cursor_captured_at=cursor_at,
@@ -502,8 +558,12 @@ def load_warehouse(
     80% of the RAM).
     """
     summary = db.load(Path(data_dir), rebuild_index=rebuild_index, threads=threads, memory_limit=memory_limit)
-    log.info("loaded %d files: %d new articles, %d in the warehouse", summary.new_file_count,
-             summary.new_article_count, summary.total_article_count)
+    log.info(
+        "loaded %d files: %d new articles, %d in the warehouse",
+        summary.new_file_count,
+        summary.new_article_count,
+        summary.total_article_count,
+    )
     return summary
 
 
@@ -553,10 +613,14 @@ def _publish_summary(summary: RunSummary) -> None:
     if summary.capture_count and summary.duration_s > 0:
         lines.append(f"| throughput | {summary.capture_count / summary.duration_s:.1f} captures/s |")
     if summary.earliest_published_at:
-        lines.append(f"| new date range | {summary.earliest_published_at:%Y-%m-%d} – {summary.latest_published_at:%Y-%m-%d} |")
+        lines.append(
+            f"| new date range | {summary.earliest_published_at:%Y-%m-%d} – {summary.latest_published_at:%Y-%m-%d} |"
+        )
     if summary.errors:
         lines += ["", "**Unusable input:**", ""] + [f"- {error}" for error in summary.errors]
     if summary.rejections:
         lines += ["", "| rejection reason | count |", "|---|---|"]
         lines += [f"| {reason} | {count} |" for reason, count in sorted(summary.rejections.items())]
-    create_markdown_artifact(markdown="\n".join(lines), key="run-summary", description=f"newsarchive run {summary.run_id}")
+    create_markdown_artifact(
+        markdown="\n".join(lines), key="run-summary", description=f"newsarchive run {summary.run_id}"
+    )

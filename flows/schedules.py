@@ -56,7 +56,7 @@ def scheduled_sources(config: Config, names: tuple[str, ...] | list[str] = ()) -
         if unscheduled:
             raise ServeError(
                 f"source(s) {', '.join(unscheduled)} have no `schedule` (a cron line such as "
-                f"schedule = \"0 3 * * *\"); only scheduled sources can be served"
+                f'schedule = "0 3 * * *"); only scheduled sources can be served'
             )
         return chosen
     chosen = [source for source in config.sources if source.schedule]
@@ -64,12 +64,14 @@ def scheduled_sources(config: Config, names: tuple[str, ...] | list[str] = ()) -
         known = ", ".join(source.name for source in config.sources) or "none"
         raise ServeError(
             f"no source in the configuration has a `schedule` (sources: {known}); add "
-            f"schedule = \"0 3 * * *\" (cron, UTC) to a [[sources]] entry"
+            f'schedule = "0 3 * * *" (cron, UTC) to a [[sources]] entry'
         )
     return chosen
 
 
-def deployment_parameters(config: Config, source: SourceConfig, *, data_dir: str | Path | None = None) -> dict[str, Any]:
+def deployment_parameters(
+    config: Config, source: SourceConfig, *, data_dir: str | Path | None = None
+) -> dict[str, Any]:
     """The `ingest` flow parameters of a scheduled run of `source` (what `run --config --source`
     passes, plus the configuration's data directory, batch size, User-Agent and host limits)."""
     from flows.cli import _source_parameters
@@ -87,16 +89,25 @@ def deployment_parameters(config: Config, source: SourceConfig, *, data_dir: str
 
 def _describe(source: SourceConfig) -> str:
     target = ", ".join(source.target) or "the bundled sample archive"
-    what = {"sample": "the bundled sample archive", "warc": f"WARC {target}", "urls": f"URL list {target}",
-            "cdx": f"CDX {target} at {source.archive or 'https://web.archive.org/web'}",
-            "sitemap": f"sitemap {target}"}[source.kind]
+    what = {
+        "sample": "the bundled sample archive",
+        "warc": f"WARC {target}",
+        "urls": f"URL list {target}",
+        "cdx": f"CDX {target} at {source.archive or 'https://web.archive.org/web'}",
+        "sitemap": f"sitemap {target}",
+    }[source.kind]
     if source.kind == "cdx" and source.incremental:
         what += " (incremental: each run continues after the last capture ingested)"
     return f"newsarchive source {source.name!r}: {what}"
 
 
-def plan_deployments(config: Config, names: tuple[str, ...] | list[str] = (), *,
-                     data_dir: str | Path | None = None, absolute: bool = True) -> list[PlannedDeployment]:
+def plan_deployments(
+    config: Config,
+    names: tuple[str, ...] | list[str] = (),
+    *,
+    data_dir: str | Path | None = None,
+    absolute: bool = True,
+) -> list[PlannedDeployment]:
     """One deployment per scheduled source. With `absolute`, a relative data directory is made
     absolute here, so runs write where `serve` was started whatever directory Prefect runs them
     in; prefect.yaml keeps it relative to the directory `prefect deploy` runs in."""
@@ -158,8 +169,10 @@ def check_server(api_url: str | None = None) -> str:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     # Prefect's own client: it sends the API key a Prefect Cloud URL needs.
-    with temporary_settings({PREFECT_API_URL: api_url}), \
-            get_client(sync_client=True, httpx_settings={"timeout": HEALTH_TIMEOUT_S}) as client:
+    with (
+        temporary_settings({PREFECT_API_URL: api_url}),
+        get_client(sync_client=True, httpx_settings={"timeout": HEALTH_TIMEOUT_S}) as client,
+    ):
         failure = client.api_healthcheck()
     if failure is not None:
         raise ServeError(
@@ -192,14 +205,19 @@ class LocalServer:
         env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=self._log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + self.startup_timeout_s
         while True:
             if self.process.poll() is not None:
                 tail = self.log_path.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
                 self.__exit__()
-                raise ServeError(f"`prefect server start --port {self.port}` exited "
-                                 f"({tail[0].strip()}); see {self.log_path}")
+                raise ServeError(
+                    f"`prefect server start --port {self.port}` exited ({tail[0].strip()}); see {self.log_path}"
+                )
             try:
                 if requests.get(f"{self.api_url}/health", timeout=1).status_code == 200:
                     return self
@@ -207,8 +225,9 @@ class LocalServer:
                 pass
             if time.monotonic() > deadline:
                 self.__exit__()
-                raise ServeError(f"the Prefect server did not answer within {self.startup_timeout_s:.0f} s; "
-                                 f"see {self.log_path}")
+                raise ServeError(
+                    f"the Prefect server did not answer within {self.startup_timeout_s:.0f} s; see {self.log_path}"
+                )
             time.sleep(0.25)
 
     def __exit__(self, *exc) -> None:
@@ -233,7 +252,6 @@ def serve_deployments(planned: list[PlannedDeployment], *, limit: int | None = 1
     serve(*(runner_deployment(p) for p in planned), limit=limit, print_starting_message=True)
 
 
-
 PREFECT_YAML_HEADER = """\
 # Deployments of the `ingest-archive` flow for `prefect deploy`, one per scheduled source.
 # Generated by `newsarchive deploy --config {config}`; regenerate rather than edit.
@@ -245,8 +263,14 @@ PREFECT_YAML_HEADER = """\
 """
 
 
-def prefect_yaml(config: Config, names: tuple[str, ...] | list[str] = (), *, work_pool: str = "newsarchive",
-                 config_label: str = "newsarchive.toml", data_dir: str | Path | None = None) -> str:
+def prefect_yaml(
+    config: Config,
+    names: tuple[str, ...] | list[str] = (),
+    *,
+    work_pool: str = "newsarchive",
+    config_label: str = "newsarchive.toml",
+    data_dir: str | Path | None = None,
+) -> str:
     """prefect.yaml text declaring the same deployments `serve` would register, for a work pool.
 
     Each deployment has a concurrency limit of 1: two runs of one source must not overlap (the
@@ -256,16 +280,18 @@ def prefect_yaml(config: Config, names: tuple[str, ...] | list[str] = (), *, wor
 
     deployments = []
     for planned in plan_deployments(config, names, data_dir=data_dir, absolute=False):
-        deployments.append({
-            "name": planned.name,
-            "description": planned.description,
-            "entrypoint": "flows/ingest.py:ingest",
-            "tags": list(planned.tags),
-            "parameters": planned.parameters,
-            "schedules": [{"cron": planned.cron, "timezone": "UTC"}],
-            "concurrency_limit": 1,
-            "work_pool": {"name": work_pool},
-        })
+        deployments.append(
+            {
+                "name": planned.name,
+                "description": planned.description,
+                "entrypoint": "flows/ingest.py:ingest",
+                "tags": list(planned.tags),
+                "parameters": planned.parameters,
+                "schedules": [{"cron": planned.cron, "timezone": "UTC"}],
+                "concurrency_limit": 1,
+                "work_pool": {"name": work_pool},
+            }
+        )
     from importlib.metadata import version
 
     document = {"name": "newsarchive", "prefect-version": version("prefect"), "deployments": deployments}

@@ -14,8 +14,20 @@ from transforms.records import Article, CaptureOutcome
 from warehouse.schema import ARTICLE_SCHEMA, CAPTURE_SCHEMA, RECORD_SCHEMAS, from_table, to_table
 
 CONTRACT_ARTICLE_FIELDS = [
-    "article_id", "url", "archive_url", "captured_at", "publication", "domain", "title", "authors",
-    "published_at", "language", "text", "word_count", "content_hash", "extractor_version",
+    "article_id",
+    "url",
+    "archive_url",
+    "captured_at",
+    "publication",
+    "domain",
+    "title",
+    "authors",
+    "published_at",
+    "language",
+    "text",
+    "word_count",
+    "content_hash",
+    "extractor_version",
 ]
 
 _PY_TO_ARROW = {
@@ -53,11 +65,21 @@ def test_article_schema_holds_the_contract_fields():
 
 def _article(**overrides) -> Article:
     values = dict(
-        article_id="0" * 32, url="https://news.example.com/a", archive_url=None,
-        captured_at=datetime(2020, 1, 2, 3, 4, 5, tzinfo=timezone.utc), publication="Example News",
-        domain="example.com", title="A title", authors=("Jane Doe", "John Roe"),
-        published_at=datetime(2020, 1, 1, tzinfo=timezone.utc), language="en", text="Body.\n\nMore.",
-        word_count=2, content_hash="f" * 64, tags=("harbour",), simhash=2**63 + 5,
+        article_id="0" * 32,
+        url="https://news.example.com/a",
+        archive_url=None,
+        captured_at=datetime(2020, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+        publication="Example News",
+        domain="example.com",
+        title="A title",
+        authors=("Jane Doe", "John Roe"),
+        published_at=datetime(2020, 1, 1, tzinfo=timezone.utc),
+        language="en",
+        text="Body.\n\nMore.",
+        word_count=2,
+        content_hash="f" * 64,
+        tags=("harbour",),
+        simhash=2**63 + 5,
     )
     values.update(overrides)
     return Article(**values)

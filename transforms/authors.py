@@ -18,7 +18,10 @@ _PREFIX = re.compile(
     r"redaktion\s*:|reporter\s*:|interview\s*:|by|von|par|por|di|door|av|af|text|autor(?:in)?|author|auteur|redakteur(?:in)?|from|автор(?:ы)?|текст|подготовил(?:а)?)\s*[:\-–]?\s+",
     re.IGNORECASE,
 )
-_SPLIT = re.compile(r"\s*(?:;|\||/|,|\s[-–—]\s|\s+and\s+|\s+und\s+|\s+&\s+|&|\s+et\s+|\s+y\s+|\s+e\s+|\s+en\s+|\s+og\s+|\s+och\s+|\s+i\s+|\s+with\s+|\s+mit\s+)\s*", re.IGNORECASE)
+_SPLIT = re.compile(
+    r"\s*(?:;|\||/|,|\s[-–—]\s|\s+and\s+|\s+und\s+|\s+&\s+|&|\s+et\s+|\s+y\s+|\s+e\s+|\s+en\s+|\s+og\s+|\s+och\s+|\s+i\s+|\s+with\s+|\s+mit\s+)\s*",
+    re.IGNORECASE,
+)
 _EMAIL = re.compile(r"\S+@\S+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
@@ -47,7 +50,29 @@ _NOT_PERSON = re.compile(
     r"tribune|herald|gazette|world|report|feature|opinion|sport|sports|politics|business)\b",
     re.IGNORECASE,
 )
-_LOWER_PARTICLES = {"van", "von", "der", "den", "de", "da", "del", "della", "di", "du", "la", "le", "bin", "al", "ibn", "zu", "y", "dos", "das", "ten", "ter"}
+_LOWER_PARTICLES = {
+    "van",
+    "von",
+    "der",
+    "den",
+    "de",
+    "da",
+    "del",
+    "della",
+    "di",
+    "du",
+    "la",
+    "le",
+    "bin",
+    "al",
+    "ibn",
+    "zu",
+    "y",
+    "dos",
+    "das",
+    "ten",
+    "ter",
+}
 
 
 def _titlecase_if_shouting(name: str) -> str:
@@ -55,7 +80,9 @@ def _titlecase_if_shouting(name: str) -> str:
         words = []
         for word in name.split():
             lower = word.lower()
-            words.append(lower if lower in _LOWER_PARTICLES and words else "-".join(p.capitalize() for p in lower.split("-")))
+            words.append(
+                lower if lower in _LOWER_PARTICLES and words else "-".join(p.capitalize() for p in lower.split("-"))
+            )
         return " ".join(words)
     return name
 

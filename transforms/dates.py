@@ -17,31 +17,108 @@ from dateutil.tz import tzoffset
 _TZ_ABBREVIATIONS = {
     name: tzoffset(name, hours * 3600)
     for name, hours in {
-        "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 1, "CET": 1, "MEZ": 1, "WEST": 1, "CEST": 2,
-        "MESZ": 2, "EET": 2, "EEST": 3, "MSK": 3, "MSD": 4, "IST": 5.5, "PKT": 5, "ICT": 7,
-        "WIB": 7, "SGT": 8, "HKT": 8, "AWST": 8, "CST": -6, "CDT": -5, "EST": -5, "EDT": -4,
-        "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10,
-        "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11, "ACST": 9.5, "NZST": 12, "NZDT": 13,
-        "BRT": -3, "ART": -3,
+        "UTC": 0,
+        "GMT": 0,
+        "Z": 0,
+        "WET": 0,
+        "BST": 1,
+        "CET": 1,
+        "MEZ": 1,
+        "WEST": 1,
+        "CEST": 2,
+        "MESZ": 2,
+        "EET": 2,
+        "EEST": 3,
+        "MSK": 3,
+        "MSD": 4,
+        "IST": 5.5,
+        "PKT": 5,
+        "ICT": 7,
+        "WIB": 7,
+        "SGT": 8,
+        "HKT": 8,
+        "AWST": 8,
+        "CST": -6,
+        "CDT": -5,
+        "EST": -5,
+        "EDT": -4,
+        "MST": -7,
+        "MDT": -6,
+        "PST": -8,
+        "PDT": -7,
+        "AKST": -9,
+        "AKDT": -8,
+        "HST": -10,
+        "JST": 9,
+        "KST": 9,
+        "AEST": 10,
+        "AEDT": 11,
+        "ACST": 9.5,
+        "NZST": 12,
+        "NZDT": 13,
+        "BRT": -3,
+        "ART": -3,
     }.items()
 }
 # Month names in the languages of the archive, mapped to English for dateutil.
 _MONTHS = {
-    "januar": "January", "jänner": "January", "janvier": "January", "enero": "January", "gennaio": "January",
-    "februar": "February", "février": "February", "fevrier": "February", "febrero": "February", "febbraio": "February",
-    "märz": "March", "maerz": "March", "mars": "March", "marzo": "March", "março": "March",
-    "avril": "April", "abril": "April", "aprile": "April",
-    "mai": "May", "mayo": "May", "maggio": "May", "maio": "May",
-    "juni": "June", "juin": "June", "junio": "June", "giugno": "June", "junho": "June",
-    "juli": "July", "juillet": "July", "julio": "July", "luglio": "July", "julho": "July",
-    "août": "August", "aout": "August", "agosto": "August",
-    "septembre": "September", "septiembre": "September", "settembre": "September", "setembro": "September",
-    "oktober": "October", "octobre": "October", "octubre": "October", "ottobre": "October", "outubro": "October",
-    "novembre": "November", "noviembre": "November", "novembro": "November",
-    "dezember": "December", "décembre": "December", "decembre": "December", "diciembre": "December",
-    "dicembre": "December", "dezembro": "December",
+    "januar": "January",
+    "jänner": "January",
+    "janvier": "January",
+    "enero": "January",
+    "gennaio": "January",
+    "februar": "February",
+    "février": "February",
+    "fevrier": "February",
+    "febrero": "February",
+    "febbraio": "February",
+    "märz": "March",
+    "maerz": "March",
+    "mars": "March",
+    "marzo": "March",
+    "março": "March",
+    "avril": "April",
+    "abril": "April",
+    "aprile": "April",
+    "mai": "May",
+    "mayo": "May",
+    "maggio": "May",
+    "maio": "May",
+    "juni": "June",
+    "juin": "June",
+    "junio": "June",
+    "giugno": "June",
+    "junho": "June",
+    "juli": "July",
+    "juillet": "July",
+    "julio": "July",
+    "luglio": "July",
+    "julho": "July",
+    "août": "August",
+    "aout": "August",
+    "agosto": "August",
+    "septembre": "September",
+    "septiembre": "September",
+    "settembre": "September",
+    "setembro": "September",
+    "oktober": "October",
+    "octobre": "October",
+    "octubre": "October",
+    "ottobre": "October",
+    "outubro": "October",
+    "novembre": "November",
+    "noviembre": "November",
+    "novembro": "November",
+    "dezember": "December",
+    "décembre": "December",
+    "decembre": "December",
+    "diciembre": "December",
+    "dicembre": "December",
+    "dezembro": "December",
 }
-_MONTH_WORD = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\b", re.IGNORECASE)
+_MONTH_WORD = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
 _NOISE = re.compile(
     r"^\s*(?:published|posted|updated|last updated|veröffentlicht|aktualisiert|stand|publié le|publicado|on|am|le|el)\s*:?\s*",
     re.IGNORECASE,
@@ -98,7 +175,7 @@ def parse_local_date(value: object) -> datetime | None:
     match = _NUMERIC_DMY.match(text)
     if match:  # 17.05.2020: day first, as written in German, Russian, ...
         day, month, year = (int(g) for g in match.groups())
-        rest = text[match.end():]
+        rest = text[match.end() :]
         try:
             base = datetime(year, month, day)
         except ValueError:
@@ -121,9 +198,23 @@ def parse_local_date(value: object) -> datetime | None:
     return parsed
 
 
-_ENGLISH_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                   "October", "November", "December")
-_MONTH_NAMES: dict[int, list[str]] = {n: [name.casefold(), name[:3].casefold()] for n, name in enumerate(_ENGLISH_MONTHS, 1)}
+_ENGLISH_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_MONTH_NAMES: dict[int, list[str]] = {
+    n: [name.casefold(), name[:3].casefold()] for n, name in enumerate(_ENGLISH_MONTHS, 1)
+}
 for _word, _english in _MONTHS.items():
     _MONTH_NAMES[_ENGLISH_MONTHS.index(_english) + 1].append(_word)
 
@@ -132,14 +223,30 @@ def date_spellings(day) -> set[str]:
     """Ways pages write a calendar date (case-folded): 2020-05-04, 04.05.2020, 4. Mai 2020, May 4, 2020, ..."""
     y, m, d = day.year, day.month, day.day
     out = {
-        f"{y:04d}-{m:02d}-{d:02d}", f"{d:02d}.{m:02d}.{y}", f"{d}.{m}.{y}", f"{d:02d}.{m:02d}.{y % 100:02d}",
-        f"{d:02d}/{m:02d}/{y}", f"{m:02d}/{d:02d}/{y}", f"{d}/{m}/{y}", f"{m}/{d}/{y}", f"{y}/{m:02d}/{d:02d}",
-        f"{y}年{m}月{d}日", f"{y}.{m:02d}.{d:02d}",
+        f"{y:04d}-{m:02d}-{d:02d}",
+        f"{d:02d}.{m:02d}.{y}",
+        f"{d}.{m}.{y}",
+        f"{d:02d}.{m:02d}.{y % 100:02d}",
+        f"{d:02d}/{m:02d}/{y}",
+        f"{m:02d}/{d:02d}/{y}",
+        f"{d}/{m}/{y}",
+        f"{m}/{d}/{y}",
+        f"{y}/{m:02d}/{d:02d}",
+        f"{y}年{m}月{d}日",
+        f"{y}.{m:02d}.{d:02d}",
     }
     for name in _MONTH_NAMES[m]:
         out |= {
-            f"{d}. {name} {y}", f"{d:02d}. {name} {y}", f"{d} {name} {y}", f"{d:02d} {name} {y}", f"{name} {d}, {y}",
-            f"{name} {d:02d}, {y}", f"{name}. {d}, {y}", f"{d} de {name} de {y}", f"{d} {name}, {y}", f"{name} {d} {y}",
+            f"{d}. {name} {y}",
+            f"{d:02d}. {name} {y}",
+            f"{d} {name} {y}",
+            f"{d:02d} {name} {y}",
+            f"{name} {d}, {y}",
+            f"{name} {d:02d}, {y}",
+            f"{name}. {d}, {y}",
+            f"{d} de {name} de {y}",
+            f"{d} {name}, {y}",
+            f"{name} {d} {y}",
         }
     return out
 
@@ -207,7 +314,11 @@ def choose_published(
     best = parsed[0]
     if not best[2]:
         for moment, source, zoned, offset in parsed[1:]:
-            if zoned and abs((moment - best[0]).total_seconds()) <= 15 * 3600 and (moment.hour, moment.minute) != (0, 0):
+            if (
+                zoned
+                and abs((moment - best[0]).total_seconds()) <= 15 * 3600
+                and (moment.hour, moment.minute) != (0, 0)
+            ):
                 return moment, source, offset
     if not best[3]:
         # The same instant written elsewhere with its local offset tells the local date.

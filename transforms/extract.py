@@ -30,7 +30,17 @@ from transforms.meta import PageMeta, is_organization, read_page_meta, text_of
 from transforms.publications import clean_publication, publication_from_domain
 from transforms.records import EXTRACTOR_VERSION, Article, Rejection
 from transforms.text import clean_body, content_hash, normalize_text, simhash, split_paragraphs, word_count
-from transforms.urls import InvalidURL, archive_timestamp, host_name_label, unwrap_archive_url, article_id_for, canonicalize_url, date_from_url, is_home_page, registered_domain
+from transforms.urls import (
+    InvalidURL,
+    archive_timestamp,
+    host_name_label,
+    unwrap_archive_url,
+    article_id_for,
+    canonicalize_url,
+    date_from_url,
+    is_home_page,
+    registered_domain,
+)
 
 # Fewer words than this in the body and the page is not an article.
 MIN_WORD_COUNT = 40
@@ -117,7 +127,11 @@ def _author_links(tree) -> list[str]:
         slug = [part for part in (anchor.get("href") or "").split("?")[0].split("/") if part][-1:]
         # A name ("Jane Doe"), or a login that the link's own path spells (/author/freeman1984/).
         name_like = 2 <= len(words) <= 4 and all(word[:1].isupper() for word in words)
-        login = len(words) == 1 and bool(slug) and re.sub(r"\W+", "", slug[0].casefold()) == re.sub(r"\W+", "", text.casefold())
+        login = (
+            len(words) == 1
+            and bool(slug)
+            and re.sub(r"\W+", "", slug[0].casefold()) == re.sub(r"\W+", "", text.casefold())
+        )
         if (name_like or login) and text not in names:
             names.append(text)
         if len(names) >= 3:
@@ -145,17 +159,32 @@ def _script_authors(page_html: str) -> list[str]:
     return [m.group(1) for m in _SCRIPT_AUTHOR.finditer(page_html[:400_000])][:2]
 
 
-def _authors(page: PageMeta, tree, outlet_names: tuple[str, ...], text_bylines: list[str] = (), page_html: str = "") -> tuple[str, ...]:
+def _authors(
+    page: PageMeta, tree, outlet_names: tuple[str, ...], text_bylines: list[str] = (), page_html: str = ""
+) -> tuple[str, ...]:
     """Clean names from the first source that yields any: JSON-LD, meta, itemprop, byline
     elements, bylines in the text, author profile links, then trafilatura's heuristics."""
     meta = [
         value
-        for value in page.all("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator", "byl", "twitter:creator")
+        for value in page.all(
+            "author",
+            "article:author",
+            "parsely-author",
+            "sailthru.author",
+            "dc.creator",
+            "dcterms.creator",
+            "byl",
+            "twitter:creator",
+        )
         if not value.startswith(("http://", "https://", "@"))
     ]
     # Yoast's "Written by" label pair for sharing cards.
     label = (page.first("twitter:label1") or "").casefold()
-    card = [page.first("twitter:data1") or ""] if re.search(r"written by|verfasst von|geschrieben von|autor|author|écrit par|escrito por", label) else []
+    card = (
+        [page.first("twitter:data1") or ""]
+        if re.search(r"written by|verfasst von|geschrieben von|autor|author|écrit par|escrito por", label)
+        else []
+    )
     for raw in (_ld_authors(page), meta, card, page.itemprop_authors[:6], page.byline_texts[:1], list(text_bylines)):
         names = authors_mod.clean_authors(raw, outlet_names)
         if names:
@@ -185,7 +214,15 @@ def _publication(page: PageMeta, domain: str, url: str) -> tuple[str | None, tup
     for obj in page.json_ld:
         if is_organization(obj) and clean_publication(obj.get("name")):
             candidates.append(clean_publication(obj.get("name")))
-    for key in ("og:site_name", "application-name", "apple-mobile-web-app-title", "twitter:site", "dc.publisher", "publisher", "cre"):
+    for key in (
+        "og:site_name",
+        "application-name",
+        "apple-mobile-web-app-title",
+        "twitter:site",
+        "dc.publisher",
+        "publisher",
+        "cre",
+    ):
         value = page.first(key)
         if value:
             name = clean_publication(value.lstrip("@") if key == "twitter:site" else value)
@@ -215,11 +252,30 @@ def _date_candidates(page: PageMeta) -> list[tuple[str, object]]:
     for value in page.ld_values("datePublished"):
         candidates.append(("json-ld", value if not isinstance(value, list) else (value[0] if value else None)))
     for key in (
-        "article:published_time", "og:article:published_time", "article:published", "og:published_time",
-        "datepublished", "publishdate", "publish-date", "pubdate", "date", "dc.date", "dc.date.issued",
-        "dcterms.date", "dcterms.created", "sailthru.date", "parsely-pub-date", "cxenseparse:recs:publishtime",
-        "article.published", "published_time", "publication_date", "citation_publication_date", "dc.date.created",
-        "originalpublicationdate", "displaydate", "release_date",
+        "article:published_time",
+        "og:article:published_time",
+        "article:published",
+        "og:published_time",
+        "datepublished",
+        "publishdate",
+        "publish-date",
+        "pubdate",
+        "date",
+        "dc.date",
+        "dc.date.issued",
+        "dcterms.date",
+        "dcterms.created",
+        "sailthru.date",
+        "parsely-pub-date",
+        "cxenseparse:recs:publishtime",
+        "article.published",
+        "published_time",
+        "publication_date",
+        "citation_publication_date",
+        "dc.date.created",
+        "originalpublicationdate",
+        "displaydate",
+        "release_date",
     ):
         value = page.first(key)
         if value:
@@ -238,7 +294,12 @@ def _date_candidates(page: PageMeta) -> list[tuple[str, object]]:
 
 def _modified_candidates(page: PageMeta) -> list[tuple[str, object]]:
     values = page.ld_values("dateModified") + page.all(
-        "article:modified_time", "og:updated_time", "datemodified", "last-modified", "dcterms.modified", "dc.date.modified"
+        "article:modified_time",
+        "og:updated_time",
+        "datemodified",
+        "last-modified",
+        "dcterms.modified",
+        "dc.date.modified",
     )
     values += [value for kind, value in page.time_values if kind == "dateModified"]
     return [("modified", value if not isinstance(value, list) else (value[0] if value else None)) for value in values]
@@ -300,12 +361,23 @@ def _date_near_headline(nodes: list[str], page: PageMeta) -> datetime | None:
     if not page.h1_texts:
         return None
     headline = " ".join(page.h1_texts[0].casefold().split())
-    start = next((i for i, node in enumerate(nodes) if headline and (node == headline or headline.startswith(node) and len(node) > 10)), None)
+    start = next(
+        (
+            i
+            for i, node in enumerate(nodes)
+            if headline and (node == headline or headline.startswith(node) and len(node) > 10)
+        ),
+        None,
+    )
     if start is None:
         # The headline spans several text nodes: search the joined text around it.
         text = " ".join(nodes)
         position = text.find(headline)
-        match = _PRINTED_DATE.search(text[max(0, position - 300) : position + len(headline) + 400]) if position >= 0 else None
+        match = (
+            _PRINTED_DATE.search(text[max(0, position - 300) : position + len(headline) + 400])
+            if position >= 0
+            else None
+        )
         return dates.parse_date(match.group(1)) if match else None
     window = nodes[max(0, start - 6) : start + 20]
     for date_line_only in (True, False):
@@ -354,7 +426,9 @@ def _choose_published(
     # htmldate, bounded by the capture.
     max_date = dates.to_utc(captured_at).strftime("%Y-%m-%d") if captured_at else "2100-01-01"
     try:
-        found = htmldate.find_date(tree, extensive_search=True, original_date=True, url=url, max_date=max_date, min_date="1995-01-01")
+        found = htmldate.find_date(
+            tree, extensive_search=True, original_date=True, url=url, max_date=max_date, min_date="1995-01-01"
+        )
     except (ValueError, TypeError):
         found = None
     if found:
@@ -400,13 +474,40 @@ def _section(page: PageMeta, url: str) -> str | None:
         strings = _strings([value])
         if strings and strings[0].strip() and len(strings[0]) <= 60:
             return strings[0].strip()
-    value = page.first("article:section", "og:article:section", "section", "parsely-section", "sailthru.section", "category")
+    value = page.first(
+        "article:section", "og:article:section", "section", "parsely-section", "sailthru.section", "category"
+    )
     return value if value and len(value) <= 60 else section_from_url(url)
 
 
 _GENERIC_SEGMENTS = frozenset(
-    {"news", "article", "articles", "story", "stories", "content", "post", "posts", "blog", "blogs", "nachrichten",
-     "artikel", "amp", "www", "web", "html", "index", "pages", "page", "item", "items", "id", "p", "a", "s"}
+    {
+        "news",
+        "article",
+        "articles",
+        "story",
+        "stories",
+        "content",
+        "post",
+        "posts",
+        "blog",
+        "blogs",
+        "nachrichten",
+        "artikel",
+        "amp",
+        "www",
+        "web",
+        "html",
+        "index",
+        "pages",
+        "page",
+        "item",
+        "items",
+        "id",
+        "p",
+        "a",
+        "s",
+    }
 )
 
 
@@ -456,7 +557,11 @@ def _body(tree, url: str, page: PageMeta) -> str:
         if ld_words > 1.5 * words + 20:
             return ld_text
         # The same text, but with its paragraphs: keep the publisher's paragraph breaks.
-        if words and abs(ld_words - words) <= 0.1 * words and ld_text.count("\n\n") > normalize_text(text).count("\n\n"):
+        if (
+            words
+            and abs(ld_words - words) <= 0.1 * words
+            and ld_text.count("\n\n") > normalize_text(text).count("\n\n")
+        ):
             return ld_text
     return text
 
@@ -476,7 +581,11 @@ def _page_kind_rejection(page: PageMeta, url: str, canonical: str) -> tuple[str,
     if page.canonical_url:
         declared, _ = unwrap_archive_url(urljoin(url, page.canonical_url))
         try:
-            if is_home_page(declared) and not is_home_page(canonical) and registered_domain(declared) == registered_domain(url):
+            if (
+                is_home_page(declared)
+                and not is_home_page(canonical)
+                and registered_domain(declared) == registered_domain(url)
+            ):
                 return "not_article", f"the page declares the home page as its canonical URL ({declared})"
         except ValueError:
             pass
@@ -485,7 +594,10 @@ def _page_kind_rejection(page: PageMeta, url: str, canonical: str) -> tuple[str,
         has_article_meta = page.first("article:published_time", "article:author") is not None
         ld_kinds = {str(obj.get("@type", "")).lower() for obj in page.json_ld}
         if not has_article_meta and ld_kinds & {"collectionpage", "searchresultspage", "profilepage", "itemlist"}:
-            return "not_article", f"the page declares itself a {'/'.join(sorted(ld_kinds & {'collectionpage', 'searchresultspage', 'profilepage', 'itemlist'}))}"
+            return (
+                "not_article",
+                f"the page declares itself a {'/'.join(sorted(ld_kinds & {'collectionpage', 'searchresultspage', 'profilepage', 'itemlist'}))}",
+            )
     return None
 
 
@@ -505,7 +617,10 @@ def _has_article_signals(page: PageMeta) -> bool:
         return True
     if (page.first("og:type") or "").lower() == "article":
         return True
-    return page.first("article:published_time", "article:author", "datepublished", "parsely-pub-date", "sailthru.date") is not None
+    return (
+        page.first("article:published_time", "article:author", "datepublished", "parsely-pub-date", "sailthru.date")
+        is not None
+    )
 
 
 def _teaser_text(tree) -> tuple[int, str]:
@@ -596,7 +711,6 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
     def reject(reason: str, detail: str) -> Rejection:
         return _rejection(url, reason, detail, archive_url, captured_at)
 
-
     # A replay URL of a web archive stands for the original page it captured.
     original, replay = unwrap_archive_url(url)
     if replay is not None:
@@ -648,7 +762,9 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
     raw_body = _body(tree, url, page)
     text_bylines = _text_bylines(split_paragraphs(normalize_text(raw_body)))
     byline_lines = tuple(page.byline_texts) + tuple(text_bylines)
-    body_text = clean_body(raw_body, drop_lines=byline_lines + ((title,) if title else ()), link_texts=_link_texts(tree))
+    body_text = clean_body(
+        raw_body, drop_lines=byline_lines + ((title,) if title else ()), link_texts=_link_texts(tree)
+    )
     count = word_count(body_text)
     consent_source = " ".join(split_paragraphs(body_text)[:3]) or text_of(tree)[:2000]
     if count < 150 and _CONSENT.search(consent_source):
@@ -660,7 +776,6 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
     if not title:
         paragraphs = split_paragraphs(body_text)
         title = paragraphs[0][:200] if paragraphs else ""
-
 
     published_at, date_source, published_offset = _choose_published(page, tree, url, captured_at)
     language = detect_language(body_text, page.html_lang or page.first("content-language", "og:locale", "dc.language"))

@@ -14,14 +14,33 @@ from lxml import etree
 
 ARTICLE_TYPES = frozenset(
     {
-        "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
-        "reviewnewsarticle", "backgroundnewsarticle", "askpublicnewsarticle", "blogposting",
-        "socialmediaposting", "liveblogposting", "scholarlyarticle", "techarticle", "report",
-        "medicalscholarlyarticle", "advertisercontentarticle", "satiricalarticle", "review", "posting",
+        "article",
+        "newsarticle",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "reviewnewsarticle",
+        "backgroundnewsarticle",
+        "askpublicnewsarticle",
+        "blogposting",
+        "socialmediaposting",
+        "liveblogposting",
+        "scholarlyarticle",
+        "techarticle",
+        "report",
+        "medicalscholarlyarticle",
+        "advertisercontentarticle",
+        "satiricalarticle",
+        "review",
+        "posting",
     }
 )
-PAGE_TYPES = frozenset({"webpage", "itempage", "collectionpage", "searchresultspage", "aboutpage", "contactpage", "profilepage", "website"})
-ORGANIZATION_TYPES = frozenset({"organization", "newsmediaorganization", "corporation", "onlinebusiness", "localbusiness", "brand"})
+PAGE_TYPES = frozenset(
+    {"webpage", "itempage", "collectionpage", "searchresultspage", "aboutpage", "contactpage", "profilepage", "website"}
+)
+ORGANIZATION_TYPES = frozenset(
+    {"organization", "newsmediaorganization", "corporation", "onlinebusiness", "localbusiness", "brand"}
+)
 
 
 @dataclass(slots=True)
@@ -178,7 +197,11 @@ def read_page_meta(tree) -> PageMeta:
                 if key:
                     page.meta.setdefault(key.strip().lower(), []).append(content)
         elif tag == "title":
-            if page.title_tag is None and element.getparent() is not None and element.getparent().tag in ("head", "html"):
+            if (
+                page.title_tag is None
+                and element.getparent() is not None
+                and element.getparent().tag in ("head", "html")
+            ):
                 page.title_tag = text_of(element)
         elif tag == "link":
             rel = (element.get("rel") or "").lower().split()

@@ -15,7 +15,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u2028\u20
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SENTENCE_END = ('.', '!', '?', '…', ':', '"', '”', '“', '»', '«', "'", '’', ')', ']', ';', '。', '！', '？', '—', '*')
+_SENTENCE_END = (".", "!", "?", "…", ":", '"', "”", "“", "»", "«", "'", "’", ")", "]", ";", "。", "！", "？", "—", "*")
 
 
 def normalize_text(text: str) -> str:

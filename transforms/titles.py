@@ -25,7 +25,9 @@ def _looks_like_outlet(part: str, outlet_names: tuple[str, ...], domain: str) ->
     domain_key = _key(domain.split(".")[0]) if domain else ""
     for outlet in outlet_names:
         outlet_key = _key(outlet)
-        if outlet_key and (key == outlet_key or (len(key) >= 4 and key in outlet_key) or (len(outlet_key) >= 4 and outlet_key in key)):
+        if outlet_key and (
+            key == outlet_key or (len(key) >= 4 and key in outlet_key) or (len(outlet_key) >= 4 and outlet_key in key)
+        ):
             return True
     if domain_key and (domain_key in key or key in _key(domain)):
         return True
@@ -107,7 +109,9 @@ def choose_title(
     h1s = [
         clean_whitespace(h)
         for h in h1_texts
-        if h and 2 <= len(h.strip()) <= 300 and not _NAV_HEADINGS.match(clean_whitespace(h))
+        if h
+        and 2 <= len(h.strip()) <= 300
+        and not _NAV_HEADINGS.match(clean_whitespace(h))
         and not _looks_like_outlet(h, outlet_names, domain)
     ]
     keys = {_key(value) for value in cleaned + raw}

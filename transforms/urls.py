@@ -22,16 +22,52 @@ class InvalidURL(ValueError):
 # Query parameters that only track the visitor or the campaign; they never select content.
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "_ga",
-        "_gl", "ocid", "cmpid", "cmp", "ito", "ncid", "sr_share", "smid", "smtyp", "spm",
-        "ref", "ref_src", "ref_url", "referrer", "source", "share", "via", "xtor", "wt_mc",
-        "wt.mc_id", "at_medium", "at_campaign", "s_cid", "guccounter", "guce_referrer",
-        "guce_referrer_sig", "rss", "outputtype", "amp", "__twitter_impression",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "ocid",
+        "cmpid",
+        "cmp",
+        "ito",
+        "ncid",
+        "sr_share",
+        "smid",
+        "smtyp",
+        "spm",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "referrer",
+        "source",
+        "share",
+        "via",
+        "xtor",
+        "wt_mc",
+        "wt.mc_id",
+        "at_medium",
+        "at_campaign",
+        "s_cid",
+        "guccounter",
+        "guce_referrer",
+        "guce_referrer_sig",
+        "rss",
+        "outputtype",
+        "amp",
+        "__twitter_impression",
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_", "vero_", "__hs", "_hs")
 # Session ids, in the query or as a `;name=value` path parameter.
-SESSION_PARAMS = frozenset({"jsessionid", "phpsessid", "sid", "sessionid", "session_id", "aspsessionid", "cfid", "cftoken"})
+SESSION_PARAMS = frozenset(
+    {"jsessionid", "phpsessid", "sid", "sessionid", "session_id", "aspsessionid", "cfid", "cftoken"}
+)
 _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/?#]*", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Characters that never need percent-encoding in a path or query (RFC 3986 reserved + unreserved).
@@ -125,9 +161,7 @@ def registered_domain(url: str) -> str:
     return ".".join(host.split(".")[-2:])
 
 
-_URL_DATE = re.compile(
-    r"(?<![0-9])((?:19|20)\d{2})[/_.\-]?(0[1-9]|1[0-2])[/_.\-]?(0[1-9]|[12]\d|3[01])(?![0-9])"
-)
+_URL_DATE = re.compile(r"(?<![0-9])((?:19|20)\d{2})[/_.\-]?(0[1-9]|1[0-2])[/_.\-]?(0[1-9]|[12]\d|3[01])(?![0-9])")
 _URL_DATE_SLASHED = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?:/|$)")
 
 
@@ -167,7 +201,10 @@ def is_home_page(url: str) -> bool:
     except ValueError:
         return False
     path = parts.path.strip("/").lower()
-    return path in ("", "index.html", "index.htm", "index.php", "home", "en", "de", "fr", "es", "it", "ru") and not parts.query
+    return (
+        path in ("", "index.html", "index.htm", "index.php", "home", "en", "de", "fr", "es", "it", "ru")
+        and not parts.query
+    )
 
 
 def host_name_label(url: str) -> str | None:

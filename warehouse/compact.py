@@ -65,11 +65,13 @@ def compact(data_dir: Path, *, dry_run: bool = False) -> CompactSummary:
             for path in files:
                 if path != new_path:
                     path.unlink()
-            replaced.append((
-                dataset,
-                new_path.relative_to(data_dir).as_posix(),
-                [p.relative_to(data_dir).as_posix() for p in files if p != new_path],
-            ))
+            replaced.append(
+                (
+                    dataset,
+                    new_path.relative_to(data_dir).as_posix(),
+                    [p.relative_to(data_dir).as_posix() for p in files if p != new_path],
+                )
+            )
     ledger_updated = bool(replaced) and _update_ledger(data_dir, replaced)
     return CompactSummary(partition_count, source_count, written, rows_written, duplicates, ledger_updated)
 
@@ -108,7 +110,8 @@ def _update_ledger(data_dir: Path, replaced: list[tuple[str, str, list[str]]]) -
         con.execute("BEGIN TRANSACTION")
         for dataset, new_file, sources in replaced:
             loaded = con.execute(
-                "SELECT count(*), any_value(run_id), any_value(load_id) FROM loads WHERE file IN (SELECT unnest(?))", [sources]
+                "SELECT count(*), any_value(run_id), any_value(load_id) FROM loads WHERE file IN (SELECT unnest(?))",
+                [sources],
             ).fetchone()
             if loaded[0] != len(sources):
                 continue
@@ -117,8 +120,16 @@ def _update_ledger(data_dir: Path, replaced: list[tuple[str, str, list[str]]]) -
             con.execute("DELETE FROM loads WHERE file IN (SELECT unnest(?))", [sources])
             con.execute(
                 "INSERT OR REPLACE INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
-                [new_file, dataset, pq.read_metadata(path).num_rows, stat.st_size, stat.st_mtime_ns,
-                 db.file_sha256(path), None, "compact"],
+                [
+                    new_file,
+                    dataset,
+                    pq.read_metadata(path).num_rows,
+                    stat.st_size,
+                    stat.st_mtime_ns,
+                    db.file_sha256(path),
+                    None,
+                    "compact",
+                ],
             )
         con.execute("COMMIT")
     finally:

@@ -205,7 +205,11 @@ def create_table_sql(
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the tables; add columns that schema.py gained since the warehouse was made."""
     for name, (columns, key) in TABLES.items():
-        con.execute(create_table_sql(name, columns, key if name in INDEXED_TABLES else None, UNCOMPRESSED_COLUMNS.get(name, set())))
+        con.execute(
+            create_table_sql(
+                name, columns, key if name in INDEXED_TABLES else None, UNCOMPRESSED_COLUMNS.get(name, set())
+            )
+        )
         present = {d[0] for d in con.execute(f"SELECT * FROM {name} LIMIT 0").description}
         for column, dtype, _nullable, _doc in columns:
             if column not in present:
@@ -225,7 +229,8 @@ def _relayout_articles(con: duckdb.DuckDBPyConnection) -> None:
     started = time.perf_counter()
     uncompressed = UNCOMPRESSED_COLUMNS["articles"]
     lines = [
-        f'    "{name}" {dtype}{"" if null == "YES" else " NOT NULL"}' + (" USING COMPRESSION uncompressed" if name in uncompressed else "")
+        f'    "{name}" {dtype}{"" if null == "YES" else " NOT NULL"}'
+        + (" USING COMPRESSION uncompressed" if name in uncompressed else "")
         for name, dtype, null, *_ in con.execute("DESCRIBE articles").fetchall()
     ]
     con.execute("BEGIN TRANSACTION")
@@ -243,7 +248,12 @@ def _relayout_articles(con: duckdb.DuckDBPyConnection) -> None:
         raise
     row_count = con.execute("SELECT count(*) FROM articles").fetchone()[0]
     if row_count:
-        log.info("articles table moved to layout %s (%d rows) in %.1f s", ARTICLES_LAYOUT, row_count, time.perf_counter() - started)
+        log.info(
+            "articles table moved to layout %s (%d rows) in %.1f s",
+            ARTICLES_LAYOUT,
+            row_count,
+            time.perf_counter() - started,
+        )
 
 
 TABLE_COMMENTS = {
@@ -294,7 +304,8 @@ def field_coverage_sql() -> list[str]:
         "filled_percent": "filled_count as a percentage of total_count (NULL when there are no articles).",
     }
     return [view] + [
-        f"COMMENT ON VIEW field_coverage IS {_literal(doc)}" if column is None
+        f"COMMENT ON VIEW field_coverage IS {_literal(doc)}"
+        if column is None
         else f"COMMENT ON COLUMN field_coverage.{column} IS {_literal(doc)}"
         for column, doc in comments.items()
     ]
@@ -398,7 +409,9 @@ def load(
             con.execute("SET memory_limit = ?", [memory_limit])
             con.execute("SET allocator_flush_threshold = ?", [ALLOCATOR_FLUSH_THRESHOLD])
         ensure_schema(con)
-        known = {row[0]: row[1:] for row in con.execute("SELECT file, byte_count, modified_ns, sha256 FROM loads").fetchall()}
+        known = {
+            row[0]: row[1:] for row in con.execute("SELECT file, byte_count, modified_ns, sha256 FROM loads").fetchall()
+        }
         pending: dict[str, list[tuple[_FileFacts, str]]] = {dataset: [] for dataset in parquet.DATASETS}
         skipped = 0
         for facts in files:
@@ -518,7 +531,9 @@ def _defer_search_index(con: duckdb.DuckDBPyConnection, *, rebuild: bool) -> str
     if not con.execute("SELECT count(*) FROM fts_changed").fetchone()[0]:
         return "none"
     _forget_indexed(con)
-    con.execute("INSERT INTO fts_pending SELECT DISTINCT article_id FROM fts_changed EXCEPT SELECT article_id FROM fts_pending")
+    con.execute(
+        "INSERT INTO fts_pending SELECT DISTINCT article_id FROM fts_changed EXCEPT SELECT article_id FROM fts_pending"
+    )
     return "deferred"
 
 
@@ -538,7 +553,9 @@ def _forget_indexed(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(statement)
 
 
-def _merge(con: duckdb.DuckDBPyConnection, dataset: str, batch: list[tuple[_FileFacts, str]], load_id: str, counts: dict) -> None:
+def _merge(
+    con: duckdb.DuckDBPyConnection, dataset: str, batch: list[tuple[_FileFacts, str]], load_id: str, counts: dict
+) -> None:
     """Merge one dataset's new files. The common case (keys all new, none twice) is a plain
     INSERT from the files, a single copy like CREATE TABLE AS; otherwise sql/merge_<dataset>.sql
     ranks old and new rows per key."""
@@ -581,7 +598,9 @@ def _merge(con: duckdb.DuckDBPyConnection, dataset: str, batch: list[tuple[_File
     rows = []
     for facts, sha in batch:
         row_count, run_id = _file_rows_and_run(facts.path)
-        rows.append((facts.relative, dataset, row_count, facts.byte_count, facts.modified_ns, sha, run_id, load_id, loaded_at))
+        rows.append(
+            (facts.relative, dataset, row_count, facts.byte_count, facts.modified_ns, sha, run_id, load_id, loaded_at)
+        )
     # One statement from an Arrow table: executemany runs a statement per row (24 s for 4,800
     # files, bench/pipeline.py), this takes 0.1 s.
     if not rows:
@@ -594,7 +613,17 @@ def _merge(con: duckdb.DuckDBPyConnection, dataset: str, batch: list[tuple[_File
         con.unregister("new_loads")
 
 
-_LOAD_COLUMNS = ("file", "dataset", "row_count", "byte_count", "modified_ns", "sha256", "run_id", "load_id", "loaded_at")
+_LOAD_COLUMNS = (
+    "file",
+    "dataset",
+    "row_count",
+    "byte_count",
+    "modified_ns",
+    "sha256",
+    "run_id",
+    "load_id",
+    "loaded_at",
+)
 
 
 def _fts_exists(con: duckdb.DuckDBPyConnection) -> bool:
@@ -662,7 +691,9 @@ def _check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> list[duckdb.St
     for statement in statements:
         if statement.type not in READ_STATEMENT_TYPES:
             kind = statement.type.name
-            raise QueryRefused(f"refused: {kind} statements are not allowed; the warehouse is opened read-only (SELECT only)")
+            raise QueryRefused(
+                f"refused: {kind} statements are not allowed; the warehouse is opened read-only (SELECT only)"
+            )
     return statements
 
 
@@ -710,7 +741,9 @@ def open_for_reading(
         has_parquet = any(parquet.file_locations(data_dir, name) for name in TABLES)
         if not fallback or not has_parquet:
             if isinstance(error, WarehouseMissing):
-                raise WarehouseMissing(f"no warehouse and no Parquet dataset in {data_dir}: run `newsarchive run` first") from error
+                raise WarehouseMissing(
+                    f"no warehouse and no Parquet dataset in {data_dir}: run `newsarchive run` first"
+                ) from error
             raise
         if isinstance(error, WarehouseBusy):
             log.warning("%s; answering from the Parquet dataset instead", error)

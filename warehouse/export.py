@@ -106,9 +106,12 @@ def export(
     try:
         where, params = _selection_sql(publication, published_from, published_to)
         with db.open_for_reading(data_dir) as (con, _source):
-            publications = [row[0] for row in con.execute(
-                f"SELECT DISTINCT publication FROM articles{where} ORDER BY publication NULLS LAST", params
-            ).fetchall()]
+            publications = [
+                row[0]
+                for row in con.execute(
+                    f"SELECT DISTINCT publication FROM articles{where} ORDER BY publication NULLS LAST", params
+                ).fetchall()
+            ]
             if not publications:
                 raise ExportError("no articles match the selection; nothing exported")
             facts = _Facts()
@@ -123,19 +126,24 @@ def export(
         files = _manifest_entries(building, facts.row_counts)
         _write_json(building / SCHEMA_FILE, schema_document(fmt))
         (building / CARD).write_text(
-            dataset_card(facts, fmt=fmt, sources=sources, selection=(publication, published_from, published_to), files=files),
+            dataset_card(
+                facts, fmt=fmt, sources=sources, selection=(publication, published_from, published_to), files=files
+            ),
             encoding="utf-8",
         )
         for extra in (SCHEMA_FILE, CARD):
             files.append(_file_entry(building, building / extra, None))
-        _write_json(building / MANIFEST, {
-            "name": dest.name,
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "format": fmt,
-            "schema_version": SCHEMA_VERSION,
-            "article_count": facts.article_count,
-            "files": files,
-        })
+        _write_json(
+            building / MANIFEST,
+            {
+                "name": dest.name,
+                "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "format": fmt,
+                "schema_version": SCHEMA_VERSION,
+                "article_count": facts.article_count,
+                "files": files,
+            },
+        )
         if dest.exists():
             dest.rmdir()  # empty, checked above
         os.replace(building, dest)
@@ -163,8 +171,12 @@ class _Facts:
 
     def add(self, table: pa.Table) -> None:
         self.article_count += table.num_rows
-        for column, counter in [("publication", self.publications), ("domain", self.domains),
-                                ("language", self.languages), ("extractor_version", self.extractor_versions)]:
+        for column, counter in [
+            ("publication", self.publications),
+            ("domain", self.domains),
+            ("language", self.languages),
+            ("extractor_version", self.extractor_versions),
+        ]:
             counter.update("(unknown)" if v is None else v for v in table.column(column).to_pylist())
         dates = [d for d in table.column("published_at").to_pylist() if d is not None]
         self.undated_count += table.num_rows - len(dates)
@@ -183,7 +195,10 @@ def _partition_year(row_published, row_captured) -> int:
 
 def _write_data(root: Path, table: pa.Table, fmt: str, facts: _Facts) -> None:
     if fmt == "parquet":
-        years = [_partition_year(p, c) for p, c in zip(table.column("published_at").to_pylist(), table.column("captured_at").to_pylist())]
+        years = [
+            _partition_year(p, c)
+            for p, c in zip(table.column("published_at").to_pylist(), table.column("captured_at").to_pylist())
+        ]
         slug = parquet.slugify(table.column("publication")[0].as_py())
         for year in sorted(set(years)):
             mask = pa.array([y == year for y in years])
@@ -275,7 +290,9 @@ def dataset_card(facts: _Facts, *, fmt: str, sources: list[str], selection: tupl
     """The README.md of an export: enough to understand and load the data without this project."""
     publication, published_from, published_to = selection
     date_range = (
-        f"{facts.earliest:%Y-%m-%d} to {facts.latest:%Y-%m-%d} (published_at, UTC)" if facts.earliest else "no dated articles"
+        f"{facts.earliest:%Y-%m-%d} to {facts.latest:%Y-%m-%d} (published_at, UTC)"
+        if facts.earliest
+        else "no dated articles"
     )
     filters = []
     if publication is not None:
@@ -307,7 +324,10 @@ def dataset_card(facts: _Facts, *, fmt: str, sources: list[str], selection: tupl
         "",
         "| publication | articles |",
         "|---|---|",
-        *[f"| {_md(name)} | {count} |" for name, count in sorted(facts.publications.items(), key=lambda kv: (-kv[1], kv[0]))],
+        *[
+            f"| {_md(name)} | {count} |"
+            for name, count in sorted(facts.publications.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
         "",
         "Domains: " + ", ".join(f"{name} ({count})" for name, count in facts.domains.most_common()),
         "",
@@ -349,9 +369,11 @@ def _md(text: str) -> str:
 
 def _files_text(fmt: str, count: int) -> str:
     if fmt == "parquet":
-        return (f"{count} files. Articles are Parquet files (zstd) under `data/publication_slug=<slug>/year=<YYYY>/`; "
-                "the partition keys are in the paths only, the real values are in the columns. "
-                "Every file carries the schema with field descriptions.")
+        return (
+            f"{count} files. Articles are Parquet files (zstd) under `data/publication_slug=<slug>/year=<YYYY>/`; "
+            "the partition keys are in the paths only, the real values are in the columns. "
+            "Every file carries the schema with field descriptions."
+        )
     if fmt == "jsonl":
         return f"{count} files. Articles are JSON Lines under `data/` (one object per line, timestamps as ISO 8601)."
     return f"{count} files. One Markdown file per article under `data/<publication>/<year>/<article_id>.md`."
@@ -425,7 +447,9 @@ def verify(folder: Path) -> VerifyReport:
             continue
         report.checked_file_count += 1
         if path.stat().st_size != entry.get("byte_count"):
-            report.problems.append(f"{relative}: size {path.stat().st_size} bytes, manifest says {entry.get('byte_count')}")
+            report.problems.append(
+                f"{relative}: size {path.stat().st_size} bytes, manifest says {entry.get('byte_count')}"
+            )
         if file_sha256(path) != entry.get("sha256"):
             report.problems.append(f"{relative}: sha256 differs from the manifest (changed or damaged)")
         if entry.get("row_count") is not None:

@@ -15,9 +15,17 @@ import duckdb
 from warehouse import db, parquet, storage
 
 # Rejection reasons worth another try in a later run; every other outcome is final.
-TRANSIENT_REASONS = frozenset({
-    "timeout", "connection_error", "truncated", "robots_unreachable", "http_408", "http_425", "http_429",
-})
+TRANSIENT_REASONS = frozenset(
+    {
+        "timeout",
+        "connection_error",
+        "truncated",
+        "robots_unreachable",
+        "http_408",
+        "http_425",
+        "http_429",
+    }
+)
 _HTTP_5XX = re.compile(r"http_5\d\d")
 
 
@@ -68,8 +76,13 @@ def article_ids(data_dir: Path) -> set[str]:
 
 def article_hashes(data_dir: Path) -> dict[str, str]:
     """article_id → content_hash for every article in the Parquet dataset (one row per id)."""
-    return dict(_rows(data_dir, "articles",
-                      "SELECT article_id, min(content_hash) FROM read_parquet(?, hive_partitioning = false) GROUP BY article_id"))
+    return dict(
+        _rows(
+            data_dir,
+            "articles",
+            "SELECT article_id, min(content_hash) FROM read_parquet(?, hive_partitioning = false) GROUP BY article_id",
+        )
+    )
 
 
 def source_cursor(data_dir: Path, source_name: str):
@@ -77,16 +90,23 @@ def source_cursor(data_dir: Path, source_name: str):
 
     Incremental state, like dlt's: a row in the runs dataset, so it survives a rebuild.
     """
-    rows = _rows(data_dir, "runs",
-                 "SELECT max(cursor_captured_at) FROM read_parquet(?, hive_partitioning = false, union_by_name = true)"
-                 " WHERE source_name = ?", source_name)
+    rows = _rows(
+        data_dir,
+        "runs",
+        "SELECT max(cursor_captured_at) FROM read_parquet(?, hive_partitioning = false, union_by_name = true)"
+        " WHERE source_name = ?",
+        source_name,
+    )
     return rows[0][0] if rows else None
 
 
 def warc_files(data_dir: Path) -> list[str]:
     """Every WARC file the ledger says holds a capture's raw response (for `reprocess`)."""
-    rows = _rows(data_dir, "captures",
-                 "SELECT DISTINCT warc_file FROM read_parquet(?, hive_partitioning = false) WHERE warc_file IS NOT NULL ORDER BY 1")
+    rows = _rows(
+        data_dir,
+        "captures",
+        "SELECT DISTINCT warc_file FROM read_parquet(?, hive_partitioning = false) WHERE warc_file IS NOT NULL ORDER BY 1",
+    )
     return [row[0] for row in rows]
 
 

@@ -71,14 +71,68 @@ def dataset_dir(data_dir: Path, dataset: str) -> str:
 
 # Letters NFKD does not decompose to ASCII. Cyrillic gets a simple transliteration so Russian
 # and Ukrainian outlet names stay readable in paths ("Остров Вести" -> "ostrov-vesti").
-_TRANSLITERATION = str.maketrans({
-    "ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ł": "l", "Ł": "L",
-    "đ": "d", "Đ": "D", "ð": "d", "þ": "th", "ı": "i",
-    **dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяієїґ", [
-        "a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t",
-        "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "i", "ie", "i", "g",
-    ])),
-})
+_TRANSLITERATION = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "ø": "o",
+        "Ø": "O",
+        "œ": "oe",
+        "Œ": "OE",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+        **dict(
+            zip(
+                "абвгдеёжзийклмнопрстуфхцчшщъыьэюяієїґ",
+                [
+                    "a",
+                    "b",
+                    "v",
+                    "g",
+                    "d",
+                    "e",
+                    "e",
+                    "zh",
+                    "z",
+                    "i",
+                    "i",
+                    "k",
+                    "l",
+                    "m",
+                    "n",
+                    "o",
+                    "p",
+                    "r",
+                    "s",
+                    "t",
+                    "u",
+                    "f",
+                    "kh",
+                    "ts",
+                    "ch",
+                    "sh",
+                    "shch",
+                    "",
+                    "y",
+                    "",
+                    "e",
+                    "yu",
+                    "ya",
+                    "i",
+                    "ie",
+                    "i",
+                    "g",
+                ],
+            )
+        ),
+    }
+)
 
 
 def slugify(value: str | None) -> str:
@@ -162,8 +216,12 @@ def write_articles(data_dir: Path, articles: list[Article], *, run_id: str) -> l
     run_slug = slugify(run_id)
     paths = []
     for (publication_slug, year), group in sorted(groups.items()):
-        digest = _rows_digest(f"{a.article_id}|{a.content_hash}|{a.captured_at.isoformat()}|{a.extractor_version}" for a in group)
-        path = storage.join(root, f"publication_slug={publication_slug}", f"year={year:04d}", f"part-{run_slug}-{digest}.parquet")
+        digest = _rows_digest(
+            f"{a.article_id}|{a.content_hash}|{a.captured_at.isoformat()}|{a.extractor_version}" for a in group
+        )
+        path = storage.join(
+            root, f"publication_slug={publication_slug}", f"year={year:04d}", f"part-{run_slug}-{digest}.parquet"
+        )
         paths.append(write_table(path, to_table(group, ARTICLE_SCHEMA), run_id=run_id))
     return paths
 
@@ -218,7 +276,9 @@ def list_files(data_dir: Path, dataset: str) -> list[Path]:
     """The dataset's visible Parquet files as local paths (for commands that rewrite files in place)."""
     root = parquet_root(data_dir)
     if storage.is_remote(root):
-        raise storage.StorageError(f"the Parquet dataset at {root} is on object storage: this command works on a local dataset only")
+        raise storage.StorageError(
+            f"the Parquet dataset at {root} is on object storage: this command works on a local dataset only"
+        )
     return [Path(location) for location in file_locations(data_dir, dataset)]
 
 

@@ -24,7 +24,12 @@ _TS = pa.timestamp("us", tz="UTC")
 ARTICLE_COLUMNS: list[tuple[str, pa.DataType, bool, str]] = [
     ("article_id", pa.string(), False, "Stable id: sha256 of the canonical URL, first 32 hex digits."),
     ("url", pa.string(), False, "Canonical original URL (tracking parameters, fragments and session ids removed)."),
-    ("archive_url", pa.string(), True, "The capture's URL in the web archive; null when fetched live or read from a WARC without one."),
+    (
+        "archive_url",
+        pa.string(),
+        True,
+        "The capture's URL in the web archive; null when fetched live or read from a WARC without one.",
+    ),
     ("captured_at", _TS, False, "When the archive captured the page (or when it was fetched), UTC."),
     ("publication", pa.string(), True, "Outlet name, e.g. 'The Harbour Gazette', from metadata or the domain."),
     ("domain", pa.string(), False, "Registered domain of url, e.g. 'example.co.uk'."),
@@ -42,9 +47,19 @@ ARTICLE_COLUMNS: list[tuple[str, pa.DataType, bool, str]] = [
     ("modified_at", _TS, True, "Last modification time the page declares, UTC."),
     ("date_source", pa.string(), True, "Where published_at came from, e.g. 'json-ld', 'meta', 'url', 'htmldate'."),
     ("simhash", pa.uint64(), True, "64-bit simhash of the text, for near-duplicate detection."),
-    ("duplicate_of", pa.string(), True, "article_id of the earlier article this one duplicates (same content), if any."),
+    (
+        "duplicate_of",
+        pa.string(),
+        True,
+        "article_id of the earlier article this one duplicates (same content), if any.",
+    ),
     ("run_id", pa.string(), True, "The ingestion run that wrote the row."),
-    ("published_offset_minutes", pa.int32(), True, "UTC offset, in minutes, of the time the page gave for published_at (60 for +01:00); the local publication date is published_at plus this offset. Null when the page named no zone."),
+    (
+        "published_offset_minutes",
+        pa.int32(),
+        True,
+        "UTC offset, in minutes, of the time the page gave for published_at (60 for +01:00); the local publication date is published_at plus this offset. Null when the page named no zone.",
+    ),
 ]
 
 CAPTURE_COLUMNS: list[tuple[str, pa.DataType, bool, str]] = [
@@ -85,13 +100,23 @@ RUN_COLUMNS: list[tuple[str, pa.DataType, bool, str]] = [
     ("capture_count", pa.int64(), False, "Captures processed by the run (not counting those skipped as already done)."),
     ("article_count", pa.int64(), False, "Articles the run wrote."),
     ("rejection_count", pa.int64(), False, "Captures the run rejected."),
-    ("rejections_by_reason", pa.string(), False, "Rejection counts by reason, as a JSON object, e.g. '{\"http_404\": 3}'."),
+    (
+        "rejections_by_reason",
+        pa.string(),
+        False,
+        "Rejection counts by reason, as a JSON object, e.g. '{\"http_404\": 3}'.",
+    ),
     ("new_article_count", pa.int64(), True, "Articles that were not in the warehouse before the run's load."),
     ("duration_s", pa.float64(), True, "Wall-clock duration of the run in seconds."),
     ("extractor_version", pa.string(), True, "Version of the extraction code the run used."),
     ("parameters", pa.string(), True, "The run's options as a JSON object (paths, batch size, ...)."),
     ("source_name", pa.string(), True, "Name of the configured source (newsarchive.toml) the run ingested, if any."),
-    ("cursor_captured_at", _TS, True, "Latest capture time the run ingested: the next incremental run of the source starts after it."),
+    (
+        "cursor_captured_at",
+        _TS,
+        True,
+        "Latest capture time the run ingested: the next incremental run of the source starts after it.",
+    ),
 ]
 
 

@@ -54,7 +54,11 @@ def search(
         raise db.WarehouseError("limit must be at least 1")
     # Only the filters given are passed: the others keep the macro's NULL defaults, which the
     # planner folds away (an unfiltered search then never scans the articles table).
-    filters = {"in_publication": publication, "published_from": _day(published_from), "published_to": _day(published_to)}
+    filters = {
+        "in_publication": publication,
+        "published_from": _day(published_from),
+        "published_to": _day(published_to),
+    }
     given = {name: value for name, value in filters.items() if value is not None}
     sql = SEARCH_SQL.format(filters="".join(f", {name} := ?" for name in given))
     result = db.run_query(data_dir, sql, [words, limit, *given.values()])

@@ -77,7 +77,14 @@ def _s3_filesystem(environment: tuple) -> pafs.FileSystem:
 
 
 def _aws_environment() -> tuple:
-    names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL")
+    names = (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ENDPOINT_URL",
+    )
     return tuple(os.environ.get(name) for name in names)
 
 
@@ -220,7 +227,9 @@ def _literal(text: str) -> str:
 def duckdb_s3_secret_sql() -> str:
     """CREATE SECRET for DuckDB's httpfs from the same AWS environment pyarrow reads."""
     options = ["TYPE s3"]
-    key_id, secret, token = (os.environ.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"))
+    key_id, secret, token = (
+        os.environ.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    )
     if key_id and secret:
         options += [f"KEY_ID {_literal(key_id)}", f"SECRET {_literal(secret)}"]
         if token:
@@ -232,12 +241,17 @@ def duckdb_s3_secret_sql() -> str:
     if endpoint:
         parts = urlsplit(endpoint)
         # A custom endpoint (MinIO, a local test server) takes path-style URLs.
-        options += [f"ENDPOINT {_literal(parts.netloc or parts.path)}", "URL_STYLE 'path'",
-                    f"USE_SSL {'false' if parts.scheme == 'http' else 'true'}"]
+        options += [
+            f"ENDPOINT {_literal(parts.netloc or parts.path)}",
+            "URL_STYLE 'path'",
+            f"USE_SSL {'false' if parts.scheme == 'http' else 'true'}",
+        ]
     return f"CREATE OR REPLACE SECRET newsarchive_s3 ({', '.join(options)})"
 
 
-def prepare_duckdb(con: duckdb.DuckDBPyConnection, locations: list[str] | tuple[str, ...] = ()) -> duckdb.DuckDBPyConnection:
+def prepare_duckdb(
+    con: duckdb.DuckDBPyConnection, locations: list[str] | tuple[str, ...] = ()
+) -> duckdb.DuckDBPyConnection:
     """Let `con` read the object-storage `locations` (loads httpfs and the S3 secret when one is remote)."""
     if any(is_remote(location) for location in locations):
         extension = str(HTTPFS_EXTENSION).replace("'", "''")

@@ -87,8 +87,13 @@ def parse_timestamp(timestamp: str) -> datetime | None:
 def archived_ref(prefix: str, timestamp: str, original: str, *, source: str, **extra) -> CaptureRef:
     """The ref of one archived capture, addressed in the raw `id_` form."""
     prefix = prefix.rstrip("/")
-    return CaptureRef(url=original, archive_url=f"{prefix}/{timestamp}id_/{original}",
-                      captured_at=parse_timestamp(timestamp), source=source, **extra)
+    return CaptureRef(
+        url=original,
+        archive_url=f"{prefix}/{timestamp}id_/{original}",
+        captured_at=parse_timestamp(timestamp),
+        source=source,
+        **extra,
+    )
 
 
 def parse_url_line(line: str, *, source: str = "urls") -> CaptureRef | str:
@@ -153,7 +158,7 @@ def check_timestamp_option(value: str | None, name: str) -> str | None:
     value = value.strip()
     if not _TIMESTAMP.match(value):
         raise SourceError(f"bad {name} {value!r}: expected YYYYMMDD or YYYYMMDDhhmmss")
-    padded = value + "0101000000"[len(value) - 4:] if len(value) < 14 else value
+    padded = value + "0101000000"[len(value) - 4 :] if len(value) < 14 else value
     if parse_timestamp(padded) is None:
         raise SourceError(f"bad {name} {value!r}: not a real date")
     return value
@@ -190,10 +195,16 @@ def _rows_from_array(rows: list) -> tuple[list[CdxRow], str | None]:
         return str(row[i]) if i is not None and i < len(row) else ""
 
     result = [
-        CdxRow(urlkey=column(row, "urlkey") or column(row, "original"), timestamp=column(row, "timestamp"),
-               original=column(row, "original"), mime=column(row, "mimetype"),
-               status=column(row, "statuscode"), digest=column(row, "digest"))
-        for row in rows[1:] if row
+        CdxRow(
+            urlkey=column(row, "urlkey") or column(row, "original"),
+            timestamp=column(row, "timestamp"),
+            original=column(row, "original"),
+            mime=column(row, "mimetype"),
+            status=column(row, "statuscode"),
+            digest=column(row, "digest"),
+        )
+        for row in rows[1:]
+        if row
     ]
     return result, resume_key
 
@@ -206,11 +217,16 @@ def _rows_from_ndjson(text: str) -> list[CdxRow]:
         if not line:
             continue
         obj = json.loads(line)
-        rows.append(CdxRow(urlkey=str(obj.get("urlkey") or obj.get("url", "")), timestamp=str(obj.get("timestamp", "")),
-                           original=str(obj.get("url") or obj.get("original", "")),
-                           mime=str(obj.get("mime") or obj.get("mimetype", "")),
-                           status=str(obj.get("status") or obj.get("statuscode", "")),
-                           digest=str(obj.get("digest", ""))))
+        rows.append(
+            CdxRow(
+                urlkey=str(obj.get("urlkey") or obj.get("url", "")),
+                timestamp=str(obj.get("timestamp", "")),
+                original=str(obj.get("url") or obj.get("original", "")),
+                mime=str(obj.get("mime") or obj.get("mimetype", "")),
+                status=str(obj.get("status") or obj.get("statuscode", "")),
+                digest=str(obj.get("digest", "")),
+            )
+        )
     return rows
 
 
@@ -232,8 +248,9 @@ def _is_good(row: CdxRow) -> bool:
     return row.status == "200" and mime in HTML_MIMES and len(row.timestamp) == 14
 
 
-def _cdx_rows(pattern: str, endpoint: str, fetcher: Fetcher, *, from_: str | None, to: str | None,
-              page_size: int, wayback: bool) -> Iterator[CdxRow]:
+def _cdx_rows(
+    pattern: str, endpoint: str, fetcher: Fetcher, *, from_: str | None, to: str | None, page_size: int, wayback: bool
+) -> Iterator[CdxRow]:
     """All rows of a query. Wayback pages with `limit` + resume keys; pywb ignores resume
     keys (and would cut the answer at `limit`), so it is asked once for everything."""
     resume_key: str | None = None
@@ -245,9 +262,13 @@ def _cdx_rows(pattern: str, endpoint: str, fetcher: Fetcher, *, from_: str | Non
             params.append(("to", to))
         if wayback:
             # Filtering server-side keeps pages small; pywb ignores these, so we filter again.
-            params += [("filter", "statuscode:200"), ("filter", "mimetype:text/html"),
-                       ("fl", "urlkey,timestamp,original,mimetype,statuscode,digest"),
-                       ("showResumeKey", "true"), ("limit", str(page_size))]
+            params += [
+                ("filter", "statuscode:200"),
+                ("filter", "mimetype:text/html"),
+                ("fl", "urlkey,timestamp,original,mimetype,statuscode,digest"),
+                ("showResumeKey", "true"),
+                ("limit", str(page_size)),
+            ]
             if resume_key:
                 params.append(("resumeKey", resume_key))
         try:
@@ -297,9 +318,17 @@ def select_captures(rows: Iterable[CdxRow], policy: str = "first") -> Iterator[C
         yield from _choose(group, policy)
 
 
-def query_cdx(pattern: str, *, archive: str = WAYBACK_PREFIX, from_: str | None = None, to: str | None = None,
-              capture_policy: str = "first", fetcher: Fetcher, page_size: int = CDX_PAGE_SIZE,
-              endpoint: str | None = None) -> Iterator[CaptureRef]:
+def query_cdx(
+    pattern: str,
+    *,
+    archive: str = WAYBACK_PREFIX,
+    from_: str | None = None,
+    to: str | None = None,
+    capture_policy: str = "first",
+    fetcher: Fetcher,
+    page_size: int = CDX_PAGE_SIZE,
+    endpoint: str | None = None,
+) -> Iterator[CaptureRef]:
     """Captures matching `pattern` (e.g. `example.com/news/*`) in the archive at `archive`.
 
     Follows resume keys to the end; `from_`/`to` are YYYYMMDD[hhmmss]. Each ref's
@@ -316,8 +345,15 @@ def query_cdx(pattern: str, *, archive: str = WAYBACK_PREFIX, from_: str | None 
     endpoint = endpoint or cdx_endpoint(archive)
     rows = _cdx_rows(pattern, endpoint, fetcher, from_=from_, to=to, page_size=page_size, wayback=wayback)
     for row in select_captures(rows, capture_policy):
-        yield archived_ref(archive, row.timestamp, row.original, source="cdx", digest=row.digest or None,
-                           http_status=int(row.status), mime=row.mime or None)
+        yield archived_ref(
+            archive,
+            row.timestamp,
+            row.original,
+            source="cdx",
+            digest=row.digest or None,
+            http_status=int(row.status),
+            mime=row.mime or None,
+        )
 
 
 # -- sitemaps ----------------------------------------------------------------------------------
@@ -328,8 +364,9 @@ _NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 
 def _xml_parser() -> etree.XMLParser:
     """No entity expansion, no DTD or network fetches, no huge documents (billion laughs, XXE)."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-                           dtd_validation=False, recover=False)
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False, recover=False
+    )
 
 
 def parse_w3c_datetime(value: str | None) -> datetime | None:
@@ -424,7 +461,9 @@ def read_sitemap(url: str, fetcher: Fetcher, *, max_sitemaps: int = 10_000) -> I
             continue
         visited.add(sitemap_url)
         if len(visited) > max_sitemaps:
-            yield Rejection(url=sitemap_url, reason="invalid_url", detail=f"more than {max_sitemaps} sitemaps: not read")
+            yield Rejection(
+                url=sitemap_url, reason="invalid_url", detail=f"more than {max_sitemaps} sitemaps: not read"
+            )
             continue
         try:
             response = fetcher.get(sitemap_url, max_bytes=SITEMAP_MAX_BYTES)
@@ -450,9 +489,17 @@ def read_sitemap(url: str, fetcher: Fetcher, *, max_sitemaps: int = 10_000) -> I
 # -- all sources of one run ----------------------------------------------------------------------
 
 
-def discover(*, urls: Iterable[str | Path] = (), cdx: Iterable[str] = (), archive: str = WAYBACK_PREFIX,
-             from_: str | None = None, to: str | None = None, capture_policy: str = "first",
-             sitemaps: Iterable[str] = (), fetcher: Fetcher) -> Iterator[CaptureRef | Rejection]:
+def discover(
+    *,
+    urls: Iterable[str | Path] = (),
+    cdx: Iterable[str] = (),
+    archive: str = WAYBACK_PREFIX,
+    from_: str | None = None,
+    to: str | None = None,
+    capture_policy: str = "first",
+    sitemaps: Iterable[str] = (),
+    fetcher: Fetcher,
+) -> Iterator[CaptureRef | Rejection]:
     """Every capture the run's options point at, in option order: `--urls` files, `--cdx`
     patterns (against `--archive`, `--from`/`--to`, `--capture-policy`), `--sitemap` URLs.
 
@@ -475,8 +522,9 @@ def discover(*, urls: Iterable[str | Path] = (), cdx: Iterable[str] = (), archiv
         for path in urls:
             yield from read_url_list(path)
         for pattern in cdx:
-            yield from query_cdx(pattern, archive=archive, from_=from_, to=to, capture_policy=capture_policy,
-                                 fetcher=fetcher)
+            yield from query_cdx(
+                pattern, archive=archive, from_=from_, to=to, capture_policy=capture_policy, fetcher=fetcher
+            )
         for sitemap in sitemaps:
             yield from read_sitemap(sitemap, fetcher)
 

@@ -31,8 +31,9 @@ def _complete(capture: Capture) -> bool:
     return capture.error_reason is None or capture.error_reason.startswith("http_")
 
 
-def fetch_batch(refs: list[CaptureRef], fetcher: Fetcher, archive: RawArchive | None, *,
-                max_workers: int = 8) -> list[Capture]:
+def fetch_batch(
+    refs: list[CaptureRef], fetcher: Fetcher, archive: RawArchive | None, *, max_workers: int = 8
+) -> list[Capture]:
     """Fetch `refs` with up to `max_workers` threads; Captures come back in input order."""
     if not refs:
         return []
@@ -44,8 +45,15 @@ def fetch_batch(refs: list[CaptureRef], fetcher: Fetcher, archive: RawArchive | 
 _END = object()
 
 
-def fetch_stream(refs: Iterable[CaptureRef], fetcher: Fetcher, archive: RawArchive | None, *,
-                 max_workers: int = 8, batch_size: int = 200, buffered_batches: int = 2) -> Iterator[list[Capture]]:
+def fetch_stream(
+    refs: Iterable[CaptureRef],
+    fetcher: Fetcher,
+    archive: RawArchive | None,
+    *,
+    max_workers: int = 8,
+    batch_size: int = 200,
+    buffered_batches: int = 2,
+) -> Iterator[list[Capture]]:
     """Fetch a long stream of refs, yielding batches of Captures in input order.
 
     Unlike calling `fetch_batch` per batch, fetching does not wait for the caller: a feeder

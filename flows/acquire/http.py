@@ -73,8 +73,9 @@ BACKOFF_STATUSES = frozenset({429, 503})  # the whole host backs off, not just o
 class FetchError(Exception):
     """A fetch that did not produce a usable response; `reason` is a rejection reason."""
 
-    def __init__(self, reason: str, detail: str = "", *, response: Response | None = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, detail: str = "", *, response: Response | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
@@ -158,7 +159,9 @@ def parse_rates(values: list[str] | tuple[str, ...]) -> tuple[float | None, dict
         try:
             rate = float(rate_text)
         except ValueError:
-            raise ValueError(f"bad --rate {value!r}: expected REQUESTS_PER_SECOND or HOST=REQUESTS_PER_SECOND") from None
+            raise ValueError(
+                f"bad --rate {value!r}: expected REQUESTS_PER_SECOND or HOST=REQUESTS_PER_SECOND"
+            ) from None
         if rate <= 0:
             raise ValueError(f"bad --rate {value!r}: the rate must be positive")
         if host:
@@ -189,8 +192,14 @@ class HostRateLimiter:
     never lets a server count more than `rate` requests in any one second.
     """
 
-    def __init__(self, default_rate: float | None = DEFAULT_RATE, host_limits: dict[str, float] | None = None,
-                 cdx_rate: float | None = DEFAULT_CDX_RATE, safety: float = 0.04, catch_up: float = 0.01) -> None:
+    def __init__(
+        self,
+        default_rate: float | None = DEFAULT_RATE,
+        host_limits: dict[str, float] | None = None,
+        cdx_rate: float | None = DEFAULT_CDX_RATE,
+        safety: float = 0.04,
+        catch_up: float = 0.01,
+    ) -> None:
         self.catch_up = catch_up
         self.default_rate = default_rate
         self.host_limits = {host.lower(): rate for host, rate in (host_limits or {}).items()}
@@ -348,16 +357,19 @@ class Fetcher:
 
     def _new_session(self) -> requests.Session:
         session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=self.pool_size, pool_maxsize=self.pool_size,
-                                                max_retries=0)
+        adapter = requests.adapters.HTTPAdapter(
+            pool_connections=self.pool_size, pool_maxsize=self.pool_size, max_retries=0
+        )
         session.mount("http://", adapter)
         session.mount("https://", adapter)
-        session.headers.update({
-            "User-Agent": self.user_agent,
-            # Identity: the bytes we keep in the WARC are the bytes the server sent.
-            "Accept-Encoding": "identity",
-            "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-        })
+        session.headers.update(
+            {
+                "User-Agent": self.user_agent,
+                # Identity: the bytes we keep in the WARC are the bytes the server sent.
+                "Accept-Encoding": "identity",
+                "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+            }
+        )
         with self._sessions_lock:
             self._sessions.append(session)
         return session
@@ -394,9 +406,13 @@ class Fetcher:
         try:
             response = self.get(url, archived=archived, html_only=True)
         except FetchError as error:
-            capture = Capture(ref=ref, error_reason=error.reason, error_detail=error.detail,
-                              attempt_count=error.attempt_count,
-                              duration_ms=int((time.monotonic() - started) * 1000))
+            capture = Capture(
+                ref=ref,
+                error_reason=error.reason,
+                error_detail=error.detail,
+                attempt_count=error.attempt_count,
+                duration_ms=int((time.monotonic() - started) * 1000),
+            )
             if error.response is not None:  # an HTTP error answer: keep what it said
                 _fill(capture, error.response)
             return capture
@@ -405,8 +421,16 @@ class Fetcher:
         capture.duration_ms = int((time.monotonic() - started) * 1000)
         return capture
 
-    def get(self, url: str, *, params: dict | list | None = None, kind: str = "content",
-            archived: bool | None = None, html_only: bool = False, max_bytes: int | None = None) -> Response:
+    def get(
+        self,
+        url: str,
+        *,
+        params: dict | list | None = None,
+        kind: str = "content",
+        archived: bool | None = None,
+        html_only: bool = False,
+        max_bytes: int | None = None,
+    ) -> Response:
         """GET `url` with retries. Returns a 2xx `Response`; raises `PermanentFetchError` or,
         once retries are used up, `TransientFetchError` (both carry `attempt_count`)."""
         if params:
@@ -418,10 +442,10 @@ class Fetcher:
         while True:
             attempt += 1
             try:
-                response = self._follow(url, kind=kind, archived=archived, html_only=html_only,
-                                        max_bytes=max_bytes or self.max_bytes)
-                return replace(response, attempt_count=attempt,
-                               duration_ms=int((time.monotonic() - started) * 1000))
+                response = self._follow(
+                    url, kind=kind, archived=archived, html_only=html_only, max_bytes=max_bytes or self.max_bytes
+                )
+                return replace(response, attempt_count=attempt, duration_ms=int((time.monotonic() - started) * 1000))
             except PermanentFetchError as error:
                 error.attempt_count = attempt
                 raise
@@ -471,8 +495,9 @@ class Fetcher:
             if response.status in REDIRECT_STATUSES and response.header("Location"):
                 redirects.append(current)
                 if len(redirects) > self.max_redirects:
-                    raise PermanentFetchError("too_many_redirects",
-                                              f"more than {self.max_redirects} redirects, last {current}")
+                    raise PermanentFetchError(
+                        "too_many_redirects", f"more than {self.max_redirects} redirects, last {current}"
+                    )
                 current = urljoin(current, response.header("Location"))
                 continue
             response = replace(response, url=url, redirects=tuple(redirects))
@@ -493,8 +518,9 @@ class Fetcher:
         finally:
             self._idle.put(session)
 
-    def _request_with(self, session: requests.Session, url: str, *, kind: str, html_only: bool,
-                      max_bytes: int) -> Response:
+    def _request_with(
+        self, session: requests.Session, url: str, *, kind: str, html_only: bool, max_bytes: int
+    ) -> Response:
         self.limiter.acquire(_host(url), kind)
         fetched_at = datetime.now(timezone.utc)
         started = time.monotonic()
@@ -515,15 +541,24 @@ class Fetcher:
             phrase = raw.reason or _phrase(status)
 
             def response(body: bytes) -> Response:
-                return Response(url=url, final_url=url, status=status, reason_phrase=phrase, headers=headers,
-                                body=body, request_headers=request_headers, fetched_at=fetched_at)
+                return Response(
+                    url=url,
+                    final_url=url,
+                    status=status,
+                    reason_phrase=phrase,
+                    headers=headers,
+                    body=body,
+                    request_headers=request_headers,
+                    fetched_at=fetched_at,
+                )
 
             if status in REDIRECT_STATUSES:
                 return response(b"")
             ok = 200 <= status < 300
             if ok and html_only and not _is_html(header(headers, "Content-Type")):
-                raise PermanentFetchError("not_html", f"{url}: Content-Type {header(headers, 'Content-Type')}",
-                                          response=response(b""))
+                raise PermanentFetchError(
+                    "not_html", f"{url}: Content-Type {header(headers, 'Content-Type')}", response=response(b"")
+                )
             declared = _content_length(headers)
             if declared is not None and declared > max_bytes:
                 raise PermanentFetchError("too_large", f"{url}: Content-Length {declared} > {max_bytes}")
@@ -533,8 +568,9 @@ class Fetcher:
                 body = _decode(body, encoding, url, max_bytes)
             return response(body)
 
-    def _read_body(self, raw: requests.Response, url: str, declared: int | None, max_bytes: int,
-                   started: float) -> bytes:
+    def _read_body(
+        self, raw: requests.Response, url: str, declared: int | None, max_bytes: int, started: float
+    ) -> bytes:
         chunks: list[bytes] = []
         received = 0
         try:
@@ -595,8 +631,9 @@ class Fetcher:
         return parser
 
 
-def fetcher_from_options(*, user_agent: str | None = None, rates: list[str] | tuple[str, ...] = (),
-                         archive: str | None = None, **options) -> Fetcher:
+def fetcher_from_options(
+    *, user_agent: str | None = None, rates: list[str] | tuple[str, ...] = (), archive: str | None = None, **options
+) -> Fetcher:
     """A Fetcher from the CLI's `--user-agent` and `--rate` values (see `parse_rates`).
 
     `--rate R` sets every content host's limit (web.archive.org included); `--rate HOST=R` one
@@ -617,8 +654,7 @@ def fetcher_from_options(*, user_agent: str | None = None, rates: list[str] | tu
     archive_hosts = set(options.pop("archive_hosts", set()))
     if archive:
         archive_hosts.add(_host(archive))
-    return Fetcher(user_agent=user_agent or USER_AGENT, host_limits=host_limits, archive_hosts=archive_hosts,
-                   **options)
+    return Fetcher(user_agent=user_agent or USER_AGENT, host_limits=host_limits, archive_hosts=archive_hosts, **options)
 
 
 def _fill(capture: Capture, response: Response) -> None:

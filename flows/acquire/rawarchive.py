@@ -44,8 +44,14 @@ def _warc_date(when: datetime) -> str:
 class RawArchive:
     """Thread-safe WARC appender; `write(capture)` returns `(warc_file, offset)`."""
 
-    def __init__(self, warc_dir: str | os.PathLike, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-                 prefix: str = "newsarchive", software: str | None = None) -> None:
+    def __init__(
+        self,
+        warc_dir: str | os.PathLike,
+        *,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        prefix: str = "newsarchive",
+        software: str | None = None,
+    ) -> None:
         self.warc_dir = Path(warc_dir)
         self.max_file_bytes = max_file_bytes
         self.prefix = prefix
@@ -115,8 +121,11 @@ class RawArchive:
     def _warcinfo(self, name: str) -> bytes:
         buffer = io.BytesIO()
         writer = WARCWriter(buffer, gzip=True)
-        info = {"software": self.software, "format": "WARC File Format 1.0",
-                "description": "raw responses fetched by newsarchive"}
+        info = {
+            "software": self.software,
+            "format": "WARC File Format 1.0",
+            "description": "raw responses fetched by newsarchive",
+        }
         writer.write_record(writer.create_warcinfo_record(name, info))
         return buffer.getvalue()
 
@@ -143,9 +152,14 @@ class RawArchive:
 
         buffer = io.BytesIO()
         writer = WARCWriter(buffer, gzip=True)
-        response = writer.create_warc_record(target_uri, "response", payload=io.BytesIO(capture.body),
-                                             length=len(capture.body), http_headers=http_headers,
-                                             warc_headers_dict=warc_headers)
+        response = writer.create_warc_record(
+            target_uri,
+            "response",
+            payload=io.BytesIO(capture.body),
+            length=len(capture.body),
+            http_headers=http_headers,
+            warc_headers_dict=warc_headers,
+        )
         writer.write_record(response)
         response_bytes = buffer.getvalue()
 
@@ -156,13 +170,20 @@ class RawArchive:
         request_items = [(k, v) for k, v in capture.request_headers.items()]
         if not any(k.lower() == "host" for k, _ in request_items):
             request_items.insert(0, ("Host", parts.netloc))
-        request_headers = StatusAndHeaders(f"GET {path} HTTP/1.1", request_items, protocol="HTTP/1.1",
-                                           is_http_request=True)
+        request_headers = StatusAndHeaders(
+            f"GET {path} HTTP/1.1", request_items, protocol="HTTP/1.1", is_http_request=True
+        )
         request_warc_headers = dict(warc_headers)
         request_warc_headers["WARC-Concurrent-To"] = response.rec_headers.get_header("WARC-Record-ID")
         buffer = io.BytesIO()
         writer = WARCWriter(buffer, gzip=True)
-        request = writer.create_warc_record(target_uri, "request", payload=io.BytesIO(b""), length=0,
-                                            http_headers=request_headers, warc_headers_dict=request_warc_headers)
+        request = writer.create_warc_record(
+            target_uri,
+            "request",
+            payload=io.BytesIO(b""),
+            length=0,
+            http_headers=request_headers,
+            warc_headers_dict=request_warc_headers,
+        )
         writer.write_record(request)
         return buffer.getvalue(), response_bytes

@@ -73,8 +73,12 @@ class SharedLimits:
         finally:
             schedule.close()
 
-    def limiter(self, default_rate: float | None = DEFAULT_RATE, host_limits: dict[str, float] | None = None,
-                cdx_rate: float | None = DEFAULT_CDX_RATE) -> HostRateLimiter:
+    def limiter(
+        self,
+        default_rate: float | None = DEFAULT_RATE,
+        host_limits: dict[str, float] | None = None,
+        cdx_rate: float | None = DEFAULT_CDX_RATE,
+    ) -> HostRateLimiter:
         """The limiter for this process (what `Fetcher(limiter=...)` takes)."""
         if self.backend == "local":
             return HostRateLimiter(default_rate, host_limits, cdx_rate)
@@ -129,8 +133,9 @@ def shared_limits_for_run(run_id: str, backend: str | None = None) -> SharedLimi
 # -- Dask ----------------------------------------------------------------------------------------
 
 
-def _book_on_scheduler(key: str, count: int, interval: float, block_seconds: float = 0.0,
-                       dask_scheduler=None) -> tuple[float, float]:
+def _book_on_scheduler(
+    key: str, count: int, interval: float, block_seconds: float = 0.0, dask_scheduler=None
+) -> tuple[float, float]:
     """Runs inside the Dask scheduler's event loop (atomic: it never awaits). State per key:
     [next free send time, interval, blocked until] on the scheduler's clock. `count` 0 only
     updates the state (block / slow down)."""
@@ -165,8 +170,9 @@ def _by_value(function):
     remote cluster need not have newsarchive installed."""
     import types
 
-    copy = types.FunctionType(function.__code__, {"__builtins__": __builtins__}, function.__name__,
-                              function.__defaults__)
+    copy = types.FunctionType(
+        function.__code__, {"__builtins__": __builtins__}, function.__name__, function.__defaults__
+    )
     copy.__qualname__ = f"_by_value.<locals>.{function.__name__}"
     copy.__module__ = "__main__"
     return copy
@@ -198,8 +204,10 @@ class DaskSchedule(Schedule):
                     self._client = workers[0]._get_client()
                 else:
                     if not self.scheduler_address:
-                        raise RuntimeError("the dask rate limit backend needs a Dask client: run on a Dask worker "
-                                           "or give the scheduler address") from None
+                        raise RuntimeError(
+                            "the dask rate limit backend needs a Dask client: run on a Dask worker "
+                            "or give the scheduler address"
+                        ) from None
                     self._client = distributed.Client(self.scheduler_address, set_as_default=False)
                     self._own_client = True
             return self._client
@@ -270,11 +278,13 @@ class PrefectSchedule(Schedule):
                 from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
 
                 client.update_global_concurrency_limit(
-                    name, GlobalConcurrencyLimitUpdate(limit=count, slot_decay_per_second=1.0 / interval))
+                    name, GlobalConcurrencyLimitUpdate(limit=count, slot_decay_per_second=1.0 / interval)
+                )
         except ObjectNotFound:
             try:
                 client.create_global_concurrency_limit(
-                    GlobalConcurrencyLimitCreate(name=name, limit=count, slot_decay_per_second=1.0 / interval))
+                    GlobalConcurrencyLimitCreate(name=name, limit=count, slot_decay_per_second=1.0 / interval)
+                )
             except ObjectAlreadyExists:
                 pass  # another process of the run created it in between
         self._created.add(name)
@@ -342,9 +352,17 @@ class SharedRateLimiter(HostRateLimiter):
     and 11 under 10 at 6 % (a fetch flow on 2 Dask workers, the server in the flow's process).
     """
 
-    def __init__(self, schedule: Schedule, default_rate: float | None = DEFAULT_RATE,
-                 host_limits: dict[str, float] | None = None, cdx_rate: float | None = DEFAULT_CDX_RATE, *,
-                 batch: int = 0, safety: float = 0.08, late_limit: float = 0.015) -> None:
+    def __init__(
+        self,
+        schedule: Schedule,
+        default_rate: float | None = DEFAULT_RATE,
+        host_limits: dict[str, float] | None = None,
+        cdx_rate: float | None = DEFAULT_CDX_RATE,
+        *,
+        batch: int = 0,
+        safety: float = 0.08,
+        late_limit: float = 0.015,
+    ) -> None:
         super().__init__(default_rate, host_limits, cdx_rate, safety=safety)
         self.schedule = schedule
         self.batch = batch
@@ -409,8 +427,9 @@ class SharedRateLimiter(HostRateLimiter):
                     # A slow round trip (a remote scheduler) cannot be told apart from a late
                     # wake-up; then only the wake-up counts.
                     earliest = answered if answered - asked > self.late_limit else asked
-                    booked.send_at.extend((earliest + delay + i * interval, answered + delay + i * interval)
-                                          for i in range(count))
+                    booked.send_at.extend(
+                        (earliest + delay + i * interval, answered + delay + i * interval) for i in range(count)
+                    )
                 earliest, send_at = booked.send_at[0]
                 now = time.monotonic()
                 if send_at > now:

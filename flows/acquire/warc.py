@@ -134,7 +134,9 @@ def _capture_from_record(record, path: str, source: str, offsets_by_digest: dict
     url = url.strip("<>")
     captured_at = record.record_date
     if captured_at is not None:
-        captured_at = captured_at.astimezone(timezone.utc) if captured_at.tzinfo else captured_at.replace(tzinfo=timezone.utc)
+        captured_at = (
+            captured_at.astimezone(timezone.utc) if captured_at.tzinfo else captured_at.replace(tzinfo=timezone.utc)
+        )
     hint = _header(record, "Newsarchive-Published-Hint")
     ref = CaptureRef(
         url=url,

@@ -73,30 +73,113 @@ def _run_flow(task_runner_options: dict, **parameters):
 
 
 @main.command()
-@click.option("--warc", "warc_paths", multiple=True, metavar="PATH", help="Ingest the captures in this WARC file (repeatable). No fetching.")
-@click.option("--urls", "url_files", multiple=True, metavar="FILE", help="Fetch the URLs in this file, one per line: archived (.../web/<timestamp>/<url>) or live (repeatable).")
-@click.option("--cdx", "cdx_patterns", multiple=True, metavar="PATTERN", help="Query the archive's CDX API for captures matching PATTERN, e.g. 'example.com/news/*' (repeatable).")
-@click.option("--archive", default="https://web.archive.org/web", show_default=True, metavar="URL", help="Archive prefix for --cdx: web.archive.org or a pywb collection (http://host:port/COLL).")
+@click.option(
+    "--warc",
+    "warc_paths",
+    multiple=True,
+    metavar="PATH",
+    help="Ingest the captures in this WARC file (repeatable). No fetching.",
+)
+@click.option(
+    "--urls",
+    "url_files",
+    multiple=True,
+    metavar="FILE",
+    help="Fetch the URLs in this file, one per line: archived (.../web/<timestamp>/<url>) or live (repeatable).",
+)
+@click.option(
+    "--cdx",
+    "cdx_patterns",
+    multiple=True,
+    metavar="PATTERN",
+    help="Query the archive's CDX API for captures matching PATTERN, e.g. 'example.com/news/*' (repeatable).",
+)
+@click.option(
+    "--archive",
+    default="https://web.archive.org/web",
+    show_default=True,
+    metavar="URL",
+    help="Archive prefix for --cdx: web.archive.org or a pywb collection (http://host:port/COLL).",
+)
 @click.option("--from", "date_from", metavar="YYYYMMDD[hhmmss]", help="--cdx: captures from this time on.")
 @click.option("--to", "date_to", metavar="YYYYMMDD[hhmmss]", help="--cdx: captures up to this time.")
-@click.option("--capture-policy", type=click.Choice(["first", "last", "all"]), default="first", show_default=True, help="--cdx: which good capture of each URL to take.")
-@click.option("--sitemap", "sitemaps", multiple=True, metavar="URL", help="Fetch the pages a (news) sitemap or sitemap index lists (repeatable).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Read sources and host limits from this newsarchive.toml.")
+@click.option(
+    "--capture-policy",
+    type=click.Choice(["first", "last", "all"]),
+    default="first",
+    show_default=True,
+    help="--cdx: which good capture of each URL to take.",
+)
+@click.option(
+    "--sitemap",
+    "sitemaps",
+    multiple=True,
+    metavar="URL",
+    help="Fetch the pages a (news) sitemap or sitemap index lists (repeatable).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read sources and host limits from this newsarchive.toml.",
+)
 @click.option("--source", "source_name", metavar="NAME", help="Run the source of this name from --config.")
-@click.option("--user-agent", envvar="NEWSARCHIVE_USER_AGENT", help="User-Agent for fetching (default names the project).")
-@click.option("--rate", "rates", multiple=True, metavar="[HOST=]N", help="Requests per second: every host (N), one host (HOST=N) or a host's CDX API (HOST#cdx=N); repeatable. Defaults: web.archive.org 4, its CDX 0.4, other hosts 2.")
-@click.option("--fetch-workers", default=8, show_default=True, type=click.IntRange(1, 256), help="Concurrent requests per batch (within the rate limits).")
+@click.option(
+    "--user-agent", envvar="NEWSARCHIVE_USER_AGENT", help="User-Agent for fetching (default names the project)."
+)
+@click.option(
+    "--rate",
+    "rates",
+    multiple=True,
+    metavar="[HOST=]N",
+    help="Requests per second: every host (N), one host (HOST=N) or a host's CDX API (HOST#cdx=N); repeatable. Defaults: web.archive.org 4, its CDX 0.4, other hosts 2.",
+)
+@click.option(
+    "--fetch-workers",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Concurrent requests per batch (within the rate limits).",
+)
 @click.option("--processes", type=click.IntRange(1, 64), help="Extraction processes (default: one per core).")
-@click.option("--dask-address", metavar="tcp://HOST:PORT", help="Run the tasks on this existing Dask cluster (prefect-dask).")
-@click.option("--dask-workers", type=click.IntRange(1, 256), help="Run the tasks on a local Dask cluster of N worker processes.")
-@click.option("--batch-size", type=click.IntRange(1, 100_000), help="Captures per Prefect task (default: 800 read from WARC files, 200 fetched).")
+@click.option(
+    "--dask-address", metavar="tcp://HOST:PORT", help="Run the tasks on this existing Dask cluster (prefect-dask)."
+)
+@click.option(
+    "--dask-workers", type=click.IntRange(1, 256), help="Run the tasks on a local Dask cluster of N worker processes."
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 100_000),
+    help="Captures per Prefect task (default: 800 read from WARC files, 200 fetched).",
+)
 @click.option("--refresh", is_flag=True, help="Fetch and process captures again even if the ledger says they are done.")
 @click.option("--no-load", is_flag=True, help="Write Parquet only; do not load the DuckDB warehouse.")
 @click.option("-v", "--verbose", is_flag=True, help="Print progress for every batch.")
 @DATA_DIR_OPTION
-def run(warc_paths, url_files, cdx_patterns, archive, date_from, date_to, capture_policy, sitemaps, config_path,
-        source_name, user_agent, rates, fetch_workers, processes, dask_address, dask_workers, batch_size, refresh,
-        no_load, verbose, data_dir: Path) -> None:
+def run(
+    warc_paths,
+    url_files,
+    cdx_patterns,
+    archive,
+    date_from,
+    date_to,
+    capture_policy,
+    sitemaps,
+    config_path,
+    source_name,
+    user_agent,
+    rates,
+    fetch_workers,
+    processes,
+    dask_address,
+    dask_workers,
+    batch_size,
+    refresh,
+    no_load,
+    verbose,
+    data_dir: Path,
+) -> None:
     """Ingest archived captures: extract articles, write Parquet, load DuckDB.
 
     With no source option, ingests the bundled sample archive (offline).
@@ -132,7 +215,11 @@ def run(warc_paths, url_files, cdx_patterns, archive, date_from, date_to, captur
             if config.data_dir and data_dir == Path("data"):
                 data_dir = Path(config.data_dir)
         else:
-            parameters.update(_option_parameters(warc_paths, url_files, cdx_patterns, sitemaps, archive, date_from, date_to, capture_policy))
+            parameters.update(
+                _option_parameters(
+                    warc_paths, url_files, cdx_patterns, sitemaps, archive, date_from, date_to, capture_policy
+                )
+            )
         for path in parameters.get("warc_paths") or []:
             check_warc_file(path)
         for path in parameters.get("url_files") or []:
@@ -147,7 +234,8 @@ def run(warc_paths, url_files, cdx_patterns, archive, date_from, date_to, captur
     if dask_address and not os.environ.get("PREFECT_API_URL"):
         raise click.ClickException(
             "--dask-address needs a Prefect server the workers can reach: run `prefect server start` "
-            "and export PREFECT_API_URL=http://<host>:4200/api")
+            "and export PREFECT_API_URL=http://<host>:4200/api"
+        )
     _check_data_dir(data_dir)
     _setup_logging(verbose)
     click.echo(f"Ingesting {_describe(parameters)} into {data_dir} ...", err=True)
@@ -170,14 +258,24 @@ def run(warc_paths, url_files, cdx_patterns, archive, date_from, date_to, captur
         raise click.ClickException("; ".join(summary.errors))
 
 
-def _option_parameters(warc_paths, url_files, cdx_patterns, sitemaps, archive, date_from, date_to, capture_policy) -> dict:
+def _option_parameters(
+    warc_paths, url_files, cdx_patterns, sitemaps, archive, date_from, date_to, capture_policy
+) -> dict:
     if warc_paths and (url_files or cdx_patterns or sitemaps):
         raise click.UsageError("--warc reads captures from disk; run it separately from --urls/--cdx/--sitemap")
     if warc_paths:
         return {"source": "warc", "warc_paths": list(warc_paths)}
     if url_files or cdx_patterns or sitemaps:
-        return {"source": "fetch", "url_files": list(url_files), "cdx_patterns": list(cdx_patterns), "sitemaps": list(sitemaps),
-                "archive": archive, "date_from": date_from, "date_to": date_to, "capture_policy": capture_policy}
+        return {
+            "source": "fetch",
+            "url_files": list(url_files),
+            "cdx_patterns": list(cdx_patterns),
+            "sitemaps": list(sitemaps),
+            "archive": archive,
+            "date_from": date_from,
+            "date_to": date_to,
+            "capture_policy": capture_policy,
+        }
     return {"source": "sample"}
 
 
@@ -187,9 +285,15 @@ def _source_parameters(configured) -> dict:
     if configured.kind in ("sample", "warc"):
         return {**base, "source": configured.kind, "warc_paths": list(configured.target)}
     keys = {"urls": "url_files", "cdx": "cdx_patterns", "sitemap": "sitemaps"}
-    return {**base, "source": "fetch", keys[configured.kind]: list(configured.target),
-            "archive": configured.archive or "https://web.archive.org/web", "date_from": configured.date_from,
-            "date_to": configured.date_to, "capture_policy": configured.capture_policy}
+    return {
+        **base,
+        "source": "fetch",
+        keys[configured.kind]: list(configured.target),
+        "archive": configured.archive or "https://web.archive.org/web",
+        "date_from": configured.date_from,
+        "date_to": configured.date_to,
+        "capture_policy": configured.capture_policy,
+    }
 
 
 def _describe(parameters: dict) -> str:
@@ -199,7 +303,11 @@ def _describe(parameters: dict) -> str:
         return "the bundled sample archive"
     if parameters["source"] == "warc":
         return ", ".join(parameters["warc_paths"])
-    parts = [*parameters.get("url_files", []), *[f"CDX {p}" for p in parameters.get("cdx_patterns", [])], *parameters.get("sitemaps", [])]
+    parts = [
+        *parameters.get("url_files", []),
+        *[f"CDX {p}" for p in parameters.get("cdx_patterns", [])],
+        *parameters.get("sitemaps", []),
+    ]
     return ", ".join(parts)
 
 

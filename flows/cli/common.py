@@ -36,13 +36,14 @@ _PARQUET_URI = click.option(
     expose_value=False,
     callback=lambda ctx, param, value: use_parquet_uri(value),
     help="Keep the Parquet dataset here instead of <data-dir>/parquet: a path or s3://BUCKET/PREFIX "
-         "(credentials, region and endpoint from the AWS_* environment variables).",
+    "(credentials, region and endpoint from the AWS_* environment variables).",
 )
 
 
 def DATA_DIR_OPTION(command):  # noqa: N802 -- used as a decorator like the click options it combines
     """--data-dir and --parquet-uri, on every command that touches the data."""
     return _DATA_DIR(_PARQUET_URI(command))
+
 
 # Quiet, offline Prefect unless the user configured otherwise.
 PREFECT_DEFAULTS = {

@@ -12,20 +12,58 @@ import click
 
 
 @click.command()
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default="newsarchive.toml",
-              show_default=True, envvar="NEWSARCHIVE_CONFIG", help="The configuration naming the sources and their schedules.")
-@click.option("--source", "source_names", multiple=True, metavar="NAME",
-              help="Serve only this source (repeatable; default: every source with a schedule).")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="NEWSARCHIVE_DATA_DIR",
-              help="Override the configuration's data_dir (made absolute, so runs write here whatever their working directory).")
-@click.option("--limit", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Runs at the same time (the DuckDB warehouse has one writer: keep 1 unless sources use separate data dirs).")
-@click.option("--list", "list_only", is_flag=True, help="Print the deployments that would be served, then exit (no server needed).")
-@click.option("--start-server", is_flag=True,
-              help="Start `prefect server start` on 127.0.0.1 for the time serve runs (when PREFECT_API_URL is not set).")
-@click.option("--server-port", type=click.IntRange(1, 65535), default=4200, show_default=True, help="Port for --start-server.")
-def serve(config_path: Path, source_names: tuple[str, ...], data_dir: Path | None, limit: int, list_only: bool,
-          start_server: bool, server_port: int) -> None:
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="newsarchive.toml",
+    show_default=True,
+    envvar="NEWSARCHIVE_CONFIG",
+    help="The configuration naming the sources and their schedules.",
+)
+@click.option(
+    "--source",
+    "source_names",
+    multiple=True,
+    metavar="NAME",
+    help="Serve only this source (repeatable; default: every source with a schedule).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="NEWSARCHIVE_DATA_DIR",
+    help="Override the configuration's data_dir (made absolute, so runs write here whatever their working directory).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Runs at the same time (the DuckDB warehouse has one writer: keep 1 unless sources use separate data dirs).",
+)
+@click.option(
+    "--list",
+    "list_only",
+    is_flag=True,
+    help="Print the deployments that would be served, then exit (no server needed).",
+)
+@click.option(
+    "--start-server",
+    is_flag=True,
+    help="Start `prefect server start` on 127.0.0.1 for the time serve runs (when PREFECT_API_URL is not set).",
+)
+@click.option(
+    "--server-port", type=click.IntRange(1, 65535), default=4200, show_default=True, help="Port for --start-server."
+)
+def serve(
+    config_path: Path,
+    source_names: tuple[str, ...],
+    data_dir: Path | None,
+    limit: int,
+    list_only: bool,
+    start_server: bool,
+    server_port: int,
+) -> None:
     """Run the configured sources on their cron schedules (one Prefect deployment per source).
 
     Schedules need a Prefect server (its scheduler creates the runs; the temporary
@@ -62,8 +100,10 @@ def serve(config_path: Path, source_names: tuple[str, ...], data_dir: Path | Non
         planned = plan_deployments(config, source_names, data_dir=data_dir)
         if list_only:
             for deployment in planned:
-                click.echo(f"ingest-archive/{deployment.name}  cron '{deployment.cron}' (UTC)  "
-                           f"data_dir {deployment.parameters['data_dir']}")
+                click.echo(
+                    f"ingest-archive/{deployment.name}  cron '{deployment.cron}' (UTC)  "
+                    f"data_dir {deployment.parameters['data_dir']}"
+                )
                 click.echo(f"    {deployment.description}")
             return
         if start_server:
@@ -97,10 +137,13 @@ def _serve_with_own_server(planned, *, limit: int, port: int) -> None:
 
     existing = configured_api_url()
     if existing:
-        raise ServeError(f"--start-server: PREFECT_API_URL is already set ({existing}); "
-                         f"serve on that server without --start-server, or unset it")
+        raise ServeError(
+            f"--start-server: PREFECT_API_URL is already set ({existing}); "
+            f"serve on that server without --start-server, or unset it"
+        )
     log_path = Path(PREFECT_HOME.value()) / "newsarchive-server.log"
     click.echo(f"Starting a Prefect server on 127.0.0.1:{port} (log: {log_path}) ...", err=True)
+
     def stop(signum, frame):  # SIGTERM (a service manager) stops serve like Ctrl-C, so the server stops too
         raise KeyboardInterrupt
 
@@ -108,21 +151,52 @@ def _serve_with_own_server(planned, *, limit: int, port: int) -> None:
     with LocalServer(port=port, log_path=log_path) as server:
         os.environ["PREFECT_API_URL"] = server.api_url  # for the flow runs serve starts
         with temporary_settings({PREFECT_API_URL: server.api_url}):
-            click.echo(f"Serving {len(planned)} deployment(s); UI at http://127.0.0.1:{port}; Ctrl-C stops both.", err=True)
+            click.echo(
+                f"Serving {len(planned)} deployment(s); UI at http://127.0.0.1:{port}; Ctrl-C stops both.", err=True
+            )
             _until_interrupted(serve_deployments, planned, limit=limit)
 
 
 @click.command()
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default="newsarchive.toml",
-              show_default=True, envvar="NEWSARCHIVE_CONFIG", help="The configuration naming the sources and their schedules.")
-@click.option("--source", "source_names", multiple=True, metavar="NAME",
-              help="Only this source (repeatable; default: every source with a schedule).")
-@click.option("--pool", "work_pool", default="newsarchive", show_default=True, help="The Prefect work pool the deployments run on.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default="prefect.yaml", show_default=True,
-              help="Where to write the deployment file ('-' prints it).")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="NEWSARCHIVE_DATA_DIR",
-              help="Override the configuration's data_dir (relative to the directory `prefect deploy` runs in).")
-def deploy(config_path: Path, source_names: tuple[str, ...], work_pool: str, output: Path, data_dir: Path | None) -> None:
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="newsarchive.toml",
+    show_default=True,
+    envvar="NEWSARCHIVE_CONFIG",
+    help="The configuration naming the sources and their schedules.",
+)
+@click.option(
+    "--source",
+    "source_names",
+    multiple=True,
+    metavar="NAME",
+    help="Only this source (repeatable; default: every source with a schedule).",
+)
+@click.option(
+    "--pool",
+    "work_pool",
+    default="newsarchive",
+    show_default=True,
+    help="The Prefect work pool the deployments run on.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="prefect.yaml",
+    show_default=True,
+    help="Where to write the deployment file ('-' prints it).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="NEWSARCHIVE_DATA_DIR",
+    help="Override the configuration's data_dir (relative to the directory `prefect deploy` runs in).",
+)
+def deploy(
+    config_path: Path, source_names: tuple[str, ...], work_pool: str, output: Path, data_dir: Path | None
+) -> None:
     """Write prefect.yaml: the scheduled sources as deployments for a Prefect work pool.
 
     The alternative to `newsarchive serve` when runs should happen on workers
@@ -140,16 +214,23 @@ def deploy(config_path: Path, source_names: tuple[str, ...], work_pool: str, out
     from flows.schedules import ServeError, prefect_yaml
 
     try:
-        text = prefect_yaml(load_config(config_path), source_names, work_pool=work_pool, config_label=str(config_path),
-                            data_dir=data_dir)
+        text = prefect_yaml(
+            load_config(config_path),
+            source_names,
+            work_pool=work_pool,
+            config_label=str(config_path),
+            data_dir=data_dir,
+        )
     except (ConfigError, ServeError) as error:
         raise click.ClickException(str(error)) from error
     if str(output) == "-":
         click.echo(text, nl=False)
         return
     output.write_text(text, encoding="utf-8")
-    click.echo(f"Wrote {output}. Next: `prefect work-pool create {work_pool} --type process` (once), "
-               f"`prefect deploy --all --prefect-file {output}`, `prefect worker start --pool {work_pool}`.")
+    click.echo(
+        f"Wrote {output}. Next: `prefect work-pool create {work_pool} --type process` (once), "
+        f"`prefect deploy --all --prefect-file {output}`, `prefect worker start --pool {work_pool}`."
+    )
 
 
 COMMANDS = [serve, deploy]

@@ -69,6 +69,7 @@ def format_rows(columns: Sequence[str], rows: Sequence[tuple], fmt: str) -> str:
         writer.writerows([_text(v) for v in row] for row in rows)
         return buffer.getvalue().rstrip("\n")
     if fmt == "markdown":
+
         def cell(value: Any) -> str:
             return _text(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
 
@@ -78,7 +79,10 @@ def format_rows(columns: Sequence[str], rows: Sequence[tuple], fmt: str) -> str:
     # table
     cells = [[_cut(_text(v), TABLE_CELL_WIDTH) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    numeric = [all(isinstance(row[i], (int, float, Decimal)) or row[i] is None for row in rows) and rows for i in range(len(columns))]
+    numeric = [
+        all(isinstance(row[i], (int, float, Decimal)) or row[i] is None for row in rows) and rows
+        for i in range(len(columns))
+    ]
 
     def line(values: Sequence[str]) -> str:
         parts = [v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths))]
@@ -96,9 +100,17 @@ def _fail(error: Exception) -> click.ClickException:
 
 @click.command("sql")
 @click.argument("sql", required=False, metavar="SQL")
-@click.option("--file", "-f", "sql_file", type=click.File("r", encoding="utf-8"), help="Read the SQL from this file ('-' for stdin).")
+@click.option(
+    "--file",
+    "-f",
+    "sql_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Read the SQL from this file ('-' for stdin).",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
-@click.option("--param", "-p", "params", multiple=True, metavar="VALUE", help="Value for a ? placeholder (repeatable, in order).")
+@click.option(
+    "--param", "-p", "params", multiple=True, metavar="VALUE", help="Value for a ? placeholder (repeatable, in order)."
+)
 @DATA_DIR_OPTION
 def sql_command(sql: str | None, sql_file, fmt: str, params: tuple[str, ...], data_dir: Path) -> None:
     """Run read-only SQL on the warehouse and print the result.
@@ -136,12 +148,16 @@ def sql_command(sql: str | None, sql_file, fmt: str, params: tuple[str, ...], da
 
 
 def _date_option(name: str, help_text: str):
-    return click.option(name, type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD", help=help_text)
+    return click.option(
+        name, type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD", help=help_text
+    )
 
 
 @click.command("search")
 @click.argument("words")
-@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 10_000), help="Most results to show.")
+@click.option(
+    "--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 10_000), help="Most results to show."
+)
 @click.option("--publication", default=None, metavar="NAME", help="Only articles of this publication (exact name).")
 @_date_option("--from", "Only articles published on or after this day (UTC).")
 @_date_option("--to", "Only articles published on or before this day (UTC).")
@@ -165,13 +181,19 @@ def search_command(words: str, limit: int, publication: str | None, fmt: str, da
 
     try:
         result = search.search(
-            data_dir, words, limit=limit, publication=publication,
-            published_from=dates["from"], published_to=dates["to"],
+            data_dir,
+            words,
+            limit=limit,
+            publication=publication,
+            published_from=dates["from"],
+            published_to=dates["to"],
         )
     except KNOWN_ERRORS as error:
         raise _fail(error) from error
     if result.ranking != "bm25":
-        click.echo("Note: the warehouse is busy (a load is running); ranked by term counts over the Parquet dataset.", err=True)
+        click.echo(
+            "Note: the warehouse is busy (a load is running); ranked by term counts over the Parquet dataset.", err=True
+        )
     if fmt != "table":
         columns = ["score", "title", "publication", "published_at", "url", "snippet", "article_id"]
         rows = [(h.score, h.title, h.publication, h.published_at, h.url, h.snippet, h.article_id) for h in result.hits]
@@ -190,7 +212,9 @@ def search_command(words: str, limit: int, publication: str | None, fmt: str, da
 
 
 @click.command("stats")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
+)
 @DATA_DIR_OPTION
 def stats_command(fmt: str, data_dir: Path) -> None:
     """Counts, date range, rejections and field coverage of the warehouse.
@@ -217,21 +241,34 @@ def stats_command(fmt: str, data_dir: Path) -> None:
         echo("Note: answered from the Parquet dataset (the warehouse is busy or not loaded yet).", err=True)
     span = (
         f"{facts.earliest_published_at:%Y-%m-%d} to {facts.latest_published_at:%Y-%m-%d}"
-        if facts.earliest_published_at else "no dated articles"
+        if facts.earliest_published_at
+        else "no dated articles"
     )
-    echo(f"Articles:      {facts.article_count}  ({facts.publication_count} publications, {facts.author_count} authors)")
+    echo(
+        f"Articles:      {facts.article_count}  ({facts.publication_count} publications, {facts.author_count} authors)"
+    )
     echo(f"Published:     {span}; undated: {facts.undated_count}")
     echo(f"Captures:      {facts.capture_count}  (rejected: {facts.rejection_count})")
-    echo(f"Runs:          {facts.run_count}" + (f"  (last: {facts.last_run[0]}, {facts.last_run[1]})" if facts.last_run else ""))
-    sizes = ", ".join(f"{name} {info.file_count} files / {_size(info.byte_count)}" for name, info in facts.files.items())
+    echo(
+        f"Runs:          {facts.run_count}"
+        + (f"  (last: {facts.last_run[0]}, {facts.last_run[1]})" if facts.last_run else "")
+    )
+    sizes = ", ".join(
+        f"{name} {info.file_count} files / {_size(info.byte_count)}" for name, info in facts.files.items()
+    )
     echo(f"Parquet:       {sizes}")
     if facts.warehouse_byte_count is not None:
         echo(f"Warehouse:     {_size(facts.warehouse_byte_count)}")
     if facts.search_pending_count:
         echo(f"Search index:  {facts.search_pending_count} articles not indexed yet (run `newsarchive load`)")
     echo("")
-    echo(format_rows(["publication", "articles", "earliest", "latest"],
-                     [(p, n, _day(a), _day(b)) for p, n, a, b in facts.publications], "table"))
+    echo(
+        format_rows(
+            ["publication", "articles", "earliest", "latest"],
+            [(p, n, _day(a), _day(b)) for p, n, a, b in facts.publications],
+            "table",
+        )
+    )
     if facts.rejections:
         echo("")
         echo(format_rows(["rejection reason", "captures", "%"], facts.rejections, "table"))
@@ -254,8 +291,19 @@ def _size(byte_count: int) -> str:
 
 @click.command("load")
 @click.option("--rebuild-index", is_flag=True, help="Rebuild the full-text index from scratch instead of updating it.")
-@click.option("--defer-index", is_flag=True, help="Load the rows only; the next load without it adds them to the full-text index (until then search does not find them).")
-@click.option("--wait", default=60, show_default=True, type=click.FloatRange(0), metavar="SECONDS", help="How long to wait for another process to release the warehouse.")
+@click.option(
+    "--defer-index",
+    is_flag=True,
+    help="Load the rows only; the next load without it adds them to the full-text index (until then search does not find them).",
+)
+@click.option(
+    "--wait",
+    default=60,
+    show_default=True,
+    type=click.FloatRange(0),
+    metavar="SECONDS",
+    help="How long to wait for another process to release the warehouse.",
+)
 @DATA_DIR_OPTION
 def load_command(rebuild_index: bool, defer_index: bool, wait: float, data_dir: Path) -> None:
     """Load new Parquet files into the DuckDB warehouse (also the last step of `run`).
@@ -273,7 +321,9 @@ def load_command(rebuild_index: bool, defer_index: bool, wait: float, data_dir: 
     if rebuild_index and defer_index:
         raise click.UsageError("--rebuild-index and --defer-index contradict each other: choose one")
     try:
-        summary = db.load(data_dir, lock_timeout_s=wait, rebuild_index=rebuild_index, update_search_index=not defer_index)
+        summary = db.load(
+            data_dir, lock_timeout_s=wait, rebuild_index=rebuild_index, update_search_index=not defer_index
+        )
     except KNOWN_ERRORS as error:
         raise _fail(error) from error
     if summary.new_file_count == 0:
@@ -314,7 +364,9 @@ def compact_command(dry_run: bool, data_dir: Path) -> None:
     else:
         click.echo(
             f"Merged {summary.source_file_count} files into {summary.written_file_count} "
-            f"({summary.row_count} rows" + (f", {summary.duplicate_row_count} exact duplicates dropped" if summary.duplicate_row_count else "") + ")."
+            f"({summary.row_count} rows"
+            + (f", {summary.duplicate_row_count} exact duplicates dropped" if summary.duplicate_row_count else "")
+            + ")."
         )
 
 
@@ -323,7 +375,14 @@ def compact_command(dry_run: bool, data_dir: Path) -> None:
 @click.option("--publication", default=None, metavar="NAME", help="Only articles of this publication (exact name).")
 @_date_option("--from", "Only articles published on or after this day (UTC).")
 @_date_option("--to", "Only articles published on or before this day (UTC).")
-@click.option("--format", "fmt", type=click.Choice(["parquet", "jsonl", "markdown"]), default="parquet", show_default=True, help="Format of the data files.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet", "jsonl", "markdown"]),
+    default="parquet",
+    show_default=True,
+    help="Format of the data files.",
+)
 @DATA_DIR_OPTION
 def export_command(dest: Path, publication: str | None, fmt: str, data_dir: Path, **dates) -> None:
     """Write a self-describing dataset folder to share: data, card, schema, checksums.
@@ -341,10 +400,14 @@ def export_command(dest: Path, publication: str | None, fmt: str, data_dir: Path
     from warehouse import export
 
     try:
-        summary = export.export(data_dir, dest, publication=publication, published_from=dates["from"], published_to=dates["to"], fmt=fmt)
+        summary = export.export(
+            data_dir, dest, publication=publication, published_from=dates["from"], published_to=dates["to"], fmt=fmt
+        )
     except KNOWN_ERRORS as error:
         raise _fail(error) from error
-    click.echo(f"Exported {summary.article_count} articles to {summary.dest} ({summary.file_count} {fmt} files, {_size(summary.byte_count)}).")
+    click.echo(
+        f"Exported {summary.article_count} articles to {summary.dest} ({summary.file_count} {fmt} files, {_size(summary.byte_count)})."
+    )
 
 
 @click.command("verify")
@@ -368,9 +431,17 @@ def verify_command(folder: Path) -> None:
         return
     for problem in report.problems:
         click.echo(f"  {problem}", err=True)
-    raise click.ClickException(f"{folder}: {len(report.problems)} difference{'s' if len(report.problems) != 1 else ''} from the manifest")
+    raise click.ClickException(
+        f"{folder}: {len(report.problems)} difference{'s' if len(report.problems) != 1 else ''} from the manifest"
+    )
 
 
 COMMANDS: list[click.Command] = [
-    sql_command, search_command, stats_command, load_command, compact_command, export_command, verify_command,
+    sql_command,
+    search_command,
+    stats_command,
+    load_command,
+    compact_command,
+    export_command,
+    verify_command,
 ]

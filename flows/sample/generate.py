@@ -97,20 +97,66 @@ def iso_offset(instant: datetime, offset_minutes: int) -> str:
 # Vocabularies (all fictional).
 
 EN_PLACES = [
-    "Port Elvery", "Marlow Reach", "Dunmere", "Kestlebridge", "Ashcombe Vale", "Greyhaven",
-    "Tollstead", "Brannock Bay", "Wrenfield", "Halloway Cross", "Saltmarsh End", "Colbury",
+    "Port Elvery",
+    "Marlow Reach",
+    "Dunmere",
+    "Kestlebridge",
+    "Ashcombe Vale",
+    "Greyhaven",
+    "Tollstead",
+    "Brannock Bay",
+    "Wrenfield",
+    "Halloway Cross",
+    "Saltmarsh End",
+    "Colbury",
 ]
 EN_FIRST = [
-    "Jane", "John", "Harriet", "Owen", "Priya", "Tomasz", "Eleanor", "Callum", "Nadia", "Rhys",
-    "Imogen", "Felix", "Maeve", "Desmond", "Ruth", "Ansel", "Zoë", "Björn",
+    "Jane",
+    "John",
+    "Harriet",
+    "Owen",
+    "Priya",
+    "Tomasz",
+    "Eleanor",
+    "Callum",
+    "Nadia",
+    "Rhys",
+    "Imogen",
+    "Felix",
+    "Maeve",
+    "Desmond",
+    "Ruth",
+    "Ansel",
+    "Zoë",
+    "Björn",
 ]
 EN_LAST = [
-    "Doe", "Roe", "Pennock", "Ashdown", "Varga", "Okafor", "Lindqvist", "Marchbank", "Tull",
-    "Fairweather", "Quayle", "Hollis", "Brennan", "Castellan", "Wickham", "Orme",
+    "Doe",
+    "Roe",
+    "Pennock",
+    "Ashdown",
+    "Varga",
+    "Okafor",
+    "Lindqvist",
+    "Marchbank",
+    "Tull",
+    "Fairweather",
+    "Quayle",
+    "Hollis",
+    "Brennan",
+    "Castellan",
+    "Wickham",
+    "Orme",
 ]
 EN_ROLES = [
-    "council leader", "harbour master", "head teacher", "local shopkeeper", "parish clerk",
-    "chair of the residents' association", "county engineer", "volunteer coordinator",
+    "council leader",
+    "harbour master",
+    "head teacher",
+    "local shopkeeper",
+    "parish clerk",
+    "chair of the residents' association",
+    "county engineer",
+    "volunteer coordinator",
 ]
 EN_TOPICS = [
     # (headline template, subject noun phrase, section)
@@ -147,8 +193,16 @@ EN_SENTENCES = [
 ]
 
 DE_PLACES = [
-    "Kleinwerder", "Brakenhagen", "Ostermoor", "Lindholm", "Großküstrow", "Fährhude",
-    "Rövershagen-Süd", "Wiekendorf", "Sülzbeck", "Möwenort",
+    "Kleinwerder",
+    "Brakenhagen",
+    "Ostermoor",
+    "Lindholm",
+    "Großküstrow",
+    "Fährhude",
+    "Rövershagen-Süd",
+    "Wiekendorf",
+    "Sülzbeck",
+    "Möwenort",
 ]
 DE_FIRST = ["Anna", "Jürgen", "Käthe", "Lüder", "Sönke", "Maren", "Björn", "Hanne", "Tjark", "Gesa"]
 DE_LAST = ["Berger", "Weiß", "Möller", "Strauß", "Jürgensen", "Kröger", "Häberle", "Lüdemann", "Brößler", "Ohlsen"]
@@ -182,13 +236,27 @@ DE_SENTENCES = [
 ]
 
 RU_PLACES = [
-    "Светлогорье", "Новоберёзовск", "Каменный Остров", "Ольховка", "Заречье-Северное",
-    "Белоключье", "Сосновый Бор-2", "Ветлугино", "Ясноморск", "Приозёрье",
+    "Светлогорье",
+    "Новоберёзовск",
+    "Каменный Остров",
+    "Ольховка",
+    "Заречье-Северное",
+    "Белоключье",
+    "Сосновый Бор-2",
+    "Ветлугино",
+    "Ясноморск",
+    "Приозёрье",
 ]
 RU_FIRST = ["Ирина", "Павел", "Анна", "Дмитрий", "Ольга", "Сергей", "Мария", "Алексей", "Елена", "Николай"]
 RU_LAST_M = ["Мельников", "Орлов", "Лебедев", "Соколов", "Журавлёв", "Кудрявцев", "Белозёров", "Ветров"]
 RU_FEMALE = {"Ирина", "Анна", "Ольга", "Мария", "Елена"}
-RU_ROLES = ["глава администрации", "директор школы", "начальник порта", "председатель совета депутатов", "главный архитектор"]
+RU_ROLES = [
+    "глава администрации",
+    "директор школы",
+    "начальник порта",
+    "председатель совета депутатов",
+    "главный архитектор",
+]
 RU_TOPICS = [
     ("{place}: бюджет на {year} год принят депутатами", "бюджет на {year} год", "politika"),
     ("{place}: новую школу откроют к {year} году", "строительство школы", "obshchestvo"),
@@ -215,18 +283,71 @@ RU_SENTENCES = [
     "Подробности обещают опубликовать на официальном сайте администрации.",
 ]
 RU_TRANSLIT = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
-    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
-    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "y",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ю": "yu",
+    "я": "ya",
 }
 EN_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 DE_WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
 RU_WEEKDAYS = ["в понедельник", "во вторник", "в среду", "в четверг", "в пятницу", "в субботу", "в воскресенье"]
-EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December"]
-RU_MONTHS_GEN = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
-                 "сентября", "октября", "ноября", "декабря"]
+EN_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+RU_MONTHS_GEN = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+]
 
 COMMENT_TEXTS_EN = [
     "About time too. We have been waiting for this for years.",
@@ -335,9 +456,12 @@ def make_story(rng: random.Random, outlet: "Outlet", number: int) -> Story:
     values["subject"] = _fill(subject, values)
     title = _fill(headline, values)
     # Authors: one to three, distinct.
-    author_pool = [person for person in dict.fromkeys(
-        [f"{rng.choice(outlet.first_names)} {rng.choice(outlet.last_names)}" for _ in range(4)]
-    )]
+    author_pool = [
+        person
+        for person in dict.fromkeys(
+            [f"{rng.choice(outlet.first_names)} {rng.choice(outlet.last_names)}" for _ in range(4)]
+        )
+    ]
     if lang == "ru":
         author_pool = list(dict.fromkeys(people + author_pool))
     author_count = rng.choice([1, 1, 1, 2, 2, 3])
@@ -353,7 +477,7 @@ def make_story(rng: random.Random, outlet: "Outlet", number: int) -> Story:
     cursor = 0
     for size in sizes:
         chosen = []
-        for template_index in order[cursor:cursor + size]:
+        for template_index in order[cursor : cursor + size]:
             cursor += 1
             values["person"] = quoted[cursor % len(quoted)]
             female = values["person"].split(" ")[0] in RU_FEMALE
@@ -366,10 +490,13 @@ def make_story(rng: random.Random, outlet: "Outlet", number: int) -> Story:
         candidates = [i for i, p in enumerate(paragraphs) if len(p.split(" ")) >= 12]
         if candidates:
             splits = [rng.choice(candidates)]
-    comments = [(f"{rng.choice(outlet.first_names)}{rng.randrange(10, 99)}", text)
-                for text in rng.sample(comment_texts, rng.randrange(0, 4))]
-    return Story(outlet.key, number, place, title, section, authors, published_at, description,
-                 paragraphs, splits, comments)
+    comments = [
+        (f"{rng.choice(outlet.first_names)}{rng.randrange(10, 99)}", text)
+        for text in rng.sample(comment_texts, rng.randrange(0, 4))
+    ]
+    return Story(
+        outlet.key, number, place, title, section, authors, published_at, description, paragraphs, splits, comments
+    )
 
 
 def split_mid_sentence(paragraph: str) -> tuple[str, str]:
@@ -432,7 +559,9 @@ class Outlet:
     def render_index(self, stories: list[Story]) -> Page:
         raise NotImplementedError
 
-    def html_headers(self, charset: str | None, length: int, extra: list[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+    def html_headers(
+        self, charset: str | None, length: int, extra: list[tuple[str, str]] = ()
+    ) -> list[tuple[str, str]]:
         content_type = "text/html" + (f"; charset={charset}" if charset else "")
         return [("Content-Type", content_type), ("Content-Length", str(length)), *extra]
 
@@ -454,8 +583,10 @@ class HarbourGazette(Outlet):
         return f"https://{self.host}/news/{story.section}/{slugify(story.title)}-{4810233 + story.number * 137}"
 
     def nav(self) -> str:
-        links = "".join(f'<li><a href="/news/{s}/">{s.title()}</a></li>' for s in
-                        ["local", "politics", "business", "transport", "education", "sport", "culture"])
+        links = "".join(
+            f'<li><a href="/news/{s}/">{s.title()}</a></li>'
+            for s in ["local", "politics", "business", "transport", "education", "sport", "culture"]
+        )
         return f'<nav class="site-nav"><ul><li><a href="/">Home</a></li>{links}</ul></nav>'
 
     def render(self, story: Story, rng: random.Random, variant: int) -> Page:
@@ -463,23 +594,43 @@ class HarbourGazette(Outlet):
         local = local_time(story.published_at, offset)
         zone = "BST" if offset else "GMT"
         canonical = self.canonical_url(story)
-        person_list = [{"@type": "Person", "name": a, "url": f"https://{self.host}/authors/{slugify(a)}"}
-                       for a in story.authors]
+        person_list = [
+            {"@type": "Person", "name": a, "url": f"https://{self.host}/authors/{slugify(a)}"} for a in story.authors
+        ]
         graph = {
             "@context": "https://schema.org",
             "@graph": [
-                {"@type": "WebSite", "@id": f"https://{self.host}/#website", "name": self.name,
-                 "url": f"https://{self.host}/"},
-                {"@type": "NewsArticle", "@id": canonical + "#article", "headline": story.title,
-                 "description": story.description, "datePublished": iso_offset(story.published_at, offset),
-                 "dateModified": iso_offset(story.published_at + timedelta(minutes=47), offset),
-                 "author": person_list, "articleSection": story.section.title(), "inLanguage": "en-GB",
-                 "publisher": {"@type": "NewsMediaOrganization", "name": self.name},
-                 "mainEntityOfPage": canonical},
-                {"@type": "BreadcrumbList", "itemListElement": [
-                    {"@type": "ListItem", "position": 1, "name": "News", "item": f"https://{self.host}/news/"},
-                    {"@type": "ListItem", "position": 2, "name": story.section.title(),
-                     "item": f"https://{self.host}/news/{story.section}/"}]},
+                {
+                    "@type": "WebSite",
+                    "@id": f"https://{self.host}/#website",
+                    "name": self.name,
+                    "url": f"https://{self.host}/",
+                },
+                {
+                    "@type": "NewsArticle",
+                    "@id": canonical + "#article",
+                    "headline": story.title,
+                    "description": story.description,
+                    "datePublished": iso_offset(story.published_at, offset),
+                    "dateModified": iso_offset(story.published_at + timedelta(minutes=47), offset),
+                    "author": person_list,
+                    "articleSection": story.section.title(),
+                    "inLanguage": "en-GB",
+                    "publisher": {"@type": "NewsMediaOrganization", "name": self.name},
+                    "mainEntityOfPage": canonical,
+                },
+                {
+                    "@type": "BreadcrumbList",
+                    "itemListElement": [
+                        {"@type": "ListItem", "position": 1, "name": "News", "item": f"https://{self.host}/news/"},
+                        {
+                            "@type": "ListItem",
+                            "position": 2,
+                            "name": story.section.title(),
+                            "item": f"https://{self.host}/news/{story.section}/",
+                        },
+                    ],
+                },
             ],
         }
         byline_links = [f'<a href="/authors/{slugify(a)}" rel="author">{esc(a)}</a>' for a in story.authors]
@@ -494,15 +645,23 @@ class HarbourGazette(Outlet):
                 body_parts.append(
                     f'<figure class="inline-image"><img src="/images/{story.number}.jpg" alt="">'
                     f"<figcaption>The waterfront at {esc(story.place)} on a grey morning. "
-                    f"Photo: Gazette staff</figcaption></figure>")
-        body_parts.append('<p class="disclaimer"><em>Comments on this story are pre-moderated. The views '
-                          'expressed by readers are their own and not those of The Harbour Gazette.</em></p>')
+                    f"Photo: Gazette staff</figcaption></figure>"
+                )
+        body_parts.append(
+            '<p class="disclaimer"><em>Comments on this story are pre-moderated. The views '
+            "expressed by readers are their own and not those of The Harbour Gazette.</em></p>"
+        )
         comments = "".join(
             f'<li class="comment"><span class="comment-author">{esc(who)}</span><p>{esc(text)}</p></li>'
-            for who, text in story.comments)
-        related = "".join(f'<li><a href="/news/local/story-{n}">{esc(t)}</a></li>' for n, t in
-                          [(story.number + 100, "Parking charges under review"),
-                           (story.number + 200, "Lifeboat crew called out twice in one night")])
+            for who, text in story.comments
+        )
+        related = "".join(
+            f'<li><a href="/news/local/story-{n}">{esc(t)}</a></li>'
+            for n, t in [
+                (story.number + 100, "Parking charges under review"),
+                (story.number + 200, "Lifeboat crew called out twice in one night"),
+            ]
+        )
         document = f"""<!DOCTYPE html>
 <html lang="en-GB">
 <head>
@@ -546,8 +705,8 @@ class HarbourGazette(Outlet):
 
     def render_index(self, stories: list[Story], home: bool = False) -> Page:
         items = "".join(
-            f'<li><a href="{self.canonical_url(s)}">{esc(s.title)}</a><p>{esc(s.description)}</p></li>'
-            for s in stories)
+            f'<li><a href="{self.canonical_url(s)}">{esc(s.title)}</a><p>{esc(s.description)}</p></li>' for s in stories
+        )
         heading = "Latest news" if home else "Local news"
         document = f"""<!DOCTYPE html>
 <html lang="en-GB"><head><meta charset="utf-8">
@@ -588,7 +747,8 @@ class ValleyHerald(Outlet):
             byline = "By " + join_names([esc(a) for a in story.authors], "and")
         elif style == 1:
             byline = f"By {esc(story.authors[0].upper())}, Staff Reporter" + "".join(
-                f" and {esc(a.upper())}, Staff Reporter" for a in story.authors[1:])
+                f" and {esc(a.upper())}, Staff Reporter" for a in story.authors[1:]
+            )
         else:
             first = story.authors[0]
             email = slugify(first).replace("-", ".") + "@valleyherald.com"
@@ -600,11 +760,18 @@ class ValleyHerald(Outlet):
         else:
             ld_author = [{"@type": "Person", "name": a} for a in story.authors]
         data = {
-            "@context": "https://schema.org", "@type": "NewsArticle", "headline": story.title,
-            "datePublished": iso_utc(story.published_at), "author": ld_author,
-            "publisher": {"@type": "Organization", "name": self.name,
-                          "logo": {"@type": "ImageObject", "url": f"https://{self.host}/logo.png"}},
-            "description": story.description, "url": canonical,
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": story.title,
+            "datePublished": iso_utc(story.published_at),
+            "author": ld_author,
+            "publisher": {
+                "@type": "Organization",
+                "name": self.name,
+                "logo": {"@type": "ImageObject", "url": f"https://{self.host}/logo.png"},
+            },
+            "description": story.description,
+            "url": canonical,
         }
         body_parts = []
         for index, paragraph in enumerate(story.paragraphs):
@@ -617,18 +784,28 @@ class ValleyHerald(Outlet):
                 body_parts.append(
                     '<div class="newsletter-signup"><h3>Get the Morning Brief</h3><p>The day\'s top '
                     'stories from the valley, delivered before breakfast.</p><form><input type="email" '
-                    'placeholder="Email address"><button>Sign up</button></form></div>')
-        body_parts.append('<p class="editor-note">Valley Herald is an independent newsroom. Opinions in '
-                          'reader submissions do not reflect the views of the Herald or its staff.</p>')
-        most_read = "".join(f'<li><a href="/{2015 + i}/01/0{i + 1}/story-{i}/">{esc(t)}</a></li>' for i, t in
-                            enumerate(["Snow closes mountain pass for third day",
-                                       "Diner owner celebrates fifty years behind the counter",
-                                       "County fair returns with new livestock barn"]))
+                    'placeholder="Email address"><button>Sign up</button></form></div>'
+                )
+        body_parts.append(
+            '<p class="editor-note">Valley Herald is an independent newsroom. Opinions in '
+            "reader submissions do not reflect the views of the Herald or its staff.</p>"
+        )
+        most_read = "".join(
+            f'<li><a href="/{2015 + i}/01/0{i + 1}/story-{i}/">{esc(t)}</a></li>'
+            for i, t in enumerate(
+                [
+                    "Snow closes mountain pass for third day",
+                    "Diner owner celebrates fifty years behind the counter",
+                    "County fair returns with new livestock barn",
+                ]
+            )
+        )
         shown_comments = list(story.comments)
         if variant:
             shown_comments.append(("latecomer7", "Any update on this? Nothing has happened since."))
-        comments = "".join(f'<div class="comment"><b>{esc(who)}</b> wrote:<p>{esc(text)}</p></div>'
-                           for who, text in shown_comments)
+        comments = "".join(
+            f'<div class="comment"><b>{esc(who)}</b> wrote:<p>{esc(text)}</p></div>' for who, text in shown_comments
+        )
         og_title = story.title + " | Valley Herald"
         document = f"""<!doctype html>
 <html lang="en-US">
@@ -637,7 +814,7 @@ class ValleyHerald(Outlet):
 <title>{esc(story.title)} | Valley Herald</title>
 <meta name="description" content="{esc(story.description)}">
 <meta name="date" content="{local:%Y-%m-%d}">
-<meta name="author" content="{esc(join_names(story.authors, 'and'))}">
+<meta name="author" content="{esc(join_names(story.authors, "and"))}">
 <meta property="og:title" content="{esc(og_title)}">
 <meta property="og:description" content="{esc(story.paragraphs[1])}">
 <meta property="og:site_name" content="Valley Herald">
@@ -669,8 +846,11 @@ class ValleyHerald(Outlet):
         return Page(url, 200, self.html_headers("utf-8", len(body)), body, "utf-8")
 
     def render_index(self, stories: list[Story]) -> Page:
-        items = "".join(f'<div class="teaser"><h2><a href="{self.canonical_url(s)}">{esc(s.title)}</a></h2>'
-                        f'<p>{esc(s.description)}</p></div>' for s in stories)
+        items = "".join(
+            f'<div class="teaser"><h2><a href="{self.canonical_url(s)}">{esc(s.title)}</a></h2>'
+            f"<p>{esc(s.description)}</p></div>"
+            for s in stories
+        )
         document = f"""<!doctype html>
 <html lang="en-US"><head><meta charset="utf-8"><title>News | Valley Herald</title></head>
 <body><nav><a href="/news/">News</a> | <a href="/sports/">Sports</a></nav>
@@ -686,8 +866,9 @@ class ValleyHerald(Outlet):
 Try the <a href="/news/">news section</a> or search the archive.</p></body></html>
 """
         body = document.encode("utf-8")
-        return Page(f"https://{self.host}/2016/02/30/missing-story/", 404,
-                    self.html_headers("utf-8", len(body)), body, "utf-8")
+        return Page(
+            f"https://{self.host}/2016/02/30/missing-story/", 404, self.html_headers("utf-8", len(body)), body, "utf-8"
+        )
 
 
 class NordkurierTaeglich(Outlet):
@@ -717,12 +898,17 @@ class NordkurierTaeglich(Outlet):
             byline = "Von " + join_names([esc(a) for a in story.authors], "und")
         head_extra = ""
         if story.number % 2 == 1:
-            head_extra = json_ld({
-                "@context": "https://schema.org", "@type": "NewsArticle", "headline": story.title,
-                "datePublished": iso_offset(story.published_at, offset),
-                "author": [{"@type": "Person", "name": a} for a in story.authors],
-                "publisher": {"@type": "Organization", "name": self.name}, "inLanguage": "de-DE",
-            })
+            head_extra = json_ld(
+                {
+                    "@context": "https://schema.org",
+                    "@type": "NewsArticle",
+                    "headline": story.title,
+                    "datePublished": iso_offset(story.published_at, offset),
+                    "author": [{"@type": "Person", "name": a} for a in story.authors],
+                    "publisher": {"@type": "Organization", "name": self.name},
+                    "inLanguage": "de-DE",
+                }
+            )
         visible_date = f"{local:%d.%m.%Y, %H:%M} Uhr"
         if not head_extra:
             # Without JSON-LD the only unambiguous instant is this <time>; meta "date" is naive local time.
@@ -734,11 +920,16 @@ class NordkurierTaeglich(Outlet):
                 body_parts.append(f"<p>{esc(first)}</p><p>{esc(second)}</p>")
             else:
                 body_parts.append(f"<p>{esc(paragraph)}</p>")
-        body_parts.insert(1, '<div class="bild"><img src="/img/platzhalter.jpg" alt=""><span class="bildunterschrift">'
-                             "Blick auf den Ortskern. Foto: Archiv</span></div>")
-        body_parts.append('<p class="hinweis">Hinweis der Redaktion: Leserkommentare geben nicht die Meinung '
-                          "der Redaktion wieder.</p>")
-        comments = "".join(f'<li><strong>{esc(who)}</strong>: {esc(text)}</li>' for who, text in story.comments)
+        body_parts.insert(
+            1,
+            '<div class="bild"><img src="/img/platzhalter.jpg" alt=""><span class="bildunterschrift">'
+            "Blick auf den Ortskern. Foto: Archiv</span></div>",
+        )
+        body_parts.append(
+            '<p class="hinweis">Hinweis der Redaktion: Leserkommentare geben nicht die Meinung '
+            "der Redaktion wieder.</p>"
+        )
+        comments = "".join(f"<li><strong>{esc(who)}</strong>: {esc(text)}</li>" for who, text in story.comments)
         document = f"""<!DOCTYPE html>
 <html lang="de">
 <head>
@@ -782,8 +973,9 @@ class NordkurierTaeglich(Outlet):
 <h1>Lokales</h1><ul class="teaserliste">{items}</ul><div class="fuss">Impressum | Datenschutz</div></body></html>
 """
         body = document.encode("windows-1252")
-        return Page(f"https://{self.host}/lokales/", 200, self.html_headers("windows-1252", len(body)),
-                    body, "windows-1252")
+        return Page(
+            f"https://{self.host}/lokales/", 200, self.html_headers("windows-1252", len(body)), body, "windows-1252"
+        )
 
 
 class OstrovVesti(Outlet):
@@ -808,13 +1000,20 @@ class OstrovVesti(Outlet):
         canonical = self.canonical_url(story)
         charset_in_meta = story.number % 2 == 0
         if story.number % 3 == 0:
-            ld_author: object = story.authors[0] if len(story.authors) == 1 else [
-                {"@type": "Person", "name": a} for a in story.authors]
+            ld_author: object = (
+                story.authors[0] if len(story.authors) == 1 else [{"@type": "Person", "name": a} for a in story.authors]
+            )
         else:
             ld_author = [{"@type": "Person", "name": a} for a in story.authors]
-        data = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": story.title,
-                "datePublished": iso_offset(story.published_at, offset), "author": ld_author,
-                "publisher": {"@type": "Organization", "name": self.name}, "inLanguage": "ru"}
+        data = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": story.title,
+            "datePublished": iso_offset(story.published_at, offset),
+            "author": ld_author,
+            "publisher": {"@type": "Organization", "name": self.name},
+            "inLanguage": "ru",
+        }
         body_parts = []
         for index, paragraph in enumerate(story.paragraphs):
             if index in story.split_paragraphs:
@@ -823,8 +1022,9 @@ class OstrovVesti(Outlet):
             else:
                 body_parts.append(f"<p>{esc(paragraph)}</p>")
         body_parts.append('<p class="note">Мнение авторов комментариев может не совпадать с позицией редакции.</p>')
-        comments = "".join(f'<div class="comment"><span>{esc(who)}</span> {esc(text)}</div>'
-                           for who, text in story.comments)
+        comments = "".join(
+            f'<div class="comment"><span>{esc(who)}</span> {esc(text)}</div>' for who, text in story.comments
+        )
         meta = '<meta charset="windows-1251">\n' if charset_in_meta else ""
         author_text = ", ".join(esc(a) for a in story.authors)
         document = f"""<!DOCTYPE html>
@@ -909,8 +1109,11 @@ def make_jpeg(rng: random.Random) -> bytes:
 
 
 # (outlet, story number, render variant, time after the first capture)
-REPEATS = [("harbour", 3, 0, timedelta(days=210)), ("valley", 4, 1, timedelta(days=35, hours=3)),
-           ("ostrov", 5, 0, timedelta(days=400))]
+REPEATS = [
+    ("harbour", 3, 0, timedelta(days=210)),
+    ("valley", 4, 1, timedelta(days=35, hours=3)),
+    ("ostrov", 5, 0, timedelta(days=400)),
+]
 
 
 def build_captures() -> list[Capture]:
@@ -921,8 +1124,9 @@ def build_captures() -> list[Capture]:
         stories = [make_story(rng, outlet, number) for number in range(ARTICLES_PER_OUTLET)]
         stories_by_outlet[outlet.key] = stories
         for story in stories:
-            captured_at = story.published_at + timedelta(hours=rng.randrange(2, 24 * 40), minutes=rng.randrange(60),
-                                                         seconds=rng.randrange(60))
+            captured_at = story.published_at + timedelta(
+                hours=rng.randrange(2, 24 * 40), minutes=rng.randrange(60), seconds=rng.randrange(60)
+            )
             page = outlet.render(story, rng, variant=0)
             captures.append(Capture(page, captured_at, {"kind": "article", **article_expected(outlet, story)}))
         # Index pages are captured shortly after their newest listed story.
@@ -933,15 +1137,30 @@ def build_captures() -> list[Capture]:
     harbour, valley = OUTLETS[0], OUTLETS[1]
     home_stories = stories_by_outlet["harbour"][8:14]
     home_at = max(s.published_at for s in home_stories) + timedelta(hours=2, minutes=41)
-    captures.append(Capture(harbour.render_index(home_stories, home=True), home_at,
-                            {"kind": "home", "reason": "not_article"}))
-    captures.append(Capture(valley.render_not_found(), datetime(2016, 3, 2, 14, 7, 31, tzinfo=UTC),
-                            {"kind": "not_found", "reason": "http_404"}))
+    captures.append(
+        Capture(harbour.render_index(home_stories, home=True), home_at, {"kind": "home", "reason": "not_article"})
+    )
+    captures.append(
+        Capture(
+            valley.render_not_found(),
+            datetime(2016, 3, 2, 14, 7, 31, tzinfo=UTC),
+            {"kind": "not_found", "reason": "http_404"},
+        )
+    )
     jpeg = make_jpeg(rng)
-    captures.append(Capture(
-        Page(f"https://{harbour.host}/images/5.jpg", 200,
-             [("Content-Type", "image/jpeg"), ("Content-Length", str(len(jpeg)))], jpeg, None),
-        datetime(2019, 6, 11, 9, 30, 2, tzinfo=UTC), {"kind": "image", "reason": "not_html"}))
+    captures.append(
+        Capture(
+            Page(
+                f"https://{harbour.host}/images/5.jpg",
+                200,
+                [("Content-Type", "image/jpeg"), ("Content-Length", str(len(jpeg)))],
+                jpeg,
+                None,
+            ),
+            datetime(2019, 6, 11, 9, 30, 2, tzinfo=UTC),
+            {"kind": "image", "reason": "not_html"},
+        )
+    )
 
     # Repeat captures of the same article URL: one identical (Harbour), one with a later
     # "Updated" line and one more comment (Valley), one under a tracking-param URL (Ostrov).
@@ -952,7 +1171,9 @@ def build_captures() -> list[Capture]:
         page = outlet.render(story, rng, variant=variant)
         if outlet_key == "ostrov":
             page.url = canonical_of(page.url) + "?utm_source=vk&utm_campaign=repost"
-        captures.append(Capture(page, first.captured_at + later, {"kind": "article", **article_expected(outlet, story)}))
+        captures.append(
+            Capture(page, first.captured_at + later, {"kind": "article", **article_expected(outlet, story)})
+        )
 
     rng.shuffle(captures)
     return captures
@@ -981,8 +1202,11 @@ REASON_PHRASES = {200: "OK", 404: "Not Found"}
 
 
 def http_response_bytes(page: Page, captured_at: datetime) -> bytes:
-    lines = [f"HTTP/1.1 {page.status} {REASON_PHRASES[page.status]}",
-             f"Date: {captured_at.astimezone(UTC):%a, %d %b %Y %H:%M:%S} GMT", *(f"{k}: {v}" for k, v in page.headers)]
+    lines = [
+        f"HTTP/1.1 {page.status} {REASON_PHRASES[page.status]}",
+        f"Date: {captured_at.astimezone(UTC):%a, %d %b %Y %H:%M:%S} GMT",
+        *(f"{k}: {v}" for k, v in page.headers),
+    ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + page.body
 
 
@@ -992,23 +1216,30 @@ def record_id(index: int, uri: str) -> str:
 
 def write_warc(captures: list[Capture], out: io.BufferedIOBase) -> None:
     writer = WARCWriter(out, gzip=True, warc_version="1.0")
-    info = writer.create_warcinfo_record(WARC_FILENAME, {
-        "software": "newsarchive flows.sample.generate",
-        "format": "WARC File Format 1.0",
-        "description": "Synthetic news captures about fictional places, for tests and the quick start.",
-    })
+    info = writer.create_warcinfo_record(
+        WARC_FILENAME,
+        {
+            "software": "newsarchive flows.sample.generate",
+            "format": "WARC File Format 1.0",
+            "description": "Synthetic news captures about fictional places, for tests and the quick start.",
+        },
+    )
     info.rec_headers.replace_header("WARC-Record-ID", record_id(0, WARC_FILENAME))
     info.rec_headers.replace_header("WARC-Date", "2024-12-31T00:00:00Z")
     writer.write_record(info)
     for index, capture in enumerate(captures, start=1):
         raw = http_response_bytes(capture.page, capture.captured_at)
         record = writer.create_warc_record(
-            capture.page.url, "response", payload=io.BytesIO(raw), length=len(raw),
+            capture.page.url,
+            "response",
+            payload=io.BytesIO(raw),
+            length=len(raw),
             warc_headers_dict={
                 "WARC-Record-ID": record_id(index, capture.page.url),
                 "WARC-Date": iso_utc(capture.captured_at),
                 "Content-Type": "application/http; msgtype=response",
-            })
+            },
+        )
         writer.write_record(record)
 
 

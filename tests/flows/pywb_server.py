@@ -45,8 +45,12 @@ def _base_python() -> str:
         if not candidate:
             continue
         try:
-            out = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2] <= (3, 12))"],
-                                 capture_output=True, text=True, timeout=30)
+            out = subprocess.run(
+                [candidate, "-c", "import sys; print(sys.version_info[:2] <= (3, 12))"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
         except (OSError, subprocess.TimeoutExpired):
             continue
         if out.returncode == 0 and out.stdout.strip() == "True":
@@ -58,7 +62,9 @@ def ensure_pywb_venv() -> Path:
     """Create or update `.venv-pywb` (once; concurrent test runs wait for each other)."""
     wanted = hashlib.sha256(PYWB_REQUIREMENTS.read_bytes()).hexdigest()
     stamp = PYWB_VENV / ".installed"
-    lock_path = Path(tempfile.gettempdir()) / f"newsarchive-pywb-venv-{hashlib.sha1(str(REPO).encode()).hexdigest()[:8]}.lock"
+    lock_path = (
+        Path(tempfile.gettempdir()) / f"newsarchive-pywb-venv-{hashlib.sha1(str(REPO).encode()).hexdigest()[:8]}.lock"
+    )
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if stamp.exists() and stamp.read_text().strip() == wanted and (PYWB_VENV / "bin" / "wayback").exists():
@@ -69,12 +75,24 @@ def ensure_pywb_venv() -> Path:
             if made.returncode != 0:
                 raise PywbUnavailable(f"python -m venv .venv-pywb failed: {made.stderr.strip()[-500:]}")
         installed = subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "-r", str(PYWB_REQUIREMENTS)],
-            capture_output=True, text=True, timeout=900)
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+                str(PYWB_REQUIREMENTS),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         if installed.returncode != 0:
-            raise PywbUnavailable(f"pip install -r tests/pywb-requirements.txt failed: "
-                                  f"{installed.stderr.strip()[-800:]}")
+            raise PywbUnavailable(
+                f"pip install -r tests/pywb-requirements.txt failed: {installed.stderr.strip()[-800:]}"
+            )
         stamp.write_text(wanted + "\n")
         return PYWB_VENV
 
@@ -100,12 +118,21 @@ def write_warc(path: Path, pages: list[ArchivedPage]) -> Path:
         writer = WARCWriter(handle, gzip=True)
         for page in pages:
             reason = {200: "OK", 404: "Not Found", 301: "Moved Permanently"}.get(page.status, "Status")
-            headers = StatusAndHeaders(f"{page.status} {reason}",
-                                       [("Content-Type", page.content_type), ("Content-Length", str(len(page.body)))],
-                                       protocol="HTTP/1.1")
+            headers = StatusAndHeaders(
+                f"{page.status} {reason}",
+                [("Content-Type", page.content_type), ("Content-Length", str(len(page.body)))],
+                protocol="HTTP/1.1",
+            )
             record = writer.create_warc_record(
-                page.url, "response", payload=io.BytesIO(page.body), length=len(page.body), http_headers=headers,
-                warc_headers_dict={"WARC-Date": page.captured_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
+                page.url,
+                "response",
+                payload=io.BytesIO(page.body),
+                length=len(page.body),
+                http_headers=headers,
+                warc_headers_dict={
+                    "WARC-Date": page.captured_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                },
+            )
             writer.write_record(record)
     return path
 
@@ -133,8 +160,9 @@ class PywbServer:
         return f"http://127.0.0.1:{self.port}/{self.collection}"
 
     def _run(self, *args: str) -> None:
-        done = subprocess.run([str(PYWB_VENV / "bin" / args[0]), *args[1:]], cwd=self.root,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [str(PYWB_VENV / "bin" / args[0]), *args[1:]], cwd=self.root, capture_output=True, text=True, timeout=120
+        )
         if done.returncode != 0:
             raise PywbUnavailable(f"{' '.join(args)} failed: {done.stderr.strip()[-800:]}")
 
@@ -146,8 +174,13 @@ class PywbServer:
             self._run("wb-manager", "add", self.collection, str(warc))
         self._log = open(self.root / "wayback.log", "wb")
         env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-        self.process = subprocess.Popen([str(PYWB_VENV / "bin" / "wayback"), "-b", "127.0.0.1", "-p", str(self.port)],
-                                        cwd=self.root, stdout=self._log, stderr=subprocess.STDOUT, env=env)
+        self.process = subprocess.Popen(
+            [str(PYWB_VENV / "bin" / "wayback"), "-b", "127.0.0.1", "-p", str(self.port)],
+            cwd=self.root,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

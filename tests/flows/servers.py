@@ -26,8 +26,10 @@ def article_html(title: str, paragraph_count: int = 3, *, charset: str = "utf-8"
         f"about the harbour, to publish the minutes in full next week.</p>"
         for i in range(1, paragraph_count + 1)
     )
-    return (f'<!doctype html><html><head><meta charset="{charset}"><title>{title} | Harbour Gazette</title>'
-            f'</head><body><article><h1>{title}</h1>{paragraphs}</article></body></html>')
+    return (
+        f'<!doctype html><html><head><meta charset="{charset}"><title>{title} | Harbour Gazette</title>'
+        f"</head><body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
+    )
 
 
 ROBOTS_TXT = b"User-agent: *\nDisallow: /private/\n"
@@ -43,8 +45,14 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:  # quiet
         pass
 
-    def _send(self, status: int, body: bytes = b"", content_type: str = "text/html; charset=utf-8",
-              headers: dict[str, str] | None = None, content_length: int | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes = b"",
+        content_type: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+        content_length: int | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body) if content_length is None else content_length))
@@ -70,7 +78,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/robots.txt":
             return self._send(200, ROBOTS_TXT, "text/plain")
         if path.startswith(("/ok/", "/private/")):
-            return self._send(200, article_html(path).encode(), headers={"Link": f'<http://news.example{path}>; rel="original"'})
+            return self._send(
+                200, article_html(path).encode(), headers={"Link": f'<http://news.example{path}>; rel="original"'}
+            )
         if path.startswith(("/once/", "/always/")) and fault_now:
             return self._fault(kind, path)
         if path.startswith("/once/"):
@@ -144,8 +154,9 @@ class FaultServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, *, latency: float = 0.0, retry_after: int = 1, stall_seconds: float = 2.0,
-                 big_bytes: int = 200_000) -> None:
+    def __init__(
+        self, *, latency: float = 0.0, retry_after: int = 1, stall_seconds: float = 2.0, big_bytes: int = 200_000
+    ) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.latency = latency
         self.retry_after = retry_after

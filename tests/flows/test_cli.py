@@ -15,8 +15,9 @@ BIN = Path(sys.executable).parent / "newsarchive"
 
 
 def newsarchive(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN), *args], capture_output=True, text=True, cwd=cwd, timeout=300,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [str(BIN), *args], capture_output=True, text=True, cwd=cwd, timeout=300, env={**os.environ, **(env or {})}
+    )
 
 
 def _commands() -> list[str]:
@@ -77,15 +78,23 @@ def test_run_then_query_from_the_command_line(tmp_path, prefect_server):
     query = newsarchive("sql", "SELECT count(*) AS n FROM articles", "--format", "csv", "--data-dir", str(data_dir))
     assert query.returncode == 0, query.stderr
     assert query.stdout.split() == ["n", "68"]
-    env_query = newsarchive("sql", "SELECT count(*) AS n FROM articles", "--format", "csv", env={"NEWSARCHIVE_DATA_DIR": str(data_dir)})
+    env_query = newsarchive(
+        "sql", "SELECT count(*) AS n FROM articles", "--format", "csv", env={"NEWSARCHIVE_DATA_DIR": str(data_dir)}
+    )
     assert env_query.stdout.split() == ["n", "68"]
 
 
 def test_dask_address_without_a_prefect_server_is_a_one_line_error(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    result = subprocess.run([str(BIN), "run", "--dask-address", "tcp://127.0.0.1:1", "--data-dir", str(tmp_path)],
-                            capture_output=True, text=True, timeout=120, env=env)
+    result = subprocess.run(
+        [str(BIN), "run", "--dask-address", "tcp://127.0.0.1:1", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "Error: --dask-address needs a Prefect server the workers can reach: run `prefect server start` "
-        "and export PREFECT_API_URL=http://<host>:4200/api"]
+        "and export PREFECT_API_URL=http://<host>:4200/api"
+    ]

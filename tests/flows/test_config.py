@@ -43,7 +43,13 @@ def test_a_complete_file_parses(tmp_path, monkeypatch):
     assert config.host_rates == {"web.archive.org": 0.4, "news.example.com": 2.0}
     cdx = config.source("gazette-cdx")
     assert (cdx.kind, cdx.target, cdx.date_from, cdx.date_to, cdx.capture_policy, cdx.schedule) == (
-        "cdx", ("harbour-gazette.co.uk/news/*",), "20190101", "20191231235959", "last", "0 3 * * *")
+        "cdx",
+        ("harbour-gazette.co.uk/news/*",),
+        "20190101",
+        "20191231235959",
+        "last",
+        "0 3 * * *",
+    )
     # relative paths are relative to the config file, absolute ones stay
     assert config.source("crawl").target == (str(tmp_path / "crawls/a.warc.gz"), "/abs/b.warc.gz")
 
@@ -75,11 +81,20 @@ def test_parquet_uri_from_the_file_or_the_environment(tmp_path, monkeypatch):
         ({"sources": [{"name": "a", "kind": "cdx"}]}, "sources.a.pattern: required"),  # missing target
         ({"sources": [{"name": "a", "kind": "sitemap", "url": 5}]}, "sources.a.url: expected str"),
         ({"sources": [{"name": "a", "kind": "cdx", "pattern": "x", "from": "2019-01-01"}]}, "sources.a.from"),
-        ({"sources": [{"name": "a", "kind": "cdx", "pattern": "x", "capture_policy": "best"}]}, "sources.a.capture_policy"),
+        (
+            {"sources": [{"name": "a", "kind": "cdx", "pattern": "x", "capture_policy": "best"}]},
+            "sources.a.capture_policy",
+        ),
         ({"sources": [{"name": "a", "kind": "cdx", "pattern": "x", "schedule": "every night"}]}, "sources.a.schedule"),
         ({"sources": [{"name": "a", "kind": "cdx", "pattern": "x", "schedule": "61 3 * * *"}]}, "sources.a.schedule"),
-        ({"sources": [{"name": "a", "kind": "cdx", "pattern": "x", "archive": "web.archive.org"}]}, "sources.a.archive"),
-        ({"sources": [{"name": "a", "kind": "cdx", "pattern": "x", "colapse": "digest"}]}, "sources[0]: unknown key(s) colapse"),
+        (
+            {"sources": [{"name": "a", "kind": "cdx", "pattern": "x", "archive": "web.archive.org"}]},
+            "sources.a.archive",
+        ),
+        (
+            {"sources": [{"name": "a", "kind": "cdx", "pattern": "x", "colapse": "digest"}]},
+            "sources[0]: unknown key(s) colapse",
+        ),
         ({"sources": [{"name": "a", "kind": "sample"}, {"name": "a", "kind": "sample"}]}, "duplicate name(s) a"),
         ({"parquet_uri": "gs://bucket/news"}, "parquet_uri: unsupported storage URI"),
         ({"parquet_uri": 7}, "parquet_uri: expected str"),

@@ -45,13 +45,18 @@ def thread_run(prefect_server, tmp_path_factory):
 
 def _dask_run(data_dir: Path, **parameters):
     return ingest.with_options(task_runner=task_runner_for(dask_workers=2))(
-        source="sample", data_dir=str(data_dir), batch_size=BATCH_SIZE, **parameters)
+        source="sample", data_dir=str(data_dir), batch_size=BATCH_SIZE, **parameters
+    )
 
 
 def _assert_same_dataset(dask_dir: Path, on_dask, thread_dir: Path, on_threads) -> None:
     assert on_dask.task_count == on_threads.task_count == 4
     assert (on_dask.capture_count, on_dask.article_count, on_dask.duplicate_count, on_dask.rejections) == (
-        on_threads.capture_count, on_threads.article_count, on_threads.duplicate_count, on_threads.rejections)
+        on_threads.capture_count,
+        on_threads.article_count,
+        on_threads.duplicate_count,
+        on_threads.rejections,
+    )
     assert on_dask.article_count > 0 and not on_dask.errors
 
     articles = _table_rows(dask_dir, "articles", "article_id")
@@ -88,8 +93,14 @@ def test_a_fetch_run_on_two_dask_workers_keeps_one_rate_limit(prefect_server, tm
         url_file = tmp_path / "urls.txt"
         url_file.write_text("".join(f"{server.base_url}/ok/story-{n}\n" for n in range(60)))
         summary = ingest.with_options(task_runner=task_runner_for(dask_workers=2))(
-            source="fetch", url_files=[str(url_file)], data_dir=str(tmp_path / "data"), rates=[f"127.0.0.1={rate}"],
-            batch_size=10, fetch_workers=4, processes=1)
+            source="fetch",
+            url_files=[str(url_file)],
+            data_dir=str(tmp_path / "data"),
+            rates=[f"127.0.0.1={rate}"],
+            batch_size=10,
+            fetch_workers=4,
+            processes=1,
+        )
         busiest_second = server.max_requests_in_window(1.0)
     assert summary.capture_count == 60 and summary.article_count + summary.rejection_count == 60
     assert summary.task_count == 6

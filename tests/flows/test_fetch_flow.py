@@ -32,14 +32,24 @@ def _warehouse(data_dir: Path, sql: str) -> list[tuple]:
 
 def test_cdx_run_against_pywb_lands_the_archived_pages_in_duckdb(prefect_server, pywb_archive, tmp_path):
     data_dir = tmp_path / "data"
-    summary = ingest(source="fetch", cdx_patterns=["harbour-gazette.example/*"], archive=pywb_archive.base_url,
-                     date_from="20200101", date_to="20201231", data_dir=str(data_dir), rates=["127.0.0.1=50", "127.0.0.1#cdx=50"])
+    summary = ingest(
+        source="fetch",
+        cdx_patterns=["harbour-gazette.example/*"],
+        archive=pywb_archive.base_url,
+        date_from="20200101",
+        date_to="20201231",
+        data_dir=str(data_dir),
+        rates=["127.0.0.1=50", "127.0.0.1#cdx=50"],
+    )
     # 2020 captures of harbour-gazette pages that are 200 text/html: council-vote (first policy:
     # the earliest of its three), ferry-strike and cafe; the image and the 404 are filtered by CDX.
     expected = {
-        page.url: page for page in PYWB_PAGES
-        if page.url.startswith("https://harbour-gazette.example/news/") and page.captured_at.year == 2020
-        and page.status == 200 and page.content_type.startswith("text/html")
+        page.url: page
+        for page in PYWB_PAGES
+        if page.url.startswith("https://harbour-gazette.example/news/")
+        and page.captured_at.year == 2020
+        and page.status == 200
+        and page.content_type.startswith("text/html")
     }
     titles = dict(_warehouse(data_dir, "SELECT url, title FROM articles"))
     assert set(titles) == set(expected)
@@ -57,14 +67,25 @@ def test_cdx_run_against_pywb_lands_the_archived_pages_in_duckdb(prefect_server,
         assert capture.ref.archive_url == row["archive_url"]
 
     # A second run asks the CDX API again but fetches no capture twice.
-    again = ingest(source="fetch", cdx_patterns=["harbour-gazette.example/*"], archive=pywb_archive.base_url,
-                   date_from="20200101", date_to="20201231", data_dir=str(data_dir), rates=["127.0.0.1=50", "127.0.0.1#cdx=50"])
+    again = ingest(
+        source="fetch",
+        cdx_patterns=["harbour-gazette.example/*"],
+        archive=pywb_archive.base_url,
+        date_from="20200101",
+        date_to="20201231",
+        data_dir=str(data_dir),
+        rates=["127.0.0.1=50", "127.0.0.1#cdx=50"],
+    )
     assert again.capture_count == 0 and again.skipped_count == len(expected)
 
     # reprocess: extraction again from the stored WARCs only.
-    result = subprocess.run([str(BIN), "reprocess", "--data-dir", str(data_dir)], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(BIN), "reprocess", "--data-dir", str(data_dir)], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
-    assert _warehouse(data_dir, "SELECT count(*), count(DISTINCT article_id) FROM articles") == [(len(expected), len(expected))]
+    assert _warehouse(data_dir, "SELECT count(*), count(DISTINCT article_id) FROM articles") == [
+        (len(expected), len(expected))
+    ]
 
 
 def test_a_killed_run_resumes_without_refetching_or_duplicates(prefect_server, tmp_path):
@@ -73,8 +94,22 @@ def test_a_killed_run_resumes_without_refetching_or_duplicates(prefect_server, t
         url_file = tmp_path / "urls.txt"
         url_file.write_text("# forty stories\n" + "\n".join(urls) + "\n")
         data_dir = tmp_path / "data"
-        command = [str(BIN), "run", "--urls", str(url_file), "--batch-size", "5", "--fetch-workers", "2",
-                   "--rate", "127.0.0.1=30", "--processes", "1", "--data-dir", str(data_dir)]
+        command = [
+            str(BIN),
+            "run",
+            "--urls",
+            str(url_file),
+            "--batch-size",
+            "5",
+            "--fetch-workers",
+            "2",
+            "--rate",
+            "127.0.0.1=30",
+            "--processes",
+            "1",
+            "--data-dir",
+            str(data_dir),
+        ]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         ledger_dir = data_dir / "parquet" / "captures"
         deadline = time.monotonic() + 120
@@ -95,16 +130,27 @@ def test_a_killed_run_resumes_without_refetching_or_duplicates(prefect_server, t
             path = url.removeprefix(server.base_url)
             assert server.counts[path] == counts_before[path] == 1, f"{url} was fetched again"
     assert _warehouse(data_dir, "SELECT count(*), count(DISTINCT article_id) FROM articles") == [(40, 40)]
-    parquet_ids = ds.dataset(data_dir / "parquet" / "articles", format="parquet", partitioning="hive").to_table(columns=["article_id"]).column(0).to_pylist()
+    parquet_ids = (
+        ds.dataset(data_dir / "parquet" / "articles", format="parquet", partitioning="hive")
+        .to_table(columns=["article_id"])
+        .column(0)
+        .to_pylist()
+    )
     assert len(parquet_ids) == len(set(parquet_ids)) == 40
     assert {row[0] for row in _warehouse(data_dir, "SELECT url FROM articles")} == set(urls)
 
 
 def test_incremental_runs_continue_after_the_cursor_and_skip_recaptures(prefect_server, pywb_archive, tmp_path):
     data_dir = tmp_path / "data"
-    common = dict(source="fetch", cdx_patterns=["harbour-gazette.example/news/*"], archive=pywb_archive.base_url,
-                  data_dir=str(data_dir), rates=["127.0.0.1=50", "127.0.0.1#cdx=50"], source_name="gazette",
-                  incremental=True)
+    common = dict(
+        source="fetch",
+        cdx_patterns=["harbour-gazette.example/news/*"],
+        archive=pywb_archive.base_url,
+        data_dir=str(data_dir),
+        rates=["127.0.0.1=50", "127.0.0.1#cdx=50"],
+        source_name="gazette",
+        incremental=True,
+    )
     first = ingest(date_from="20200101", date_to="20200115", **common)
     assert first.article_count == 1  # council-vote, captured 2020-01-10
     second = ingest(date_to="20201231", **common)

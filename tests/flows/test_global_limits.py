@@ -27,8 +27,10 @@ PER_WORKER = 50  # captures per worker process: 100 in all, ~5 s at the limit
 def cluster(prefect_server):
     """Two worker processes. Started after the session's Prefect server, so the workers inherit
     PREFECT_API_URL (the prefect backend's limits live there)."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as local, distributed.Client(local) as client:
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local,
+        distributed.Client(local) as client,
+    ):
         client.wait_for_workers(2, timeout=60)
         yield client
 
@@ -39,12 +41,22 @@ def _fetch_on_worker(urls: list[str], shared: SharedLimits, rate: float) -> dict
     with fetcher:
         started = time.time()
         captures = fetch_batch([CaptureRef(url=url) for url in urls], fetcher, None, max_workers=4)
-        return {"errors": [c.error_reason for c in captures if c.error_reason],
-                "statuses": [c.http_status for c in captures], "started": started, "finished": time.time()}
+        return {
+            "errors": [c.error_reason for c in captures if c.error_reason],
+            "statuses": [c.http_status for c in captures],
+            "started": started,
+            "finished": time.time(),
+        }
 
 
-def _run_on_both_workers(client: distributed.Client, server: FaultServer, shared: SharedLimits,
-                         rate: float = RATE, paths: tuple[str, ...] = (), per_worker: int = PER_WORKER) -> list[dict]:
+def _run_on_both_workers(
+    client: distributed.Client,
+    server: FaultServer,
+    shared: SharedLimits,
+    rate: float = RATE,
+    paths: tuple[str, ...] = (),
+    per_worker: int = PER_WORKER,
+) -> list[dict]:
     workers = sorted(client.scheduler_info()["workers"])
     assert len(workers) == 2
     futures = []
@@ -102,7 +114,7 @@ def test_a_429_seen_by_one_process_holds_back_the_other_and_halves_the_rate(clus
     assert gaps[refused_at] >= 0.8, "no request to the host while it was blocked"
     assert refused_at <= 8, "the block came right after the 429, not at some later point"
     # After the block both processes share half the rate: the server sees <= RATE / 2 a second.
-    after = arrivals[refused_at + 1:]
+    after = arrivals[refused_at + 1 :]
     counts = [sum(1 for t in after if start <= t < start + 1.0) for start in after]
     assert max(counts) <= RATE / 2
     assert (len(after) - 1) / (after[-1] - after[0]) >= 0.85 * RATE / 2
@@ -116,8 +128,9 @@ def test_the_flow_process_books_through_the_scheduler_address(cluster):
     try:
         limiter.slow_down("127.0.0.1", 5.0)  # as a robots.txt Crawl-delay of 0.2 s would
         with FaultServer() as server:
-            result = cluster.submit(_fetch_on_worker, [f"{server.base_url}/ok/{i}" for i in range(6)], shared,
-                                    RATE, pure=False).result()
+            result = cluster.submit(
+                _fetch_on_worker, [f"{server.base_url}/ok/{i}" for i in range(6)], shared, RATE, pure=False
+            ).result()
         assert not result["errors"]
         arrivals = sorted(server.arrivals)
         assert arrivals[-1] - arrivals[0] >= 5 * (1 / 5.0) * 0.95  # the worker keeps 5/s, not 20/s

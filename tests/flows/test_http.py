@@ -32,8 +32,17 @@ RATE = 20.0  # requests per second to 127.0.0.1 in these tests
 
 
 def small_fetcher(**overrides) -> Fetcher:
-    options = dict(host_limits={"127.0.0.1": RATE}, connect_timeout=1.0, read_timeout=0.5, total_timeout=5.0,
-                   max_bytes=50_000, max_retries=3, backoff_base=0.05, backoff_max=0.2, max_redirects=5)
+    options = dict(
+        host_limits={"127.0.0.1": RATE},
+        connect_timeout=1.0,
+        read_timeout=0.5,
+        total_timeout=5.0,
+        max_bytes=50_000,
+        max_retries=3,
+        backoff_base=0.05,
+        backoff_max=0.2,
+        max_redirects=5,
+    )
     options.update(overrides)
     return Fetcher(**options)
 
@@ -98,8 +107,11 @@ def test_every_fault_ends_with_the_right_outcome_within_the_rate_limit(fault_ser
 
 def test_successful_bodies_are_the_exact_bytes(fault_server, tmp_path):
     base = fault_server.base_url
-    refs = [CaptureRef(url=base + "/wrong-charset"), CaptureRef(url=base + "/empty"),
-            CaptureRef(url=base + "/redirect/landed")]
+    refs = [
+        CaptureRef(url=base + "/wrong-charset"),
+        CaptureRef(url=base + "/empty"),
+        CaptureRef(url=base + "/redirect/landed"),
+    ]
     with small_fetcher() as fetcher, RawArchive(tmp_path) as archive:
         wrong, empty, redirected = fetch_batch(refs, fetcher, archive)
     assert wrong.body == WRONG_CHARSET_BODY
@@ -166,8 +178,9 @@ def test_unreachable_host_is_a_connection_error():
 def test_responses_are_archived_as_warc_records(fault_server, tmp_path):
     base = fault_server.base_url
     captured_at = datetime(2021, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
-    archived = CaptureRef(url="http://news.example/ok/arch", archive_url=base + "/ok/arch",
-                          captured_at=captured_at, source="cdx")
+    archived = CaptureRef(
+        url="http://news.example/ok/arch", archive_url=base + "/ok/arch", captured_at=captured_at, source="cdx"
+    )
     live = CaptureRef(url=base + "/ok/live")
     missing = CaptureRef(url=base + "/missing")
     with small_fetcher(archive_hosts=set()) as fetcher, RawArchive(tmp_path / "warc") as archive:
@@ -185,7 +198,9 @@ def test_responses_are_archived_as_warc_records(fault_server, tmp_path):
     kinds = [r.record_type for r in records]
     assert kinds.count(WarcRecordType.response) == 3 and kinds.count(WarcRecordType.request) == 3
     assert kinds[0] == WarcRecordType.warcinfo
-    responses = {r.headers.get("WARC-Target-URI"): r.headers for r in records if r.record_type == WarcRecordType.response}
+    responses = {
+        r.headers.get("WARC-Target-URI"): r.headers for r in records if r.record_type == WarcRecordType.response
+    }
     assert responses["http://news.example/ok/arch"].get("WARC-Date") == "2021-03-04T05:06:07Z"  # the archive's time
     for capture in captures:
         headers = responses[capture.ref.url]
@@ -199,8 +214,12 @@ def test_raw_archive_rotates_and_survives_a_torn_last_record(tmp_path):
     archive = RawArchive(tmp_path, max_file_bytes=3000)
     locations = []
     for i in range(6):
-        capture = Capture(ref=CaptureRef(url=f"http://news.example/{i}"), body=b"<p>x</p>" * 100,
-                          http_status=200, headers={"Content-Type": "text/html"})
+        capture = Capture(
+            ref=CaptureRef(url=f"http://news.example/{i}"),
+            body=b"<p>x</p>" * 100,
+            http_status=200,
+            headers={"Content-Type": "text/html"},
+        )
         locations.append(archive.write(capture))
     archive.close()
     files = sorted({path for path, _ in locations})
@@ -275,7 +294,9 @@ def test_fetcher_from_cli_options():
     assert "127.0.0.1" in fetcher.archive_hosts
     assert fetcher.user_agent == USER_AGENT and USER_AGENT.startswith("newsarchive/")
     polite = fetcher_from_options()
-    assert polite.limiter.rate_for("web.archive.org") == 4.0 and polite.limiter.rate_for("web.archive.org", "cdx") == 0.4
+    assert (
+        polite.limiter.rate_for("web.archive.org") == 4.0 and polite.limiter.rate_for("web.archive.org", "cdx") == 0.4
+    )
     custom = fetcher_from_options(user_agent="research-bot/2.0 (+mailto:me@example.org)")
     assert custom.robots_agent == "research-bot"
 
@@ -318,8 +339,9 @@ def test_raw_archive_keeps_every_record_written_before_a_kill(tmp_path):
     from pathlib import Path
 
     repo = Path(__file__).resolve().parents[2]
-    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(tmp_path)], cwd=repo,
-                              stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(tmp_path)], cwd=repo, stdout=subprocess.PIPE, text=True
+    )
     reported = []
     for line in writer.stdout:
         reported.append(line.split())

@@ -49,7 +49,10 @@ def test_every_capture_is_accounted_for_in_the_summary_and_the_ledger(sample_run
     ledger = ds.dataset(data_dir / "parquet" / "captures", format="parquet", partitioning="hive").to_table().to_pylist()
     assert len(ledger) == len(EXPECTED)
     assert Counter(row["status"] for row in ledger) == {
-        "article": len(ARTICLE_URLS), "duplicate": first.duplicate_count, "rejected": first.rejection_count}
+        "article": len(ARTICLE_URLS),
+        "duplicate": first.duplicate_count,
+        "rejected": first.rejection_count,
+    }
 
 
 def test_articles_have_the_contract_fields_filled(sample_run):
@@ -75,15 +78,23 @@ def test_second_run_finds_nothing_new_and_adds_no_duplicates(sample_run):
         runs = con.execute("SELECT count(*) FROM runs").fetchone()[0]
     assert total == distinct == len(ARTICLE_URLS)
     assert runs == 2
-    parquet_ids = ds.dataset(data_dir / "parquet" / "articles", format="parquet", partitioning="hive").to_table(columns=["article_id"]).column(0).to_pylist()
+    parquet_ids = (
+        ds.dataset(data_dir / "parquet" / "articles", format="parquet", partitioning="hive")
+        .to_table(columns=["article_id"])
+        .column(0)
+        .to_pylist()
+    )
     assert len(parquet_ids) == len(set(parquet_ids)) == len(ARTICLE_URLS)
 
 
 def test_a_truncated_warc_keeps_what_was_read_and_reports_the_damage(prefect_server, tmp_path):
-    page = "<html><head><title>T {n}</title></head><body>" + "<p>" + "Harbour council news. " * 40 + "</p></body></html>"
-    warc = write_warc(tmp_path / "crawl.warc.gz", [
-        {"url": f"https://news.example.com/2020/story-{n}", "body": page.format(n=n).encode()} for n in range(6)
-    ])
+    page = (
+        "<html><head><title>T {n}</title></head><body>" + "<p>" + "Harbour council news. " * 40 + "</p></body></html>"
+    )
+    warc = write_warc(
+        tmp_path / "crawl.warc.gz",
+        [{"url": f"https://news.example.com/2020/story-{n}", "body": page.format(n=n).encode()} for n in range(6)],
+    )
     data = warc.read_bytes()
     warc.write_bytes(data[: int(len(data) * 0.75)])
     data_dir = tmp_path / "data"
@@ -141,7 +152,9 @@ def test_the_last_batches_are_loaded_once_by_the_final_load_and_the_rest_indexed
     finish and loaded once, by the final load, which so has little left to do."""
     data_dir = tmp_path / "data"
     batch_count = -(-len(EXPECTED) // 10)
-    summary = ingest(source="sample", data_dir=str(data_dir), batch_size=10, write_every=10, load_every=1, max_in_flight=4)
+    summary = ingest(
+        source="sample", data_dir=str(data_dir), batch_size=10, write_every=10, load_every=1, max_in_flight=4
+    )
     assert summary.total_article_count == len(ARTICLE_URLS)
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         loads = con.execute(

@@ -36,15 +36,29 @@ def _padded_page() -> bytes:
 
 def _warc(path, count: int):
     body = _padded_page()
-    return write_warc(path, [
-        {"url": f"https://harbour-gazette.example/news/wall-repairs-{n}", "body": body, "date": "2019-03-04T10:15:00Z"}
-        for n in range(count)
-    ])
+    return write_warc(
+        path,
+        [
+            {
+                "url": f"https://harbour-gazette.example/news/wall-repairs-{n}",
+                "body": body,
+                "date": "2019-03-04T10:15:00Z",
+            }
+            for n in range(count)
+        ],
+    )
 
 
 def _run(warc, data_dir):
-    return ingest(source="warc", warc_paths=[str(warc)], data_dir=str(data_dir), batch_size=BATCH_SIZE,
-                  max_in_flight=MAX_IN_FLIGHT, write_every=WRITE_EVERY, processes=1)
+    return ingest(
+        source="warc",
+        warc_paths=[str(warc)],
+        data_dir=str(data_dir),
+        batch_size=BATCH_SIZE,
+        max_in_flight=MAX_IN_FLIGHT,
+        write_every=WRITE_EVERY,
+        processes=1,
+    )
 
 
 def _peak_above_start(warc, data_dir) -> tuple[int, object]:
@@ -71,4 +85,5 @@ def test_peak_memory_follows_the_batch_size_not_the_input_size(prefect_server, t
     # Holding the input would add every extra body (200 x 96 KB = 18.75 MB) to the peak.
     extra_body_bytes = (LARGE_COUNT - SMALL_COUNT) * PADDING_BYTES
     assert large_peak - small_peak < extra_body_bytes / 4, (
-        f"peak {small_peak / 2**20:.1f} MB for {SMALL_COUNT} captures, {large_peak / 2**20:.1f} MB for {LARGE_COUNT}")
+        f"peak {small_peak / 2**20:.1f} MB for {SMALL_COUNT} captures, {large_peak / 2**20:.1f} MB for {LARGE_COUNT}"
+    )

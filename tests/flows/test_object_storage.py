@@ -41,7 +41,9 @@ def s3_server():
 def s3(s3_server, monkeypatch):
     """A fresh bucket; the AWS environment points pyarrow and DuckDB at the local server."""
     for name, value in {
-        "AWS_ENDPOINT_URL": s3_server, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ENDPOINT_URL": s3_server,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(name, value)
@@ -66,8 +68,11 @@ def test_a_run_writes_its_dataset_to_s3_and_loads_it_into_duckdb(s3, prefect_ser
     first = ingest(source="sample", data_dir=str(data_dir))
     assert first.article_count == ARTICLE_COUNT
 
-    keys = [info.path for info in s3.get_file_info(pafs.FileSelector(f"{BUCKET}/news", recursive=True))
-            if info.type == pafs.FileType.File]
+    keys = [
+        info.path
+        for info in s3.get_file_info(pafs.FileSelector(f"{BUCKET}/news", recursive=True))
+        if info.type == pafs.FileType.File
+    ]
     assert any(k.startswith(f"{BUCKET}/news/articles/publication_slug=") for k in keys)
     assert any(k.startswith(f"{BUCKET}/news/captures/source_slug=") for k in keys)
     assert not any("/." in k for k in keys), "no temporary object is left behind"
@@ -89,17 +94,29 @@ def test_a_run_writes_its_dataset_to_s3_and_loads_it_into_duckdb(s3, prefect_ser
 def test_the_cli_takes_parquet_uri_and_queries_the_warehouse_built_from_s3(s3, tmp_path):
     data_dir = tmp_path / "data"
     command = [sys.executable, "-m", "flows.cli"]
-    run = subprocess.run([*command, "run", "--data-dir", str(data_dir), "--parquet-uri", f"s3://{BUCKET}/cli"],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [*command, "run", "--data-dir", str(data_dir), "--parquet-uri", f"s3://{BUCKET}/cli"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
-    stats = subprocess.run([*command, "stats", "--data-dir", str(data_dir), "--parquet-uri", f"s3://{BUCKET}/cli"],
-                           capture_output=True, text=True, timeout=120)
+    stats = subprocess.run(
+        [*command, "stats", "--data-dir", str(data_dir), "--parquet-uri", f"s3://{BUCKET}/cli"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert stats.returncode == 0, stats.stderr
     assert str(ARTICLE_COUNT) in stats.stdout
     # Rebuild from the S3 dataset alone: delete the DuckDB file and load again.
     (data_dir / "warehouse.duckdb").unlink()
-    load = subprocess.run([*command, "load", "--data-dir", str(data_dir), "--parquet-uri", f"s3://{BUCKET}/cli"],
-                          capture_output=True, text=True, timeout=120)
+    load = subprocess.run(
+        [*command, "load", "--data-dir", str(data_dir), "--parquet-uri", f"s3://{BUCKET}/cli"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert load.returncode == 0, load.stderr
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == ARTICLE_COUNT
@@ -146,21 +163,28 @@ def test_listing_skips_hidden_objects_and_reports_sizes(s3, tmp_path, monkeypatc
     with s3.open_output_stream(f"{BUCKET}/listing/articles/.part-x.parquet.tmp") as out:
         out.write(b"half")
     [stored] = parquet.dataset_files(tmp_path, "articles")
-    assert stored.location == uri and stored.byte_count == s3.get_file_info(uri[len("s3://"):]).size
+    assert stored.location == uri and stored.byte_count == s3.get_file_info(uri[len("s3://") :]).size
     assert stored.relative.startswith("parquet/articles/publication_slug=")
     assert parquet.read_dataset(tmp_path, "articles").num_rows == 1
     with pytest.raises(storage.StorageError, match="local dataset only"):
         parquet.list_files(tmp_path, "articles")
 
 
-@pytest.mark.parametrize("uri, message", [
-    ("gs://bucket/x", "unsupported storage URI"),
-    ("s3:///no-bucket", "names no bucket"),
-])
+@pytest.mark.parametrize(
+    "uri, message",
+    [
+        ("gs://bucket/x", "unsupported storage URI"),
+        ("s3:///no-bucket", "names no bucket"),
+    ],
+)
 def test_unsupported_locations_are_refused_with_the_reason(uri, message, monkeypatch, tmp_path):
     monkeypatch.setenv(storage.PARQUET_URI_ENV, uri)
     with pytest.raises(storage.StorageError, match=message):
         parquet.dataset_files(tmp_path, "articles")
-    result = subprocess.run([sys.executable, "-m", "flows.cli", "stats", "--data-dir", str(tmp_path), "--parquet-uri", uri],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "stats", "--data-dir", str(tmp_path), "--parquet-uri", uri],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0 and message in result.stderr

@@ -11,7 +11,9 @@ WHEN = datetime(2021, 5, 4, 12, 0, tzinfo=timezone.utc)
 
 
 def _page(title: str, words: str) -> bytes:
-    body = "".join(f"<p>{words} Sentence {n} adds a little more about the harbour and the council.</p>" for n in range(8))
+    body = "".join(
+        f"<p>{words} Sentence {n} adds a little more about the harbour and the council.</p>" for n in range(8)
+    )
     return f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}</article></body></html>".encode()
 
 
@@ -41,11 +43,14 @@ def test_duplicates_are_recorded_and_copies_linked_not_dropped():
     other = _page("Market day returns", "Stalls returned to the quay for the first market day of spring.")
     earlier = extract_batch([_capture("https://gazette.example.com/2021/ferry-strike", story)], run_id="r1")
     dedupe = ArticleDeduplicator({earlier.articles[0].article_id: earlier.articles[0].content_hash})
-    batch = extract_batch([
-        _capture("https://gazette.example.com/2021/ferry-strike?utm_source=feed", story),  # same URL once canonical
-        _capture("https://syndicate.example.org/wire/ferry-strike", story),  # the same text elsewhere
-        _capture("https://gazette.example.com/2021/market-day", other),
-    ], run_id="r2")
+    batch = extract_batch(
+        [
+            _capture("https://gazette.example.com/2021/ferry-strike?utm_source=feed", story),  # same URL once canonical
+            _capture("https://syndicate.example.org/wire/ferry-strike", story),  # the same text elsewhere
+            _capture("https://gazette.example.com/2021/market-day", other),
+        ],
+        run_id="r2",
+    )
     kept = dedupe.filter(batch)
     assert [row.status for row in kept.outcomes] == ["duplicate", "article", "article"]
     assert kept.outcomes[0].article_id == earlier.articles[0].article_id

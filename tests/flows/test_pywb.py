@@ -37,8 +37,15 @@ def cdx(pywb_archive, **options) -> list[tuple[str, str]]:
         # the latest
         ("last", [("cafe", "20200505"), ("council-vote", "20200310"), ("ferry-strike", "20200601")]),
         # every distinct capture: the February capture has January's bytes and is dropped
-        ("all", [("cafe", "20200505"), ("council-vote", "20200110"), ("council-vote", "20200310"),
-                 ("ferry-strike", "20200601")]),
+        (
+            "all",
+            [
+                ("cafe", "20200505"),
+                ("council-vote", "20200110"),
+                ("council-vote", "20200310"),
+                ("ferry-strike", "20200601"),
+            ],
+        ),
     ],
 )
 def test_cdx_from_to_and_capture_policy(pywb_archive, policy, expected):
@@ -100,8 +107,9 @@ def test_fetched_captures_extract_to_the_articles_put_in(pywb_archive):
         captures = fetch_batch(refs, fetcher, None)
     titles = {}
     for capture in captures:
-        article = transforms.extract(capture.body, capture.ref.url, captured_at=capture.captured_at,
-                                     content_type=capture.content_type)
+        article = transforms.extract(
+            capture.body, capture.ref.url, captured_at=capture.captured_at, content_type=capture.content_type
+        )
         assert isinstance(article, Article), article
         assert article.captured_at == capture.ref.captured_at
         titles[capture.ref.url.rsplit("/", 1)[1]] = article.title

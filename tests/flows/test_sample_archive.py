@@ -53,14 +53,16 @@ def responses() -> list[dict]:
         for record in ArchiveIterator(stream):
             if record.rec_type != "response":
                 continue
-            records.append({
-                "uri": record.rec_headers.get_header("WARC-Target-URI"),
-                "date": record.rec_headers.get_header("WARC-Date"),
-                "record_id": record.rec_headers.get_header("WARC-Record-ID"),
-                "status": int(record.http_headers.get_statuscode()),
-                "content_type": record.http_headers.get_header("Content-Type"),
-                "body": record.content_stream().read(),
-            })
+            records.append(
+                {
+                    "uri": record.rec_headers.get_header("WARC-Target-URI"),
+                    "date": record.rec_headers.get_header("WARC-Date"),
+                    "record_id": record.rec_headers.get_header("WARC-Record-ID"),
+                    "status": int(record.http_headers.get_statuscode()),
+                    "content_type": record.http_headers.get_header("Content-Type"),
+                    "body": record.content_stream().read(),
+                }
+            )
     return records
 
 
@@ -85,8 +87,13 @@ def test_committed_files_match_the_generator(generated):
 
 
 def test_module_runs_as_a_script_into_a_given_directory(tmp_path, generated):
-    result = subprocess.run([sys.executable, "-m", "flows.sample.generate", str(tmp_path)],
-                            cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.sample.generate", str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "archive.warc.gz" in result.stdout
     assert sha256(tmp_path / generate.WARC_FILENAME) == sha256(generated / generate.WARC_FILENAME)
 
@@ -120,8 +127,7 @@ def test_fastwarc_reads_the_same_records(responses):
             assert record.reader.read() == expected["body"]
     assert uris == [r["uri"] for r in responses]
     with open(SAMPLE_DIR / "archive.warc.gz", "rb") as stream:
-        block_digests_ok = [record.verify_block_digest()
-                            for record in FastArchiveIterator(stream, parse_http=False)]
+        block_digests_ok = [record.verify_block_digest() for record in FastArchiveIterator(stream, parse_http=False)]
     assert len(block_digests_ok) == len(responses) + 1  # plus the leading warcinfo record
     assert all(block_digests_ok)
 
@@ -154,8 +160,7 @@ def test_rejections_carry_their_reason(captures, responses):
 
 
 def test_articles_have_clean_complete_ground_truth(captures):
-    fields = {"title", "authors", "published_at", "publication", "language", "section", "paragraphs",
-              "description"}
+    fields = {"title", "authors", "published_at", "publication", "language", "section", "paragraphs", "description"}
     for entry in captures:
         if entry["kind"] != "article":
             continue
@@ -206,8 +211,7 @@ def test_non_utf8_pages_declare_their_charset(captures, responses):
         header_only += in_header and not in_meta
         meta_only += in_meta and not in_header
     assert header_only >= 4 and meta_only >= 4
-    cyrillic = [r["body"].decode("windows-1251") for c, r in zip(captures, responses)
-                if c["charset"] == "windows-1251"]
+    cyrillic = [r["body"].decode("windows-1251") for c, r in zip(captures, responses) if c["charset"] == "windows-1251"]
     assert any("Москва" in text for text in cyrillic)
 
 
@@ -233,7 +237,7 @@ def test_quirks_appear_several_times(captures, responses):
 
     assert count(lambda e, p: '"@graph"' in p) >= 4
     assert count(lambda e, p: re.search(r'"author": "[^"]+ and [^"]+"', p) is not None) >= 2
-    assert count(lambda e, p: "<a href=\"#\">" in p) >= 2
+    assert count(lambda e, p: '<a href="#">' in p) >= 2
     assert count(lambda e, p: "/authors/" in p) >= 4
     assert count(lambda e, p: "Staff Reporter" in p) >= 2
     assert count(lambda e, p: "@valleyherald.com" in p) >= 2
@@ -248,11 +252,25 @@ def test_quirks_appear_several_times(captures, responses):
     assert count(lambda e, p: 'class="comment' in p) >= 8
     assert count(lambda e, p: "Most read" in p) >= 4
     assert count(lambda e, p: "newsletter-signup" in p) >= 4
-    assert count(lambda e, p: any(d in p for d in ("views expressed", "do not reflect the views",
-                                                   "nicht die Meinung", "может не совпадать"))) >= 16 * 4
+    assert (
+        count(
+            lambda e, p: any(
+                d in p
+                for d in ("views expressed", "do not reflect the views", "nicht die Meinung", "может не совпадать")
+            )
+        )
+        >= 16 * 4
+    )
     # A logical paragraph split across two <p> elements or by a <br> in mid-sentence.
-    assert count(lambda e, p: any(f"<p>{para}</p>" not in p.replace("&quot;", '"').replace("&#x27;", "'")
-                                  and "<" not in para for para in e["paragraphs"])) >= 12
+    assert (
+        count(
+            lambda e, p: any(
+                f"<p>{para}</p>" not in p.replace("&quot;", '"').replace("&#x27;", "'") and "<" not in para
+                for para in e["paragraphs"]
+            )
+        )
+        >= 12
+    )
     assert count(lambda e, p: "<br>" in p) >= 2
     # The visible date, the JSON-LD and the meta tags use different offsets for the same instant.
     assert count(lambda e, p: re.search(r'"datePublished": "[^"]+[+-]0\d:00"', p) is not None) >= 8

@@ -87,7 +87,9 @@ def _wait_for(probe, process: subprocess.Popen, log_path: Path, *, timeout: floa
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
-            pytest.fail(f"exited with {process.returncode} before {what}: {log_path.read_text(errors='replace')[-1500:]}")
+            pytest.fail(
+                f"exited with {process.returncode} before {what}: {log_path.read_text(errors='replace')[-1500:]}"
+            )
         try:
             result = probe()
         except Exception as error:  # not up yet (connection refused), not registered yet (ObjectNotFound)
@@ -97,7 +99,9 @@ def _wait_for(probe, process: subprocess.Popen, log_path: Path, *, timeout: floa
         if result is not None:
             return result
         if time.monotonic() > deadline:
-            pytest.fail(f"no {what} in {timeout:.0f} s ({last_error!r}): {log_path.read_text(errors='replace')[-1500:]}")
+            pytest.fail(
+                f"no {what} in {timeout:.0f} s ({last_error!r}): {log_path.read_text(errors='replace')[-1500:]}"
+            )
         time.sleep(interval)
 
 
@@ -110,11 +114,21 @@ def prefect_api(tmp_path_factory):
     process = subprocess.Popen(
         [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
         # The scheduler service every second (default 60 s), so the test sees the runs it plans.
-        env=_clean_env(PREFECT_HOME=str(home), PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="1"), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        env=_clean_env(PREFECT_HOME=str(home), PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="1"),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/api"
     try:
-        _wait_for(lambda: True if requests.get(f"{url}/health", timeout=1).status_code == 200 else None,
-                  process, home / "server.log", timeout=90, what="answer on /api/health", interval=0.2)
+        _wait_for(
+            lambda: True if requests.get(f"{url}/health", timeout=1).status_code == 200 else None,
+            process,
+            home / "server.log",
+            timeout=90,
+            what="answer on /api/health",
+            interval=0.2,
+        )
         yield url
     finally:
         _stop(process)
@@ -131,15 +145,21 @@ def tide_archive(tmp_path_factory):
 
         def add_new_captures() -> None:
             later = write_warc(root / "later.warc.gz", NEW_CAPTURES)
-            subprocess.run([str(PYWB_VENV / "bin" / "wb-manager"), "add", server.collection, str(later)],
-                           cwd=server.root, check=True, capture_output=True, timeout=120)
+            subprocess.run(
+                [str(PYWB_VENV / "bin" / "wb-manager"), "add", server.collection, str(later)],
+                cwd=server.root,
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
 
         server.add_new_captures = add_new_captures
         yield server
 
 
 def _write_config(path: Path, archive_url: str, data_dir: Path) -> Path:
-    path.write_text(f"""\
+    path.write_text(
+        f"""\
 data_dir = "{data_dir}"
 batch_size = 50
 
@@ -158,7 +178,9 @@ schedule = "{CRON}"
 [[sources]]
 name = "unscheduled"
 kind = "sample"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -186,11 +208,22 @@ def serving(prefect_api, tide_archive, tmp_path_factory):
     log = open(root / "serve.log", "wb")
     # Poll for runs every second (default 10 s) so triggered runs start at once.
     env = _clean_env(PREFECT_HOME=str(root / "home"), PREFECT_API_URL=prefect_api, PREFECT_RUNNER_POLL_FREQUENCY="1")
-    process = subprocess.Popen([str(BIN), "serve", "--config", str(config)], cwd=root, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [str(BIN), "serve", "--config", str(config)],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
-        _wait_for(lambda: _read_deployment(prefect_api, DEPLOYMENT), process, root / "serve.log",
-                  timeout=60, what="deployment registered by serve")
+        _wait_for(
+            lambda: _read_deployment(prefect_api, DEPLOYMENT),
+            process,
+            root / "serve.log",
+            timeout=60,
+            what="deployment registered by serve",
+        )
         yield data_dir
     finally:
         _stop(process, signal.SIGINT)  # Ctrl-C, as a user stops it
@@ -235,7 +268,8 @@ def test_serve_registers_the_scheduled_source_only(prefect_api, serving):
         with _prefect(prefect_api), get_client(sync_client=True) as client:
             scheduled = client.read_flow_runs(
                 deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])),
-                flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type={"any_": ["SCHEDULED"]})))
+                flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type={"any_": ["SCHEDULED"]})),
+            )
         if scheduled or time.monotonic() > deadline:
             break
         time.sleep(0.5)
@@ -249,8 +283,11 @@ def test_triggered_runs_ingest_then_fetch_only_new_captures(prefect_api, serving
     first = _run_deployment(prefect_api, DEPLOYMENT)
     assert first.state.is_completed(), first.state
     titles = [row[0] for row in _query(serving, "SELECT title FROM articles ORDER BY title")]
-    assert titles == ["Harbour fees rise for visiting yachts", "Lifeboat crew rescues two kayakers",
-                      "New pier opens for the summer"]
+    assert titles == [
+        "Harbour fees rise for visiting yachts",
+        "Lifeboat crew rescues two kayakers",
+        "New pier opens for the summer",
+    ]
 
     # A later crawl adds captures to the archive; the next run of the source picks up after
     # the last capture the first one ingested.
@@ -258,26 +295,44 @@ def test_triggered_runs_ingest_then_fetch_only_new_captures(prefect_api, serving
     second = _run_deployment(prefect_api, DEPLOYMENT)
     assert second.state.is_completed(), second.state
 
-    runs = _query(serving, "SELECT capture_count, article_count, cursor_captured_at FROM runs "
-                           "WHERE source_name = 'tide-times' ORDER BY started_at")
+    runs = _query(
+        serving,
+        "SELECT capture_count, article_count, cursor_captured_at FROM runs "
+        "WHERE source_name = 'tide-times' ORDER BY started_at",
+    )
     assert [(captures, articles) for captures, articles, _ in runs] == [(3, 3), (2, 2)]
-    assert [cursor.astimezone(timezone.utc) for _, _, cursor in runs] == [_at(2022, 3, 3, 9, 45, 0),
-                                                                           _at(2022, 4, 11, 11, 0, 0)]
+    assert [cursor.astimezone(timezone.utc) for _, _, cursor in runs] == [
+        _at(2022, 3, 3, 9, 45, 0),
+        _at(2022, 4, 11, 11, 0, 0),
+    ]
     # Nothing the first run fetched was fetched again: the second run's ledger rows are exactly
     # the new captures.
-    second_run_id = _query(serving, "SELECT run_id FROM runs WHERE source_name = 'tide-times' "
-                                    "ORDER BY started_at DESC LIMIT 1")[0][0]
-    fetched = _query(serving, "SELECT url, captured_at FROM captures WHERE run_id = ? ORDER BY captured_at",
-                     [second_run_id])
+    second_run_id = _query(
+        serving, "SELECT run_id FROM runs WHERE source_name = 'tide-times' ORDER BY started_at DESC LIMIT 1"
+    )[0][0]
+    fetched = _query(
+        serving, "SELECT url, captured_at FROM captures WHERE run_id = ? ORDER BY captured_at", [second_run_id]
+    )
     assert [(url, at.astimezone(timezone.utc)) for url, at in fetched] == [(p.url, p.captured_at) for p in NEW_CAPTURES]
     titles = [row[0] for row in _query(serving, "SELECT title FROM articles ORDER BY title")]
-    assert titles == ["Harbour fees rise for visiting yachts", "Lifeboat crew rescues two kayakers",
-                      "New pier opens for the summer", "Regatta draws a record fleet", "Sea wall repairs finish early"]
+    assert titles == [
+        "Harbour fees rise for visiting yachts",
+        "Lifeboat crew rescues two kayakers",
+        "New pier opens for the summer",
+        "Regatta draws a record fleet",
+        "Sea wall repairs finish early",
+    ]
 
 
 def newsarchive(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN), *args], capture_output=True, text=True, cwd=cwd, timeout=120,
-                          env=_clean_env(PREFECT_HOME=str(cwd / "prefect-home"), **env))
+    return subprocess.run(
+        [str(BIN), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env=_clean_env(PREFECT_HOME=str(cwd / "prefect-home"), **env),
+    )
 
 
 def _one_error_line(result: subprocess.CompletedProcess) -> str:
@@ -306,16 +361,27 @@ def test_serve_with_no_server_at_the_url_says_so(tmp_path):
     ("config_text", "options", "message"),
     [
         # nothing scheduled at all
-        ('[[sources]]\nname = "a"\nkind = "sample"\n', (), "no source in the configuration has a `schedule` (sources: a)"),
+        (
+            '[[sources]]\nname = "a"\nkind = "sample"\n',
+            (),
+            "no source in the configuration has a `schedule` (sources: a)",
+        ),
         # no sources at all
         ("", (), "no source in the configuration has a `schedule` (sources: none)"),
         # a named source without a schedule
         ('[[sources]]\nname = "a"\nkind = "sample"\n', ("--source", "a"), "source(s) a have no `schedule`"),
         # an unknown source
-        ('[[sources]]\nname = "a"\nkind = "sample"\nschedule = "0 3 * * *"\n', ("--source", "b"),
-         "no source named 'b' in the configuration (known: a)"),
+        (
+            '[[sources]]\nname = "a"\nkind = "sample"\nschedule = "0 3 * * *"\n',
+            ("--source", "b"),
+            "no source named 'b' in the configuration (known: a)",
+        ),
         # a bad cron line names its key
-        ('[[sources]]\nname = "a"\nkind = "sample"\nschedule = "every night"\n', (), "sources.a.schedule: not a cron line"),
+        (
+            '[[sources]]\nname = "a"\nkind = "sample"\nschedule = "every night"\n',
+            (),
+            "sources.a.schedule: not a cron line",
+        ),
     ],
 )
 def test_configuration_errors_are_one_line(tmp_path, config_text, options, message):
@@ -353,7 +419,9 @@ def test_list_shows_what_would_be_served_without_a_server(tmp_path):
     config = _write_config(tmp_path / "newsarchive.toml", "http://127.0.0.1:9/news", tmp_path / "data")
     result = CliRunner().invoke(main, ["serve", "--config", str(config), "--list"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == f"ingest-archive/tide-times  cron '{CRON}' (UTC)  data_dir {tmp_path / 'data'}"
+    assert (
+        result.output.splitlines()[0] == f"ingest-archive/tide-times  cron '{CRON}' (UTC)  data_dir {tmp_path / 'data'}"
+    )
     assert "unscheduled" not in result.output
 
 
@@ -368,8 +436,9 @@ def test_prefect_yaml_is_generated_from_the_example_config(tmp_path, monkeypatch
     output = tmp_path / "prefect.yaml"
     result = CliRunner().invoke(main, ["deploy", "--config", "newsarchive.example.toml", "--output", str(output)])
     assert result.exit_code == 0, result.output
-    assert output.read_text() == (REPO / "prefect.yaml").read_text(), \
+    assert output.read_text() == (REPO / "prefect.yaml").read_text(), (
         "prefect.yaml is stale: run `newsarchive deploy --config newsarchive.example.toml`"
+    )
     document = yaml.safe_load(output.read_text())
     assert [d["name"] for d in document["deployments"]] == ["harbour-gazette", "harbour-gazette-sitemap"]
     for deployment in document["deployments"]:
@@ -379,8 +448,14 @@ def test_prefect_yaml_is_generated_from_the_example_config(tmp_path, monkeypatch
 
 
 def prefect_cli(args: list[str], home: Path, env: dict, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(PREFECT), *args], capture_output=True, text=True, cwd=cwd or home, timeout=120,
-                          env=_clean_env(PREFECT_HOME=str(home / "prefect-home"), **env))
+    return subprocess.run(
+        [str(PREFECT), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or home,
+        timeout=120,
+        env=_clean_env(PREFECT_HOME=str(home / "prefect-home"), **env),
+    )
 
 
 def test_prefect_deploy_registers_the_yaml_deployments_on_a_work_pool(prefect_api, tmp_path):
@@ -389,8 +464,9 @@ def test_prefect_deploy_registers_the_yaml_deployments_on_a_work_pool(prefect_ap
     env = {"PREFECT_API_URL": prefect_api}
     made = prefect_cli(["work-pool", "create", "newsarchive", "--type", "process"], tmp_path, env)
     assert made.returncode == 0, made.stdout + made.stderr
-    deployed = prefect_cli(["--no-prompt", "deploy", "--all", "--prefect-file", str(REPO / "prefect.yaml")],
-                           tmp_path, env, cwd=REPO)
+    deployed = prefect_cli(
+        ["--no-prompt", "deploy", "--all", "--prefect-file", str(REPO / "prefect.yaml")], tmp_path, env, cwd=REPO
+    )
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     expected = yaml.safe_load((REPO / "prefect.yaml").read_text())["deployments"]
     for spec in expected:
@@ -409,11 +485,21 @@ def test_start_server_serves_on_its_own_server_and_stops_it(tmp_path):
     log = open(tmp_path / "serve.log", "wb")
     process = subprocess.Popen(
         [str(BIN), "serve", "--config", str(config), "--start-server", "--server-port", str(port)],
-        cwd=tmp_path, env=_clean_env(PREFECT_HOME=str(tmp_path / "home")), stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True)
+        cwd=tmp_path,
+        env=_clean_env(PREFECT_HOME=str(tmp_path / "home")),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
-        deployment = _wait_for(lambda: _read_deployment(api_url, DEPLOYMENT), process, tmp_path / "serve.log",
-                               timeout=120, what=f"deployment at {api_url}", interval=0.5)
+        deployment = _wait_for(
+            lambda: _read_deployment(api_url, DEPLOYMENT),
+            process,
+            tmp_path / "serve.log",
+            timeout=120,
+            what=f"deployment at {api_url}",
+            interval=0.5,
+        )
         assert [s.schedule.cron for s in deployment.schedules] == [CRON]
     finally:
         _stop(process, signal.SIGINT)
@@ -426,6 +512,14 @@ def test_start_server_serves_on_its_own_server_and_stops_it(tmp_path):
 
 def test_start_server_with_a_server_already_configured_is_an_error(tmp_path):
     config = _write_config(tmp_path / "newsarchive.toml", "http://127.0.0.1:9/news", tmp_path / "data")
-    line = _one_error_line(newsarchive("serve", "--config", str(config), "--start-server", cwd=tmp_path,
-                                       PREFECT_API_URL="http://127.0.0.1:4200/api"))
+    line = _one_error_line(
+        newsarchive(
+            "serve",
+            "--config",
+            str(config),
+            "--start-server",
+            cwd=tmp_path,
+            PREFECT_API_URL="http://127.0.0.1:4200/api",
+        )
+    )
     assert "--start-server: PREFECT_API_URL is already set (http://127.0.0.1:4200/api)" in line

@@ -65,15 +65,23 @@ def test_read_url_list(tmp_path):
     ]
     # Every archived URL is fetched raw, in the id_ form, whatever modifier the line had.
     assert refs[0].archive_url == (
-        "https://web.archive.org/web/20200102030405id_/https://harbour-gazette.example/news/council-vote")
-    assert refs[2].archive_url == "https://web.archive.org/web/20200102030405id_/http://harbour-gazette.example/news/no-scheme"
+        "https://web.archive.org/web/20200102030405id_/https://harbour-gazette.example/news/council-vote"
+    )
+    assert (
+        refs[2].archive_url
+        == "https://web.archive.org/web/20200102030405id_/http://harbour-gazette.example/news/no-scheme"
+    )
     assert refs[3].archive_url == "http://127.0.0.1:8080/C/20210304050607id_/http://valley-post.example/a?id=7"
     assert refs[0].captured_at == utc(2020, 1, 2, 3, 4, 5)
     assert refs[4].archive_url is None and refs[4].captured_at is None  # live
     assert all(r.source == "urls" for r in refs)
     assert [r.reason for r in rejections] == ["invalid_url"] * 4
     assert [r.detail.split(":")[0] for r in rejections] == [
-        "urls.txt line 9", "urls.txt line 10", "urls.txt line 11", "urls.txt line 12"]
+        "urls.txt line 9",
+        "urls.txt line 10",
+        "urls.txt line 11",
+        "urls.txt line 12",
+    ]
 
 
 def test_read_url_list_missing_file(tmp_path):
@@ -82,6 +90,7 @@ def test_read_url_list_missing_file(tmp_path):
 
 
 # -- CDX ---------------------------------------------------------------------------------------
+
 
 def test_cdx_endpoints():
     assert cdx_endpoint("https://web.archive.org/web") == "https://web.archive.org/cdx/search/cdx"
@@ -92,15 +101,20 @@ def test_cdx_endpoints():
 
 
 def test_parse_both_cdx_shapes():
-    wayback = json.dumps([
-        ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest"],
-        ["example,news)/a", "20200101000000", "https://news.example/a", "text/html", "200", "D1"],
-        [], ["resume-me"],
-    ])
+    wayback = json.dumps(
+        [
+            ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest"],
+            ["example,news)/a", "20200101000000", "https://news.example/a", "text/html", "200", "D1"],
+            [],
+            ["resume-me"],
+        ]
+    )
     rows, key = parse_cdx_json(wayback)
     assert key == "resume-me" and rows[0].original == "https://news.example/a" and rows[0].status == "200"
-    pywb = '{"urlkey": "example,news)/a", "timestamp": "20200101000000", "url": "https://news.example/a", ' \
-           '"mime": "text/html", "status": "200", "digest": "D1"}\n'
+    pywb = (
+        '{"urlkey": "example,news)/a", "timestamp": "20200101000000", "url": "https://news.example/a", '
+        '"mime": "text/html", "status": "200", "digest": "D1"}\n'
+    )
     rows, key = parse_cdx_json(pywb)
     assert key is None and rows[0].mime == "text/html" and rows[0].digest == "D1"
     assert parse_cdx_json("") == ([], None)
@@ -129,9 +143,10 @@ def wayback_cdx_route(rows):
         to = query.get("to", [""])[0]
         limit = int(query.get("limit", ["100000"])[0])
         start = int(query.get("resumeKey", ["0"])[0])
-        selected = [r for r in rows if (not from_ or r[1] >= from_.ljust(14, "0"))
-                    and (not to or r[1] <= to.ljust(14, "9"))]
-        page = selected[start:start + limit]
+        selected = [
+            r for r in rows if (not from_ or r[1] >= from_.ljust(14, "0")) and (not to or r[1] <= to.ljust(14, "9"))
+        ]
+        page = selected[start : start + limit]
         answer = [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest"]] + [list(r) for r in page]
         if query.get("showResumeKey") == ["true"] and start + limit < len(selected):
             answer += [[], [str(start + limit)]]
@@ -153,20 +168,47 @@ def cdx_fetcher() -> Fetcher:
 @pytest.mark.parametrize(
     ("policy", "expected"),
     [
-        ("first", [("https://news.example/a", "20200101000000"), ("https://news.example/b", "20200106000000"),
-                   ("https://news.example/e", "20210101000000")]),
-        ("last", [("https://news.example/a", "20200301000000"), ("https://news.example/b", "20200106000000"),
-                  ("https://news.example/e", "20210101000000")]),
+        (
+            "first",
+            [
+                ("https://news.example/a", "20200101000000"),
+                ("https://news.example/b", "20200106000000"),
+                ("https://news.example/e", "20210101000000"),
+            ],
+        ),
+        (
+            "last",
+            [
+                ("https://news.example/a", "20200301000000"),
+                ("https://news.example/b", "20200106000000"),
+                ("https://news.example/e", "20210101000000"),
+            ],
+        ),
         # all: every distinct digest; the Feb. capture of /a has the Jan. bytes and is dropped
-        ("all", [("https://news.example/a", "20200101000000"), ("https://news.example/a", "20200301000000"),
-                 ("https://news.example/b", "20200106000000"), ("https://news.example/e", "20210101000000")]),
+        (
+            "all",
+            [
+                ("https://news.example/a", "20200101000000"),
+                ("https://news.example/a", "20200301000000"),
+                ("https://news.example/b", "20200106000000"),
+                ("https://news.example/e", "20210101000000"),
+            ],
+        ),
     ],
 )
 def test_query_cdx_wayback_shape_with_paging(wayback_cdx, policy, expected):
     endpoint = wayback_cdx.base_url + "/cdx/search/cdx"
     with cdx_fetcher() as fetcher:
-        refs = list(query_cdx("news.example/*", archive="https://web.archive.org/web", capture_policy=policy,
-                              fetcher=fetcher, page_size=3, endpoint=endpoint))
+        refs = list(
+            query_cdx(
+                "news.example/*",
+                archive="https://web.archive.org/web",
+                capture_policy=policy,
+                fetcher=fetcher,
+                page_size=3,
+                endpoint=endpoint,
+            )
+        )
     assert [(r.url, r.archive_url.split("/")[4][:14]) for r in refs] == expected
     assert all(r.archive_url == f"https://web.archive.org/web/{r.archive_url.split('/')[4]}/{r.url}" for r in refs)
     assert all(r.archive_url.split("/")[4].endswith("id_") for r in refs)
@@ -310,11 +352,11 @@ def test_discover_runs_every_source_in_order_once(wayback_cdx, sitemap_server, t
     from flows.acquire.discovery import discover
 
     urls = tmp_path / "urls.txt"
-    urls.write_text("https://web.archive.org/web/20200101000000/https://news.example/a\nnot a url\n"
-                    "https://live-news.example/x\n")
+    urls.write_text(
+        "https://web.archive.org/web/20200101000000/https://news.example/a\nnot a url\nhttps://live-news.example/x\n"
+    )
     with Fetcher(host_limits={"127.0.0.1": 100.0}, cdx_rate=100.0, max_retries=0) as fetcher:
-        items = list(discover(urls=[urls], sitemaps=[sitemap_server.base_url + "/sitemap-news.xml"],
-                              fetcher=fetcher))
+        items = list(discover(urls=[urls], sitemaps=[sitemap_server.base_url + "/sitemap-news.xml"], fetcher=fetcher))
     assert [(type(i).__name__, i.url) for i in items] == [
         ("CaptureRef", "https://news.example/a"),
         ("Rejection", "not a url"),
@@ -344,14 +386,23 @@ def test_discover_checks_options_first(options, message):
     ("line", "archive_url", "captured_at"),
     [
         # a partial timestamp: the archive picks the nearest capture; its Memento-Datetime tells when
-        ("https://web.archive.org/web/2020/https://news.example/a",
-         "https://web.archive.org/web/2020id_/https://news.example/a", None),
+        (
+            "https://web.archive.org/web/2020/https://news.example/a",
+            "https://web.archive.org/web/2020id_/https://news.example/a",
+            None,
+        ),
         # the https:/ that some archives and copy-paste leave behind
-        ("https://web.archive.org/web/20200102030405/https:/news.example/b",
-         "https://web.archive.org/web/20200102030405id_/https://news.example/b", utc(2020, 1, 2, 3, 4, 5)),
+        (
+            "https://web.archive.org/web/20200102030405/https:/news.example/b",
+            "https://web.archive.org/web/20200102030405id_/https://news.example/b",
+            utc(2020, 1, 2, 3, 4, 5),
+        ),
         # an OpenWayback / pywb collection with another replay modifier
-        ("http://archive.example:8080/wayback/20200102030405mp_/http://news.example/c?x=1#top",
-         "http://archive.example:8080/wayback/20200102030405id_/http://news.example/c?x=1#top", utc(2020, 1, 2, 3, 4, 5)),
+        (
+            "http://archive.example:8080/wayback/20200102030405mp_/http://news.example/c?x=1#top",
+            "http://archive.example:8080/wayback/20200102030405id_/http://news.example/c?x=1#top",
+            utc(2020, 1, 2, 3, 4, 5),
+        ),
     ],
 )
 def test_parse_archived_url_forms(line, archive_url, captured_at):

@@ -14,14 +14,25 @@ PAGE = b"<html><head><title>Harbour works</title></head><body><p>Text.</p></body
 
 
 def test_reads_responses_with_url_time_status_and_exact_body(tmp_path):
-    path = write_warc(tmp_path / "a.warc.gz", [
-        {"url": "https://news.example.com/a", "body": PAGE, "date": "2019-03-04T10:15:00Z",
-         "source_uri": "https://web.archive.org/web/20190304101500id_/https://news.example.com/a"},
-        {"url": "https://news.example.com/missing", "body": b"gone", "status": 404},
-        {"url": "https://news.example.com/logo.jpg", "body": b"\xff\xd8\xff\xe0", "content_type": "image/jpeg"},
-    ])
+    path = write_warc(
+        tmp_path / "a.warc.gz",
+        [
+            {
+                "url": "https://news.example.com/a",
+                "body": PAGE,
+                "date": "2019-03-04T10:15:00Z",
+                "source_uri": "https://web.archive.org/web/20190304101500id_/https://news.example.com/a",
+            },
+            {"url": "https://news.example.com/missing", "body": b"gone", "status": 404},
+            {"url": "https://news.example.com/logo.jpg", "body": b"\xff\xd8\xff\xe0", "content_type": "image/jpeg"},
+        ],
+    )
     captures = list(read_warc(str(path)))
-    assert [c.ref.url for c in captures] == ["https://news.example.com/a", "https://news.example.com/missing", "https://news.example.com/logo.jpg"]
+    assert [c.ref.url for c in captures] == [
+        "https://news.example.com/a",
+        "https://news.example.com/missing",
+        "https://news.example.com/logo.jpg",
+    ]
     first = captures[0]
     assert first.body == PAGE
     assert first.http_status == 200
@@ -33,10 +44,13 @@ def test_reads_responses_with_url_time_status_and_exact_body(tmp_path):
 
 
 def test_capture_ids_are_stable_and_distinct(tmp_path):
-    path = write_warc(tmp_path / "a.warc.gz", [
-        {"url": "https://news.example.com/a", "body": PAGE, "date": "2019-03-04T10:15:00Z"},
-        {"url": "https://news.example.com/a", "body": PAGE, "date": "2020-01-01T00:00:00Z"},
-    ])
+    path = write_warc(
+        tmp_path / "a.warc.gz",
+        [
+            {"url": "https://news.example.com/a", "body": PAGE, "date": "2019-03-04T10:15:00Z"},
+            {"url": "https://news.example.com/a", "body": PAGE, "date": "2020-01-01T00:00:00Z"},
+        ],
+    )
     first_read = [c.ref.capture_id for c in read_warc(str(path))]
     second_read = [c.ref.capture_id for c in read_warc(str(path))]
     assert first_read == second_read
@@ -46,7 +60,9 @@ def test_capture_ids_are_stable_and_distinct(tmp_path):
 def test_revisit_takes_the_body_of_its_original(tmp_path):
     records = [{"url": "https://news.example.com/a", "body": PAGE, "date": "2019-03-04T10:15:00Z"}]
     write_warc(tmp_path / "probe.warc.gz", records)
-    records.append({"url": "https://news.example.com/a", "date": "2019-05-01T00:00:00Z", "revisit_of": records[0]["digest"]})
+    records.append(
+        {"url": "https://news.example.com/a", "date": "2019-05-01T00:00:00Z", "revisit_of": records[0]["digest"]}
+    )
     path = write_warc(tmp_path / "a.warc.gz", records)
     captures = list(read_warc(str(path)))
     assert len(captures) == 2
@@ -61,9 +77,10 @@ def test_revisit_without_original_is_kept_as_a_failed_capture(tmp_path):
 
 
 def test_read_capture_at_offset_returns_the_same_capture(tmp_path):
-    path = write_warc(tmp_path / "a.warc.gz", [
-        {"url": f"https://news.example.com/{n}", "body": PAGE + str(n).encode()} for n in range(5)
-    ])
+    path = write_warc(
+        tmp_path / "a.warc.gz",
+        [{"url": f"https://news.example.com/{n}", "body": PAGE + str(n).encode()} for n in range(5)],
+    )
     for capture in read_warc(str(path)):
         again = read_capture_at(str(path), capture.warc_offset)
         assert again.ref.url == capture.ref.url
@@ -88,9 +105,9 @@ def test_a_file_that_is_not_a_warc_is_a_clear_error(tmp_path):
 
 
 def test_truncated_warc_yields_what_precedes_the_damage_then_fails(tmp_path):
-    path = write_warc(tmp_path / "a.warc.gz", [
-        {"url": f"https://news.example.com/{n}", "body": PAGE * 50} for n in range(4)
-    ])
+    path = write_warc(
+        tmp_path / "a.warc.gz", [{"url": f"https://news.example.com/{n}", "body": PAGE * 50} for n in range(4)]
+    )
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * 0.8)])
     seen = []
@@ -101,9 +118,11 @@ def test_truncated_warc_yields_what_precedes_the_damage_then_fails(tmp_path):
 
 
 def test_a_response_followed_by_intact_records_is_not_held_back_by_later_damage(tmp_path):
-    path = write_warc(tmp_path / "a.warc.gz", [
-        {"url": f"https://news.example.com/{n}", "body": PAGE * 20 + str(n).encode()} for n in range(6)
-    ], with_requests=True)
+    path = write_warc(
+        tmp_path / "a.warc.gz",
+        [{"url": f"https://news.example.com/{n}", "body": PAGE * 20 + str(n).encode()} for n in range(6)],
+        with_requests=True,
+    )
     complete = [c.warc_offset for c in read_warc(str(path))]
     data = path.read_bytes()
     path.write_bytes(data[: complete[4] + 20])  # cut inside the fifth response

@@ -26,21 +26,31 @@ def write_warc(path: Path, records: list[dict], *, gzip: bool = True, with_reque
                 warc_headers["WARC-Source-URI"] = spec["source_uri"]
             if spec.get("revisit_of"):
                 record = writer.create_revisit_record(
-                    spec["url"], digest=spec["revisit_of"], refers_to_uri=spec["url"], refers_to_date=spec.get("date", "2019-03-04T10:15:00Z"),
+                    spec["url"],
+                    digest=spec["revisit_of"],
+                    refers_to_uri=spec["url"],
+                    refers_to_date=spec.get("date", "2019-03-04T10:15:00Z"),
                     http_headers=http_headers,
                 )
                 for key, value in warc_headers.items():
                     record.rec_headers.replace_header(key, value)
             else:
                 record = writer.create_warc_record(
-                    spec["url"], "response", payload=BytesIO(spec["body"]), http_headers=http_headers,
+                    spec["url"],
+                    "response",
+                    payload=BytesIO(spec["body"]),
+                    http_headers=http_headers,
                     warc_headers_dict=warc_headers,
                 )
             writer.write_record(record)
             if with_requests:
                 request = writer.create_warc_record(
-                    spec["url"], "request", payload=BytesIO(b""),
-                    http_headers=StatusAndHeaders("GET / HTTP/1.1", [("Host", "news.example.com")], is_http_request=True),
+                    spec["url"],
+                    "request",
+                    payload=BytesIO(b""),
+                    http_headers=StatusAndHeaders(
+                        "GET / HTTP/1.1", [("Host", "news.example.com")], is_http_request=True
+                    ),
                     warc_headers_dict={"WARC-Date": warc_headers["WARC-Date"]},
                 )
                 writer.write_record(request)

@@ -81,7 +81,10 @@ def test_choose_published_uses_the_url_date_as_evidence():
     url_date = datetime(2021, 3, 4, tzinfo=UTC)
     # agreeing candidate keeps its time and offset (its UTC date is already the next day)
     assert choose_published([("meta", "2021-03-04T22:00:00-05:00")], CAPTURED, url_date) == (
-        datetime(2021, 3, 5, 3, 0, tzinfo=UTC), "meta", -300)
+        datetime(2021, 3, 5, 3, 0, tzinfo=UTC),
+        "meta",
+        -300,
+    )
     # a candidate far from the URL date loses to it (a "last updated" date in the wrong field)
     assert choose_published([("meta", "2020-01-01")], CAPTURED, url_date) == (url_date, "url", None)
 

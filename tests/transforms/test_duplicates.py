@@ -28,7 +28,9 @@ def test_exact_and_near_copies_link_to_the_earliest_capture():
     original = _article("https://gazette.example/a", 2, SENTENCES)
     syndicated = _article("https://herald.example/b", 3, SENTENCES)  # same text elsewhere
     edited = _article("https://post.example/c", 4, SENTENCES[:-1] + [SENTENCES[-1].replace("island", "isle")])
-    other = _article("https://post.example/d", 5, [s.replace("harbour council", "school board") * 2 for s in SENTENCES[:6]])
+    other = _article(
+        "https://post.example/d", 5, [s.replace("harbour council", "school board") * 2 for s in SENTENCES[:6]]
+    )
     linked = {a.url: a.duplicate_of for a in link_duplicates([edited, syndicated, original, other])}
     assert linked == {
         "https://gazette.example/a": None,

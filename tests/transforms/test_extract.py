@@ -53,7 +53,10 @@ def test_article_fields_from_structured_data():
                     "headline": "Ferry route approved",
                     "datePublished": "2021-03-04T09:30:00+01:00",
                     "dateModified": "2021-03-04T11:00:00+01:00",
-                    "author": [{"@type": "Person", "name": "Jane Doe"}, {"@type": "Organization", "name": "Harbour Gazette Staff"}],
+                    "author": [
+                        {"@type": "Person", "name": "Jane Doe"},
+                        {"@type": "Organization", "name": "Harbour Gazette Staff"},
+                    ],
                     "publisher": {"@type": "NewsMediaOrganization", "name": "The Harbour Gazette"},
                     "articleSection": "Local",
                     "keywords": "ferries, council",
@@ -103,7 +106,9 @@ def test_published_after_capture_is_dropped():
 
 
 def test_publication_from_domain_when_the_page_names_none():
-    article = extract(page(title="Ferry route approved"), "https://www.valley-herald.example/2021/03/04/ferry/", captured_at=CAPTURED)
+    article = extract(
+        page(title="Ferry route approved"), "https://www.valley-herald.example/2021/03/04/ferry/", captured_at=CAPTURED
+    )
     assert isinstance(article, Article), article
     assert article.publication == "Valley Herald"
     assert article.published_at == datetime(2021, 3, 4, tzinfo=timezone.utc)  # from the URL
@@ -123,7 +128,9 @@ def test_disclaimer_and_broken_paragraph_cleaned():
     )
 
 
-NOT_FOUND = "<html><head><title>Page not found</title></head><body><h1>Sorry</h1><p>Try the home page.</p></body></html>"
+NOT_FOUND = (
+    "<html><head><title>Page not found</title></head><body><h1>Sorry</h1><p>Try the home page.</p></body></html>"
+)
 CONSENT = (
     "<html><head><title>Before you continue</title></head><body><div><h2>We value your privacy</h2>"
     "<p>We and our partners use cookies to store and access information on your device. Accept all cookies "
@@ -131,7 +138,10 @@ CONSENT = (
 )
 INDEX = (
     "<html><head><title>Local news - The Harbour Gazette</title></head><body><h1>Local news</h1><ul>"
-    + "".join(f'<li><a href="/news/local/story-{i}">Council approves plan number {i} for the harbour</a></li>' for i in range(12))
+    + "".join(
+        f'<li><a href="/news/local/story-{i}">Council approves plan number {i} for the harbour</a></li>'
+        for i in range(12)
+    )
     + "</ul></body></html>"
 )
 
@@ -187,8 +197,25 @@ def test_extract_never_raises_on_arbitrary_bytes(body):
 
 
 _html_bits = st.sampled_from(
-    ["<p>", "</p>", "<div>", "</div>", "<h1>", "<script>", "<!--", "-->", "<meta charset='x'>", "&amp;", "&#0;",
-     "<title>", "</title>", '<script type="application/ld+json">{"@type":"NewsArticle","author":', "]}", "\x00", "é"]
+    [
+        "<p>",
+        "</p>",
+        "<div>",
+        "</div>",
+        "<h1>",
+        "<script>",
+        "<!--",
+        "-->",
+        "<meta charset='x'>",
+        "&amp;",
+        "&#0;",
+        "<title>",
+        "</title>",
+        '<script type="application/ld+json">{"@type":"NewsArticle","author":',
+        "]}",
+        "\x00",
+        "é",
+    ]
 )
 
 
@@ -243,7 +270,9 @@ def test_date_printed_next_to_the_headline_beats_a_caption_date():
     ],
 )
 def test_soft_404_headings(heading, missing):
-    result = extract(page(title=heading).replace("<h1>Ferry route approved</h1>", f"<h1>{heading}</h1>"), URL, captured_at=CAPTURED)
+    result = extract(
+        page(title=heading).replace("<h1>Ferry route approved</h1>", f"<h1>{heading}</h1>"), URL, captured_at=CAPTURED
+    )
     assert (isinstance(result, Rejection) and result.reason == "soft_404") is missing, result
 
 

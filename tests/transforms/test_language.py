@@ -28,6 +28,8 @@ def test_detect_language(text, declared, language):
     assert detect_language(text, declared) == language
 
 
-@pytest.mark.parametrize("value, code", [("en-GB", "en"), ("de_DE", "de"), ("RU", "ru"), ("english", None), (None, None)])
+@pytest.mark.parametrize(
+    "value, code", [("en-GB", "en"), ("de_DE", "de"), ("RU", "ru"), ("english", None), (None, None)]
+)
 def test_declared_language(value, code):
     assert declared_language(value) == code

@@ -47,7 +47,9 @@ def test_render_markdown_leaves_out_missing_fields():
 
 
 def test_render_markdown_escapes_markup_in_text():
-    text = render_markdown(_article(title="Five *stars* [sic]", text="# not a heading\n\n- not a list", authors=("A B", "C D", "E F")))
+    text = render_markdown(
+        _article(title="Five *stars* [sic]", text="# not a heading\n\n- not a list", authors=("A B", "C D", "E F"))
+    )
     assert "Five \\*stars\\* \\[sic\\]" in text
     assert "\\# not a heading" in text and "\\- not a list" in text
     assert "By A B, C D and E F" in text

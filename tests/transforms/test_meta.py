@@ -41,7 +41,10 @@ def test_read_page_meta():
     "markup, text",
     [
         # kicker span with a hidden separator
-        ('<h1><span class="kicker">Corona</span><span class="visually-hidden"> - </span><span>Headline here</span></h1>', "Headline here"),
+        (
+            '<h1><span class="kicker">Corona</span><span class="visually-hidden"> - </span><span>Headline here</span></h1>',
+            "Headline here",
+        ),
         # kicker span followed by bare text
         ('<h1><span class="dachzeile">Paris</span> Drinks by boat <b>downtown</b></h1>', "Drinks by boat downtown"),
         # no kicker: the whole heading

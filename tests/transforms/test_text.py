@@ -44,12 +44,20 @@ def test_normalize_text(raw, normal):
     "paragraphs, joined",
     [
         # the seed's case: a paragraph stopping mid-sentence and a lower-case tail
-        (["Medvedev mentioned gas cooperation at the G8", "talks."], ["Medvedev mentioned gas cooperation at the G8 talks."]),
+        (
+            ["Medvedev mentioned gas cooperation at the G8", "talks."],
+            ["Medvedev mentioned gas cooperation at the G8 talks."],
+        ),
         # a long first part continues with a capitalised noun (German)
-        (["Bereits im Jahr 2015 hatte es erste Pläne gegeben, die damals jedoch am", "Geld scheiterten."],
-         ["Bereits im Jahr 2015 hatte es erste Pläne gegeben, die damals jedoch am Geld scheiterten."]),
+        (
+            ["Bereits im Jahr 2015 hatte es erste Pläne gegeben, die damals jedoch am", "Geld scheiterten."],
+            ["Bereits im Jahr 2015 hatte es erste Pläne gegeben, die damals jedoch am Geld scheiterten."],
+        ),
         # a subheading (short, no sentence break) stays on its own
-        (["What happens next", "The council meets again in May."], ["What happens next", "The council meets again in May."]),
+        (
+            ["What happens next", "The council meets again in May."],
+            ["What happens next", "The council meets again in May."],
+        ),
         # complete sentences stay apart
         (["The vote passed.", "the mayor was pleased."], ["The vote passed.", "the mayor was pleased."]),
     ],

@@ -37,12 +37,17 @@ def test_strip_outlet(raw, title):
 
 def test_choose_title_prefers_the_h1_inside_a_longer_title():
     candidates = [("title", "Ferry route approved after long debate - Local News - Some Site")]
-    assert choose_title(candidates, ["Ferry route approved after long debate"]) == "Ferry route approved after long debate"
+    assert (
+        choose_title(candidates, ["Ferry route approved after long debate"]) == "Ferry route approved after long debate"
+    )
 
 
 def test_choose_title_falls_back_to_structured_then_h1():
     # navigation headings and the outlet's own name are not headlines
-    assert choose_title([("json-ld", "Ferry route approved")], ["Navigation", "The Harbour Gazette"], OUTLETS) == "Ferry route approved"
+    assert (
+        choose_title([("json-ld", "Ferry route approved")], ["Navigation", "The Harbour Gazette"], OUTLETS)
+        == "Ferry route approved"
+    )
     assert choose_title([], ["Ferry route approved"]) == "Ferry route approved"
     assert choose_title([], []) is None
 
@@ -51,13 +56,16 @@ def test_choose_title_prefers_the_shown_headline():
     # the <h1> as shown, where the declared title differs only in punctuation
     assert choose_title([("meta", "Editor's letter: bye")], ["Editor’s letter: bye"]) == "Editor’s letter: bye"
     # a lone <h1> over an SEO variant in og:title
-    assert choose_title([("meta", "Ferry route: all you need to know")], ["Ferry route approved after long debate"]) == (
-        "Ferry route approved after long debate"
-    )
+    assert choose_title(
+        [("meta", "Ferry route: all you need to know")], ["Ferry route approved after long debate"]
+    ) == ("Ferry route approved after long debate")
     # an <h1> with a kicker in front: the declared title
     assert choose_title([("meta", "Ferry route approved")], ["Harbour Ferry route approved"]) == "Ferry route approved"
     # the blog's name in the first <h1>, the post title in the second
-    assert choose_title([("meta", "Need for speed")], ["Harbour Diary", "Need for speed"], ("Harbour Diary",)) == "Need for speed"
+    assert (
+        choose_title([("meta", "Need for speed")], ["Harbour Diary", "Need for speed"], ("Harbour Diary",))
+        == "Need for speed"
+    )
 
 
 @pytest.mark.parametrize(
@@ -84,7 +92,10 @@ def test_suffix_outlet(raw, outlet):
         # a short head keeps its tail (it may be 'Kicker | Headline')
         ("Brexit | What happens next", "Brexit | What happens next"),
         # a long tail is part of the headline
-        ("Council votes on plan - and residents are not happy about it", "Council votes on plan - and residents are not happy about it"),
+        (
+            "Council votes on plan - and residents are not happy about it",
+            "Council votes on plan - and residents are not happy about it",
+        ),
     ],
 )
 def test_drop_short_tail(title, headline):

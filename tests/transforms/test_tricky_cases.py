@@ -27,7 +27,9 @@ BODY = [
 ]
 
 
-def html(head: str = "", body: str = "", title: str = "Swing bridge stuck open | The Skarn Courier", lang: str = "en") -> str:
+def html(
+    head: str = "", body: str = "", title: str = "Swing bridge stuck open | The Skarn Courier", lang: str = "en"
+) -> str:
     return f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>{head}</head><body>{body}</body></html>'
 
 
@@ -46,19 +48,29 @@ CASES = {
     "placeholder_author_links": dict(
         page=html(
             head='<meta name="author" content="Mara Quill; Tobias Fenn">',
-            body=ARTICLE_SHELL.format(byline='<p class="byline">By <a href="#">Mara Quill</a> and <a href="#">Tobias Fenn</a></p>', body=paragraphs()),
+            body=ARTICLE_SHELL.format(
+                byline='<p class="byline">By <a href="#">Mara Quill</a> and <a href="#">Tobias Fenn</a></p>',
+                body=paragraphs(),
+            ),
         ),
         authors=("Mara Quill", "Tobias Fenn"),
     ),
     # an outlet name and a role in the byline, an e-mail after a bar
     "byline_with_outlet_and_email": dict(
-        page=html(body=ARTICLE_SHELL.format(byline='<p class="byline">By MARA QUILL, Skarn Courier | mara.quill@courier.example</p>', body=paragraphs())),
+        page=html(
+            body=ARTICLE_SHELL.format(
+                byline='<p class="byline">By MARA QUILL, Skarn Courier | mara.quill@courier.example</p>',
+                body=paragraphs(),
+            )
+        ),
         authors=("Mara Quill",),
     ),
     # JSON-LD date after the capture: impossible, the meta date (before it) wins
     "date_after_capture": dict(
         page=html(
-            head=ld({"@type": "NewsArticle", "headline": "Swing bridge stuck open", "datePublished": "2023-01-01T10:00:00Z"})
+            head=ld(
+                {"@type": "NewsArticle", "headline": "Swing bridge stuck open", "datePublished": "2023-01-01T10:00:00Z"}
+            )
             + '<meta property="article:published_time" content="2022-05-30T08:15:00+01:00">',
             body=ARTICLE_SHELL.format(byline="", body=paragraphs()),
         ),
@@ -82,7 +94,7 @@ CASES = {
                 byline='<p class="dateline">May 30, 2022 8:15 a.m. | Updated 2 hours ago</p>',
                 body=paragraphs(BODY[:2])
                 + '<div class="newsletter"><h3>Morning Brief</h3><p>Sign up for our newsletter and get the news in your inbox.</p></div>'
-                + '<figure><figcaption>The bridge on Monday. Photo: Courier archive</figcaption></figure>'
+                + "<figure><figcaption>The bridge on Monday. Photo: Courier archive</figcaption></figure>"
                 + paragraphs(BODY[2:])
                 + "<p>The views expressed by readers in the comments do not reflect the views of The Skarn Courier.</p>",
             )
@@ -121,13 +133,24 @@ CASES = {
     ),
     # ISO-8859-1 page that says so only in <meta http-equiv>
     "latin1_meta_charset": dict(
-        page=html(lang="de", title="Drehbrücke klemmt | Skarner Bote", body=ARTICLE_SHELL.format(byline="<p>Von Jürgen Weiß</p>", body=paragraphs(
-            ["Die alte Drehbrücke in Port Skarn ließ sich am Montag nicht mehr schließen, die Stadt war für Stunden geteilt.",
-             "Techniker des Kreises prüften die Zahnräder und fanden einen gebrochenen Bolzen, der wohl die Ursache war.",
-             "Die Geschäfte am Ostufer blieben leer, während die Fähre mehr als vierhundert Menschen übersetzte.",
-             "Der Kreis rechnet damit, dass die Brücke bis Donnerstag wieder geöffnet werden kann."]))).replace(
-            '<meta charset="utf-8">', '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">').replace(
-            "<h1>Swing bridge stuck open</h1>", "<h1>Drehbrücke klemmt</h1>").encode("latin-1"),
+        page=html(
+            lang="de",
+            title="Drehbrücke klemmt | Skarner Bote",
+            body=ARTICLE_SHELL.format(
+                byline="<p>Von Jürgen Weiß</p>",
+                body=paragraphs(
+                    [
+                        "Die alte Drehbrücke in Port Skarn ließ sich am Montag nicht mehr schließen, die Stadt war für Stunden geteilt.",
+                        "Techniker des Kreises prüften die Zahnräder und fanden einen gebrochenen Bolzen, der wohl die Ursache war.",
+                        "Die Geschäfte am Ostufer blieben leer, während die Fähre mehr als vierhundert Menschen übersetzte.",
+                        "Der Kreis rechnet damit, dass die Brücke bis Donnerstag wieder geöffnet werden kann.",
+                    ]
+                ),
+            ),
+        )
+        .replace('<meta charset="utf-8">', '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">')
+        .replace("<h1>Swing bridge stuck open</h1>", "<h1>Drehbrücke klemmt</h1>")
+        .encode("latin-1"),
         authors=("Jürgen Weiß",),
         title="Drehbrücke klemmt",
         publication="Skarner Bote",
@@ -135,17 +158,26 @@ CASES = {
     ),
     # the page redirected to the home page: its canonical URL is the site root
     "redirect_to_home": dict(
-        page=html(head='<link rel="canonical" href="https://www.skarn-courier.example/">', body=ARTICLE_SHELL.format(byline="", body=paragraphs())),
+        page=html(
+            head='<link rel="canonical" href="https://www.skarn-courier.example/">',
+            body=ARTICLE_SHELL.format(byline="", body=paragraphs()),
+        ),
         reason="not_article",
     ),
     # status 200, but the page says it is not there
     "soft_404": dict(
-        page=html(title="Page not found - The Skarn Courier", body="<h1>Sorry, this page does not exist</h1><p>Try our <a href='/'>home page</a>.</p>"),
+        page=html(
+            title="Page not found - The Skarn Courier",
+            body="<h1>Sorry, this page does not exist</h1><p>Try our <a href='/'>home page</a>.</p>",
+        ),
         reason="soft_404",
     ),
     # a consent wall in front of the article
     "consent_wall": dict(
-        page=html(title="Before you continue", body="<div><h2>We value your privacy</h2><p>We and our partners use cookies. Accept all cookies or manage your privacy settings to continue.</p><button>Accept all</button></div>"),
+        page=html(
+            title="Before you continue",
+            body="<div><h2>We value your privacy</h2><p>We and our partners use cookies. Accept all cookies or manage your privacy settings to continue.</p><button>Accept all</button></div>",
+        ),
         reason="not_article",
     ),
     # a section index: teasers under headline links
@@ -153,7 +185,10 @@ CASES = {
         page=html(
             title="Local news | The Skarn Courier",
             body="<h1>Local news</h1><ul>"
-            + "".join(f'<li><a href="/news/local/story-{i}">Council votes on harbour plan number {i} for Port Skarn</a><p>{BODY[i % 4][:90]}</p></li>' for i in range(8))
+            + "".join(
+                f'<li><a href="/news/local/story-{i}">Council votes on harbour plan number {i} for Port Skarn</a><p>{BODY[i % 4][:90]}</p></li>'
+                for i in range(8)
+            )
             + "</ul>",
         ),
         url="https://www.skarn-courier.example/news/local/",
@@ -161,8 +196,10 @@ CASES = {
     ),
     # a replay page from the Wayback Machine with its toolbar
     "archive_toolbar": dict(
-        page=html(body='<!-- BEGIN WAYBACK TOOLBAR INSERT --><div id="wm-ipp-base"><p>The Wayback Machine captured this page 12 times. Please donate today.</p></div><!-- END WAYBACK TOOLBAR INSERT -->'
-                  + ARTICLE_SHELL.format(byline="", body=paragraphs())),
+        page=html(
+            body='<!-- BEGIN WAYBACK TOOLBAR INSERT --><div id="wm-ipp-base"><p>The Wayback Machine captured this page 12 times. Please donate today.</p></div><!-- END WAYBACK TOOLBAR INSERT -->'
+            + ARTICLE_SHELL.format(byline="", body=paragraphs())
+        ),
         url="https://web.archive.org/web/20220601120000/https://www.skarn-courier.example/news/local/swing-bridge-stuck-open",
         paragraph_count=4,
     ),
@@ -175,7 +212,9 @@ def _record(result: Article | Rejection) -> dict:
     record = {"type": type(result).__name__}
     for field in dataclasses.fields(result):
         value = getattr(result, field.name)
-        record[field.name] = value.isoformat() if isinstance(value, datetime) else list(value) if isinstance(value, tuple) else value
+        record[field.name] = (
+            value.isoformat() if isinstance(value, datetime) else list(value) if isinstance(value, tuple) else value
+        )
     return record
 
 
@@ -191,7 +230,10 @@ def test_tricky_case(name, update_golden):
             if field in case:
                 assert getattr(result, field) == case[field], field
         if "paragraph_count" in case:
-            assert result.text.split("\n\n") == BODY[: case["paragraph_count"]] or len(result.text.split("\n\n")) == case["paragraph_count"]
+            assert (
+                result.text.split("\n\n") == BODY[: case["paragraph_count"]]
+                or len(result.text.split("\n\n")) == case["paragraph_count"]
+            )
         assert "Wayback" not in result.text and "newsletter" not in result.text.lower()
     golden = GOLDEN / f"{name}.json"
     record = _record(result)

@@ -123,7 +123,9 @@ def test_is_home_page(url, home):
 
 _hosts = st.from_regex(r"[a-z][a-z0-9\-]{0,10}(\.[a-z]{2,6}){1,2}", fullmatch=True)
 _paths = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=8), max_size=4)
-_query = st.lists(st.tuples(st.sampled_from(["a", "id", "utm_source", "page", "q", "sid", "x y"]), st.text(max_size=6)), max_size=4)
+_query = st.lists(
+    st.tuples(st.sampled_from(["a", "id", "utm_source", "page", "q", "sid", "x y"]), st.text(max_size=6)), max_size=4
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -166,14 +168,23 @@ def test_canonicalize_url_on_arbitrary_text_is_idempotent_or_refuses(text):
     "url, original, replay",
     [
         # Wayback Machine replay URL
-        ("https://web.archive.org/web/20120216182711/http://www.example.com/a", "http://www.example.com/a",
-         "https://web.archive.org/web/20120216182711/http://www.example.com/a"),
+        (
+            "https://web.archive.org/web/20120216182711/http://www.example.com/a",
+            "http://www.example.com/a",
+            "https://web.archive.org/web/20120216182711/http://www.example.com/a",
+        ),
         # raw id_ form, original without a scheme
-        ("https://web.archive.org/web/20130307194448id_/example.net/2008/05/x", "http://example.net/2008/05/x",
-         "https://web.archive.org/web/20130307194448id_/example.net/2008/05/x"),
+        (
+            "https://web.archive.org/web/20130307194448id_/example.net/2008/05/x",
+            "http://example.net/2008/05/x",
+            "https://web.archive.org/web/20130307194448id_/example.net/2008/05/x",
+        ),
         # pywb collection, scheme slashes collapsed by a proxy
-        ("http://127.0.0.1:8080/coll/20200101000000id_/https:/example.com/a?b=1", "https://example.com/a?b=1",
-         "http://127.0.0.1:8080/coll/20200101000000id_/https:/example.com/a?b=1"),
+        (
+            "http://127.0.0.1:8080/coll/20200101000000id_/https:/example.com/a?b=1",
+            "https://example.com/a?b=1",
+            "http://127.0.0.1:8080/coll/20200101000000id_/https:/example.com/a?b=1",
+        ),
         # an ordinary URL with a date in its path is no replay URL
         ("https://example.com/2020/05/17/story", "https://example.com/2020/05/17/story", None),
     ],
@@ -184,5 +195,6 @@ def test_unwrap_archive_url(url, original, replay):
 
 def test_archive_timestamp():
     assert archive_timestamp("https://web.archive.org/web/20120216182711/http://example.com/") == datetime(
-        2012, 2, 16, 18, 27, 11, tzinfo=timezone.utc)
+        2012, 2, 16, 18, 27, 11, tzinfo=timezone.utc
+    )
     assert archive_timestamp("https://web.archive.org/web/2012/http://example.com/") is None  # not a full time

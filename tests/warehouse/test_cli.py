@@ -34,7 +34,9 @@ def test_every_command_has_help_with_an_example(command):
 
 
 def test_sql_prints_a_readable_table(loaded):
-    result = invoke(cli_warehouse.sql_command, ["SELECT publication, count(*) AS n FROM articles GROUP BY 1 ORDER BY 1"], loaded)
+    result = invoke(
+        cli_warehouse.sql_command, ["SELECT publication, count(*) AS n FROM articles GROUP BY 1 ORDER BY 1"], loaded
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split() == ["publication", "n"]
@@ -45,7 +47,11 @@ def test_sql_prints_a_readable_table(loaded):
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "markdown"])
 def test_sql_formats(loaded, fmt):
-    result = invoke(cli_warehouse.sql_command, ["--format", fmt, "SELECT title, authors, captured_at FROM articles ORDER BY title LIMIT 2"], loaded)
+    result = invoke(
+        cli_warehouse.sql_command,
+        ["--format", fmt, "SELECT title, authors, captured_at FROM articles ORDER BY title LIMIT 2"],
+        loaded,
+    )
     assert result.exit_code == 0, result.output
     if fmt == "csv":
         rows = list(csv.reader(io.StringIO(result.output)))
@@ -53,11 +59,15 @@ def test_sql_formats(loaded, fmt):
         assert json.loads(rows[1][1]) == ["Jane Doe"]
     elif fmt == "json":
         rows = json.loads(result.output)
-        assert rows[0] == {"title": "Story number 0", "authors": ["Jane Doe"], "captured_at": "2015-03-01T12:00:00+00:00"}
+        assert rows[0] == {
+            "title": "Story number 0",
+            "authors": ["Jane Doe"],
+            "captured_at": "2015-03-01T12:00:00+00:00",
+        }
     else:
         lines = result.output.splitlines()
         assert lines[0] == "| title | authors | captured_at |" and lines[1] == "|---|---|---|"
-        assert lines[2].startswith("| Story number 0 | [\"Jane Doe\"] |")
+        assert lines[2].startswith('| Story number 0 | ["Jane Doe"] |')
 
 
 def test_sql_from_stdin_and_from_a_file(loaded, tmp_path):
@@ -65,11 +75,21 @@ def test_sql_from_stdin_and_from_a_file(loaded, tmp_path):
     assert result.exit_code == 0 and result.output.splitlines()[2].strip() == "6"
     query_file = tmp_path / "q.sql"
     query_file.write_text("-- how many\nSELECT count(*) AS n FROM articles WHERE title LIKE ?\n")
-    result = invoke(cli_warehouse.sql_command, ["--file", str(query_file), "-p", "Story number 1%", "--format", "csv"], loaded)
+    result = invoke(
+        cli_warehouse.sql_command, ["--file", str(query_file), "-p", "Story number 1%", "--format", "csv"], loaded
+    )
     assert result.exit_code == 0 and result.output.splitlines() == ["n", "1"]
 
 
-@pytest.mark.parametrize("statement", ["INSERT INTO articles (article_id) VALUES ('x')", "DROP TABLE articles", "COPY articles TO 'x.csv'", "ATTACH 'x.duckdb'"])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO articles (article_id) VALUES ('x')",
+        "DROP TABLE articles",
+        "COPY articles TO 'x.csv'",
+        "ATTACH 'x.duckdb'",
+    ],
+)
 def test_sql_refuses_writes_in_one_line(loaded, statement):
     result = invoke(cli_warehouse.sql_command, [statement], loaded)
     assert result.exit_code == 1
@@ -87,7 +107,11 @@ def test_sql_errors(data_dir, loaded):
 
 
 def test_data_dir_from_the_environment(loaded):
-    result = CliRunner().invoke(cli_warehouse.sql_command, ["SELECT count(*) AS n FROM articles", "--format", "csv"], env={"NEWSARCHIVE_DATA_DIR": str(loaded)})
+    result = CliRunner().invoke(
+        cli_warehouse.sql_command,
+        ["SELECT count(*) AS n FROM articles", "--format", "csv"],
+        env={"NEWSARCHIVE_DATA_DIR": str(loaded)},
+    )
     assert result.exit_code == 0 and result.output.splitlines() == ["n", "6"]
 
 
@@ -96,7 +120,9 @@ def test_search_command(loaded):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("1. Story number 3")
     assert "https://news0.example.com/story/3" in result.output and result.output.rstrip().endswith("(1 result)")
-    as_json = json.loads(invoke(cli_warehouse.search_command, ["harbour", "--format", "json", "-n", "2"], loaded).output)
+    as_json = json.loads(
+        invoke(cli_warehouse.search_command, ["harbour", "--format", "json", "-n", "2"], loaded).output
+    )
     assert len(as_json) == 2 and set(as_json[0]) >= {"score", "title", "snippet", "url"}
     nothing = invoke(cli_warehouse.search_command, ["zeppelin"], loaded)
     assert nothing.exit_code == 0 and "No articles match" in nothing.output
@@ -130,14 +156,20 @@ def test_load_command_can_defer_the_search_index(data_dir):
     indexed = invoke(cli_warehouse.load_command, [], data_dir)
     assert indexed.exit_code == 0 and "wait for the search index" not in indexed.output
     assert "not indexed yet" not in invoke(cli_warehouse.stats_command, [], data_dir).output
-    both = CliRunner().invoke(cli_warehouse.load_command, ["--defer-index", "--rebuild-index", "--data-dir", str(data_dir)])
+    both = CliRunner().invoke(
+        cli_warehouse.load_command, ["--defer-index", "--rebuild-index", "--data-dir", str(data_dir)]
+    )
     assert both.exit_code == 2 and "contradict" in both.output
 
 
 def test_compact_command(data_dir):
     for run in ("r1", "r2"):
-        parquet.write_articles(data_dir, [make_article(i, publication="Gazette", run_id=run) for i in range(3)], run_id=run)
-    assert "Would merge 2 files in 1 partitions" in invoke(cli_warehouse.compact_command, ["--dry-run"], data_dir).output
+        parquet.write_articles(
+            data_dir, [make_article(i, publication="Gazette", run_id=run) for i in range(3)], run_id=run
+        )
+    assert (
+        "Would merge 2 files in 1 partitions" in invoke(cli_warehouse.compact_command, ["--dry-run"], data_dir).output
+    )
     assert "Merged 2 files into 1 (6 rows)" in invoke(cli_warehouse.compact_command, [], data_dir).output
     assert "Nothing to compact" in invoke(cli_warehouse.compact_command, [], data_dir).output
 

@@ -10,8 +10,12 @@ from warehouse import compact, db, parquet
 
 def _many_small_files(data_dir):
     for run in range(4):
-        parquet.write_articles(data_dir, [make_article(run * 10 + i, publication="Gazette") for i in range(5)], run_id=f"r{run}")
-        parquet.write_captures(data_dir, [make_outcome(run * 10 + i, run_id=f"r{run}") for i in range(5)], run_id=f"r{run}")
+        parquet.write_articles(
+            data_dir, [make_article(run * 10 + i, publication="Gazette") for i in range(5)], run_id=f"r{run}"
+        )
+        parquet.write_captures(
+            data_dir, [make_outcome(run * 10 + i, run_id=f"r{run}") for i in range(5)], run_id=f"r{run}"
+        )
 
 
 def _content(data_dir, dataset, key):

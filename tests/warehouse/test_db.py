@@ -44,7 +44,11 @@ def test_incremental_load_adds_only_new_files(data_dir):
     assert (third.new_article_count, third.total_article_count) == (3, 8)
     loads = db.query(data_dir, "SELECT file, dataset, row_count, run_id, length(sha256) FROM loads ORDER BY file")[1]
     assert len(loads) == first.new_file_count + len(new_paths)
-    assert {(row[1], row[3], row[4]) for row in loads} == {("articles", "r1", 64), ("captures", "r1", 64), ("articles", "r2", 64)}
+    assert {(row[1], row[3], row[4]) for row in loads} == {
+        ("articles", "r1", 64),
+        ("captures", "r1", 64),
+        ("articles", "r2", 64),
+    }
     assert sum(row[2] for row in loads if row[1] == "articles") == 8
 
 
@@ -54,7 +58,7 @@ def test_earliest_capture_wins_whatever_the_load_order(data_dir, later_first):
     early = make_article(1, url=url, captured_at=BASE_TIME, title="Early version", run_id="r1")
     late = make_article(1, url=url, captured_at=BASE_TIME + timedelta(days=30), title="Late version", run_id="r2")
     assert early.article_id == late.article_id
-    for article in ([late, early] if later_first else [early, late]):
+    for article in [late, early] if later_first else [early, late]:
         parquet.write_articles(data_dir, [article], run_id=article.run_id)
         db.load(data_dir)
     assert db.query(data_dir, "SELECT title FROM articles")[1] == [("Early version",)]
@@ -89,16 +93,29 @@ def test_rebuild_from_parquet_equals_the_incremental_warehouse(data_dir):
     url = "https://news.example.com/story/x"
     for run, articles in [
         ("r1", [make_article(i) for i in range(20)]),
-        ("r2", [make_article(i) for i in range(15, 30)] + [make_article(5, url=url, captured_at=BASE_TIME + timedelta(days=90))]),
+        (
+            "r2",
+            [make_article(i) for i in range(15, 30)]
+            + [make_article(5, url=url, captured_at=BASE_TIME + timedelta(days=90))],
+        ),
         ("r3", [make_article(5, url=url, captured_at=BASE_TIME - timedelta(days=1), title="earliest")]),
     ]:
         parquet.write_articles(data_dir, articles, run_id=run)
         parquet.write_captures(data_dir, [make_outcome(i, run_id=run) for i in range(10)], run_id=run)
         db.load(data_dir)
-        db.record_run(data_dir, RunRecord.create(
-            run_id=run, source="warc", started_at=BASE_TIME, finished_at=BASE_TIME + timedelta(seconds=5),
-            capture_count=10, article_count=len(articles), rejection_count=1, rejections={"http_404": 1},
-        ))
+        db.record_run(
+            data_dir,
+            RunRecord.create(
+                run_id=run,
+                source="warc",
+                started_at=BASE_TIME,
+                finished_at=BASE_TIME + timedelta(seconds=5),
+                capture_count=10,
+                article_count=len(articles),
+                rejection_count=1,
+                rejections={"http_404": 1},
+            ),
+        )
     before = {
         "articles": table_rows(data_dir, "articles", "article_id"),
         "captures": table_rows(data_dir, "captures", "capture_id, run_id"),
@@ -119,10 +136,18 @@ def test_rebuild_from_parquet_equals_the_incremental_warehouse(data_dir):
 
 def test_record_run_keeps_a_row_in_parquet_and_duckdb(data_dir):
     run = RunRecord.create(
-        run_id="20260101T000000Z-abcdef", source="sample", started_at=BASE_TIME,
-        finished_at=BASE_TIME + timedelta(seconds=12.5), capture_count=70, article_count=60, rejection_count=10,
-        rejections={"not_html": 4, "http_404": 6}, new_article_count=60, duration_s=12.5,
-        extractor_version="newsarchive-extract/0.1", parameters={"batch_size": 200},
+        run_id="20260101T000000Z-abcdef",
+        source="sample",
+        started_at=BASE_TIME,
+        finished_at=BASE_TIME + timedelta(seconds=12.5),
+        capture_count=70,
+        article_count=60,
+        rejection_count=10,
+        rejections={"not_html": 4, "http_404": 6},
+        new_article_count=60,
+        duration_s=12.5,
+        extractor_version="newsarchive-extract/0.1",
+        parameters={"batch_size": 200},
     )
     path = db.record_run(data_dir, run)
     assert path.parent == data_dir / "parquet" / "runs"
@@ -130,7 +155,10 @@ def test_record_run_keeps_a_row_in_parquet_and_duckdb(data_dir):
     assert rows == [("20260101T000000Z-abcdef", '{"http_404": 6, "not_html": 4}', 60, 12.5)]
     assert json.loads(rows[0][1]) == {"http_404": 6, "not_html": 4}
     # recording the same run again replaces its row, it does not add one
-    db.record_run(data_dir, RunRecord.create(**{**_fields(run), "new_article_count": 61}, rejections={"not_html": 4, "http_404": 6}))
+    db.record_run(
+        data_dir,
+        RunRecord.create(**{**_fields(run), "new_article_count": 61}, rejections={"not_html": 4, "http_404": 6}),
+    )
     assert db.query(data_dir, "SELECT count(*), max(new_article_count) FROM runs")[1] == [(1, 61)]
 
 
@@ -140,7 +168,11 @@ def _fields(run):
 
 def test_search_index_ranks_the_right_article_first_and_keeps_digits_and_cyrillic(data_dir):
     articles = [make_article(i) for i in range(30)]
-    articles.append(make_article(100, title="Flood closes the harbour bridge", text="The harbour bridge closed after the flood of 2010. " * 3))
+    articles.append(
+        make_article(
+            100, title="Flood closes the harbour bridge", text="The harbour bridge closed after the flood of 2010. " * 3
+        )
+    )
     articles.append(make_article(101, title="Новости", text="Москва приняла бюджет на 2011 год. Москва и область."))
     parquet.write_articles(data_dir, articles, run_id="r1")
     db.load(data_dir)
@@ -157,9 +189,13 @@ def test_search_index_ranks_the_right_article_first_and_keeps_digits_and_cyrilli
 def test_index_is_rebuilt_after_a_load_adds_articles(data_dir):
     parquet.write_articles(data_dir, [make_article(1)], run_id="r1")
     db.load(data_dir)
-    parquet.write_articles(data_dir, [make_article(2, title="Zeppelin lands", text="A zeppelin landed in the square.")], run_id="r2")
+    parquet.write_articles(
+        data_dir, [make_article(2, title="Zeppelin lands", text="A zeppelin landed in the square.")], run_id="r2"
+    )
     assert db.load(data_dir).fts_update == "incremental"
-    hits = db.query(data_dir, "SELECT title FROM articles WHERE fts_main_articles.match_bm25(article_id, 'zeppelin') IS NOT NULL")[1]
+    hits = db.query(
+        data_dir, "SELECT title FROM articles WHERE fts_main_articles.match_bm25(article_id, 'zeppelin') IS NOT NULL"
+    )[1]
     assert hits == [("Zeppelin lands",)]
 
 
@@ -229,7 +265,9 @@ def lock_holder(data_dir):
     def start():
         proc = subprocess.Popen(
             [sys.executable, "-c", HOLDER, str(db.warehouse_path(data_dir))],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert proc.stdout.readline().strip() == "holding"
         procs.append(proc)
@@ -301,7 +339,9 @@ def test_queries_and_a_real_load_in_another_process(data_dir):
     long_text = " ".join(f"word{k % 997} harbour council" for k in range(400))
     parquet.write_articles(data_dir, [make_article(i, text=long_text + f" n{i}") for i in range(100, 400)], run_id="r2")
     loader = subprocess.Popen(
-        [sys.executable, "-c", LOADER, str(data_dir)], stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", LOADER, str(data_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
         cwd=str(db.__file__).rsplit("/warehouse/", 1)[0],
     )
     assert loader.stdout.readline().strip() == "loading"
@@ -318,16 +358,22 @@ def test_queries_and_a_real_load_in_another_process(data_dir):
 
 def test_one_row_per_key_in_every_table(data_dir):
     """Uniqueness comes from the merge (articles and captures have no PRIMARY KEY index): keep it checked."""
-    parquet.write_articles(data_dir, [make_article(i) for i in range(6)] + [make_article(2, title="again")], run_id="r1")
+    parquet.write_articles(
+        data_dir, [make_article(i) for i in range(6)] + [make_article(2, title="again")], run_id="r1"
+    )
     db.load(data_dir)
     parquet.write_articles(data_dir, [make_article(i, captured_at=BASE_TIME) for i in range(4, 9)], run_id="r2")
     db.load(data_dir)
     assert db.query(data_dir, "SELECT count(*), count(DISTINCT article_id) FROM articles")[1] == [(9, 9)]
     later = BASE_TIME + timedelta(minutes=5)
     parquet.write_captures(data_dir, [make_outcome(i) for i in range(5)], run_id="r1")
-    parquet.write_captures(data_dir, [make_outcome(i, recorded_at=later, duration_ms=99) for i in range(3, 8)], run_id="r1")
+    parquet.write_captures(
+        data_dir, [make_outcome(i, recorded_at=later, duration_ms=99) for i in range(3, 8)], run_id="r1"
+    )
     db.load(data_dir)
-    parquet.write_captures(data_dir, [make_outcome(i, recorded_at=later + timedelta(minutes=1)) for i in range(6, 9)], run_id="r1")
+    parquet.write_captures(
+        data_dir, [make_outcome(i, recorded_at=later + timedelta(minutes=1)) for i in range(6, 9)], run_id="r1"
+    )
     db.load(data_dir)
     rows = db.query(data_dir, "SELECT count(*), count(DISTINCT (capture_id, run_id)) FROM captures")[1]
     assert rows == [(9, 9)]
@@ -351,14 +397,21 @@ def test_a_warehouse_with_the_old_articles_layout_is_moved_to_the_new_one(data_d
     parquet.write_articles(data_dir, [make_article(20, title="Zeppelin lands")], run_id="r2")
     summary = db.load(data_dir)
     assert (summary.new_article_count, summary.total_article_count, summary.fts_update) == (1, 9, "incremental")
-    constraints = db.query(data_dir, "SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'articles'")[1]
+    constraints = db.query(data_dir, "SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'articles'")[
+        1
+    ]
     assert ("PRIMARY KEY",) not in constraints
-    compression = db.query(data_dir, (
-        "SELECT DISTINCT compression FROM pragma_storage_info('articles') WHERE column_name IN ('article_id', 'text') AND segment_type = 'VARCHAR'"
-    ))[1]
+    compression = db.query(
+        data_dir,
+        (
+            "SELECT DISTINCT compression FROM pragma_storage_info('articles') WHERE column_name IN ('article_id', 'text') AND segment_type = 'VARCHAR'"
+        ),
+    )[1]
     assert compression == [("Uncompressed",)]
     after = table_rows(data_dir, "articles", "article_id")
     assert len(after) == 9 and [row for row in after if row in before] == before
-    missing = db.query(data_dir, "SELECT column_name FROM duckdb_columns() WHERE table_name = 'articles' AND comment IS NULL")[1]
+    missing = db.query(
+        data_dir, "SELECT column_name FROM duckdb_columns() WHERE table_name = 'articles' AND comment IS NULL"
+    )[1]
     assert missing == []
     assert db.query(data_dir, "SELECT title FROM search('zeppelin')")[1] == [("Zeppelin lands",)]

@@ -17,7 +17,10 @@ from warehouse import db, export, parquet
 @pytest.fixture
 def loaded(data_dir):
     articles = [make_article(i, publication="Gazette") for i in range(6)]
-    articles += [make_article(10 + i, publication="Остров Вести", language="ru", published_at=BASE_TIME.replace(year=2011)) for i in range(3)]
+    articles += [
+        make_article(10 + i, publication="Остров Вести", language="ru", published_at=BASE_TIME.replace(year=2011))
+        for i in range(3)
+    ]
     articles.append(make_article(20, publication=None, published_at=None))
     parquet.write_articles(data_dir, articles, run_id="r1")
     db.load(data_dir)
@@ -42,9 +45,20 @@ def test_export_then_verify(loaded, tmp_path, fmt):
 def test_dataset_card_describes_the_data(loaded, tmp_path):
     export.export(loaded, tmp_path / "out")
     card = (tmp_path / "out" / "README.md").read_text()
-    for expected in ["Articles: 10", "Publications: 3", "| Gazette | 6 |", "| Остров Вести | 3 |", "undated articles: 1",
-                     "`published_at`", "TIMESTAMPTZ", "read_parquet", "pd.read_parquet", "pl.read_parquet", "load_dataset",
-                     "newsarchive-extract/"]:
+    for expected in [
+        "Articles: 10",
+        "Publications: 3",
+        "| Gazette | 6 |",
+        "| Остров Вести | 3 |",
+        "undated articles: 1",
+        "`published_at`",
+        "TIMESTAMPTZ",
+        "read_parquet",
+        "pd.read_parquet",
+        "pl.read_parquet",
+        "load_dataset",
+        "newsarchive-extract/",
+    ]:
         assert expected in card, expected
     schema = json.loads((tmp_path / "out" / "schema.json").read_text())
     assert [f["name"] for f in schema["fields"]][:3] == ["article_id", "url", "archive_url"]
@@ -115,5 +129,7 @@ print(table.num_rows, len(frame), count, publications, table.schema.field("title
 def test_export_is_readable_by_pyarrow_pandas_and_duckdb_alone(loaded, tmp_path):
     dest = tmp_path / "out"
     export.export(loaded, dest)
-    output = subprocess.run([sys.executable, "-c", READER, str(dest)], capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    output = subprocess.run(
+        [sys.executable, "-c", READER, str(dest)], capture_output=True, text=True, check=True, cwd=tmp_path
+    ).stdout
     assert output.strip() == "10 10 10 ['Gazette', 'Остров Вести'] Headline"

@@ -29,16 +29,24 @@ def test_is_transient(reason, transient):
 
 def test_completed_and_transient_use_the_latest_outcome(data_dir):
     t0 = BASE_TIME
-    parquet.write_captures(data_dir, [
-        make_outcome(1, status="article", run_id="r1", recorded_at=t0),
-        make_outcome(2, status="rejected", reason="http_404", run_id="r1", recorded_at=t0),
-        make_outcome(3, status="rejected", reason="timeout", run_id="r1", recorded_at=t0),
-        make_outcome(4, status="rejected", reason="http_503", run_id="r1", recorded_at=t0),
-    ], run_id="r1")
-    parquet.write_captures(data_dir, [
-        # capture 4 succeeded on a later run
-        make_outcome(4, status="article", run_id="r2", recorded_at=t0 + timedelta(hours=1)),
-    ], run_id="r2")
+    parquet.write_captures(
+        data_dir,
+        [
+            make_outcome(1, status="article", run_id="r1", recorded_at=t0),
+            make_outcome(2, status="rejected", reason="http_404", run_id="r1", recorded_at=t0),
+            make_outcome(3, status="rejected", reason="timeout", run_id="r1", recorded_at=t0),
+            make_outcome(4, status="rejected", reason="http_503", run_id="r1", recorded_at=t0),
+        ],
+        run_id="r1",
+    )
+    parquet.write_captures(
+        data_dir,
+        [
+            # capture 4 succeeded on a later run
+            make_outcome(4, status="article", run_id="r2", recorded_at=t0 + timedelta(hours=1)),
+        ],
+        run_id="r2",
+    )
     assert ledger.completed_capture_ids(data_dir) == {"cap0001", "cap0002", "cap0004"}
     assert ledger.transient_failures(data_dir) == {"cap0003": "timeout"}
 

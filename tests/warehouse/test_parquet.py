@@ -92,7 +92,9 @@ def test_partitioned_by_publication_and_year_of_publication(data_dir):
 def test_round_trip_preserves_every_field(data_dir):
     articles = [
         make_article(1, authors=("Jane Doe", "Иван Петров"), tags=("a", "b"), simhash=2**64 - 1, description="d"),
-        make_article(2, authors=(), archive_url="https://web.archive.org/web/2015id_/x", published_at=None, language=None),
+        make_article(
+            2, authors=(), archive_url="https://web.archive.org/web/2015id_/x", published_at=None, language=None
+        ),
     ]
     parquet.write_articles(data_dir, articles, run_id="r1")
     back = from_table(parquet.read_dataset(data_dir, "articles"), Article)

@@ -64,5 +64,7 @@ def test_loaded_parquet_types_are_the_table_types(data_dir):
     """DuckDB reads each Parquet column as exactly the type its table declares."""
     parquet.write_articles(data_dir, [make_article(1, simhash=2**63 + 5)], run_id="r1")
     db.load(data_dir)
-    columns, rows = db.query(data_dir, "SELECT simhash, typeof(simhash), typeof(captured_at), typeof(authors) FROM articles")
+    columns, rows = db.query(
+        data_dir, "SELECT simhash, typeof(simhash), typeof(captured_at), typeof(authors) FROM articles"
+    )
     assert rows == [(2**63 + 5, "UBIGINT", "TIMESTAMP WITH TIME ZONE", "VARCHAR[]")]

@@ -16,15 +16,19 @@ def _index_snapshot(data_dir, query):
         return {
             "docs": sorted(con.execute("SELECT name, len FROM fts_main_articles.docs").fetchall()),
             "dict": sorted(con.execute("SELECT term, df FROM fts_main_articles.dict").fetchall()),
-            "terms": sorted(con.execute(
-                "SELECT d.name, t.fieldid, k.term FROM fts_main_articles.terms t "
-                "JOIN fts_main_articles.docs d USING (docid) JOIN fts_main_articles.dict k USING (termid)"
-            ).fetchall()),
+            "terms": sorted(
+                con.execute(
+                    "SELECT d.name, t.fieldid, k.term FROM fts_main_articles.terms t "
+                    "JOIN fts_main_articles.docs d USING (docid) JOIN fts_main_articles.dict k USING (termid)"
+                ).fetchall()
+            ),
             "stats": con.execute("SELECT num_docs, round(avgdl, 9) FROM fts_main_articles.stats").fetchall(),
-            "scores": sorted(con.execute(
-                "SELECT article_id, round(fts_main_articles.match_bm25(article_id, ?), 9) AS s FROM articles WHERE s IS NOT NULL",
-                [query],
-            ).fetchall()),
+            "scores": sorted(
+                con.execute(
+                    "SELECT article_id, round(fts_main_articles.match_bm25(article_id, ?), 9) AS s FROM articles WHERE s IS NOT NULL",
+                    [query],
+                ).fetchall()
+            ),
         }
     finally:
         con.close()
@@ -34,7 +38,9 @@ def test_incremental_index_equals_a_full_rebuild(data_dir):
     parquet.write_articles(data_dir, [make_article(i) for i in range(40)], run_id="r1")
     assert db.load(data_dir).fts_update == "rebuild"  # first load: no index yet
     # new articles, plus an earlier capture that replaces article 3 with other words
-    replacement = make_article(3, captured_at=BASE_TIME - timedelta(days=400), text="Совсем другие слова: Москва, 2010, flood.")
+    replacement = make_article(
+        3, captured_at=BASE_TIME - timedelta(days=400), text="Совсем другие слова: Москва, 2010, flood."
+    )
     parquet.write_articles(data_dir, [make_article(i) for i in range(40, 48)] + [replacement], run_id="r2")
     summary = db.load(data_dir)
     assert summary.fts_update == "incremental"
@@ -54,13 +60,27 @@ def test_incremental_index_equals_a_full_rebuild(data_dir):
 def _corpus(data_dir):
     articles = [make_article(i) for i in range(20)]
     articles += [
-        make_article(100, publication="Gazette", title="Flood closes the harbour bridge",
-                     text="The harbour bridge closed after the flood of 2010.\n\nEngineers inspected the bridge.",
-                     published_at=BASE_TIME.replace(year=2010)),
-        make_article(101, publication="Vesti", title="Новости", text="Москва приняла бюджет на 2011 год.",
-                     published_at=BASE_TIME.replace(year=2011)),
-        make_article(102, publication="Gazette", title="Elections called", text="Voters head to the polls in the elections.",
-                     published_at=BASE_TIME.replace(year=2012)),
+        make_article(
+            100,
+            publication="Gazette",
+            title="Flood closes the harbour bridge",
+            text="The harbour bridge closed after the flood of 2010.\n\nEngineers inspected the bridge.",
+            published_at=BASE_TIME.replace(year=2010),
+        ),
+        make_article(
+            101,
+            publication="Vesti",
+            title="Новости",
+            text="Москва приняла бюджет на 2011 год.",
+            published_at=BASE_TIME.replace(year=2011),
+        ),
+        make_article(
+            102,
+            publication="Gazette",
+            title="Elections called",
+            text="Voters head to the polls in the elections.",
+            published_at=BASE_TIME.replace(year=2012),
+        ),
     ]
     parquet.write_articles(data_dir, articles, run_id="r1")
     db.load(data_dir)
@@ -76,12 +96,15 @@ def test_search_ranks_the_right_article_first_with_a_snippet(data_dir):
     assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
 
 
-@pytest.mark.parametrize("words, title", [
-    ("2010", "Flood closes the harbour bridge"),  # digits are tokens
-    ("Москва", "Новости"),  # Cyrillic is a token
-    ("МОСКВА", "Новости"),  # and case-insensitive
-    ("voter", "Elections called"),  # stemming: "voter" finds "Voters"
-])
+@pytest.mark.parametrize(
+    "words, title",
+    [
+        ("2010", "Flood closes the harbour bridge"),  # digits are tokens
+        ("Москва", "Новости"),  # Cyrillic is a token
+        ("МОСКВА", "Новости"),  # and case-insensitive
+        ("voter", "Elections called"),  # stemming: "voter" finds "Voters"
+    ],
+)
 def test_search_finds_digits_cyrillic_and_stems(data_dir, words, title):
     _corpus(data_dir)
     assert [h.title for h in search.search(data_dir, words).hits] == [title]
@@ -121,17 +144,25 @@ def test_search_needs_words(data_dir):
 def test_search_macro_scores_equal_match_bm25(data_dir):
     _corpus(data_dir)
     for words in ["harbour bridge", "flood 2010", "council budget story7", "москва"]:
-        macro = db.query(data_dir, "SELECT article_id, score FROM search(?, max_rows := 1000) ORDER BY article_id", [words])[1]
-        reference = db.query(data_dir, (
-            "SELECT article_id, round(fts_main_articles.match_bm25(article_id, ?), 4) AS s FROM articles "
-            "WHERE s IS NOT NULL ORDER BY article_id"
-        ), [words])[1]
+        macro = db.query(
+            data_dir, "SELECT article_id, score FROM search(?, max_rows := 1000) ORDER BY article_id", [words]
+        )[1]
+        reference = db.query(
+            data_dir,
+            (
+                "SELECT article_id, round(fts_main_articles.match_bm25(article_id, ?), 4) AS s FROM articles "
+                "WHERE s IS NOT NULL ORDER BY article_id"
+            ),
+            [words],
+        )[1]
         assert macro == reference and macro, words
 
 
 def test_deferred_index_then_an_index_load_equals_indexing_every_load(tmp_path):
     """update_search_index=False leaves the index for a later load; the result is the same."""
-    replacement = make_article(3, captured_at=BASE_TIME - timedelta(days=400), text="Совсем другие слова: Москва, 2010, flood.")
+    replacement = make_article(
+        3, captured_at=BASE_TIME - timedelta(days=400), text="Совсем другие слова: Москва, 2010, flood."
+    )
     batches = [
         ("r1", [make_article(i) for i in range(30)]),
         ("r2", [make_article(i) for i in range(30, 40)] + [replacement]),
@@ -184,14 +215,15 @@ def test_rebuild_past_one_row_group_keeps_bm25_statistics(data_dir):
     them all (a form of the docs INSERT once left them invisible to the rest of the load)."""
     count = 123_000
     articles = [
-        make_article(i, captured_at=BASE_TIME, title=f"Brief {i}", text=f"harbour note{i % 7}")
-        for i in range(count)
+        make_article(i, captured_at=BASE_TIME, title=f"Brief {i}", text=f"harbour note{i % 7}") for i in range(count)
     ]
     parquet.write_articles(data_dir, articles, run_id="r1")
     assert db.load(data_dir).fts_update == "rebuild"
     docs, total_length = db.query(data_dir, "SELECT count(*), sum(len) FROM fts_main_articles.docs")[1][0]
     assert docs == count
-    assert db.query(data_dir, "SELECT num_docs, avgdl FROM fts_main_articles.stats")[1] == [(count, total_length / count)]
+    assert db.query(data_dir, "SELECT num_docs, avgdl FROM fts_main_articles.stats")[1] == [
+        (count, total_length / count)
+    ]
     hits = search.search(data_dir, "note3", limit=3).hits
     assert len(hits) == 3 and all(hit.score > 0 for hit in hits)
 

@@ -18,26 +18,39 @@ def _loaded(data_dir):
         make_article(3, publication="Courier", authors=(), published_at=None, description="A standfirst"),
     ]
     parquet.write_articles(data_dir, articles, run_id="r1")
-    parquet.write_captures(data_dir, [
-        make_outcome(1, status="article"),
-        make_outcome(2, status="rejected", reason="http_404", url="https://x.example/a"),
-        make_outcome(3, status="rejected", reason="http_404", url="https://x.example/b"),
-        make_outcome(4, status="rejected", reason="timeout"),
-        make_outcome(4, status="article", run_id="r2", recorded_at=BASE_TIME + timedelta(hours=1)),  # retried: no longer rejected
-    ], run_id="r1")
+    parquet.write_captures(
+        data_dir,
+        [
+            make_outcome(1, status="article"),
+            make_outcome(2, status="rejected", reason="http_404", url="https://x.example/a"),
+            make_outcome(3, status="rejected", reason="http_404", url="https://x.example/b"),
+            make_outcome(4, status="rejected", reason="timeout"),
+            make_outcome(
+                4, status="article", run_id="r2", recorded_at=BASE_TIME + timedelta(hours=1)
+            ),  # retried: no longer rejected
+        ],
+        run_id="r1",
+    )
     db.load(data_dir)
     return data_dir
 
 
 def test_every_table_view_and_column_has_a_comment(data_dir):
     _loaded(data_dir)
-    relations = dict(db.query(data_dir, (
-        "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main' "
-        "UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal"
-    ))[1])
+    relations = dict(
+        db.query(
+            data_dir,
+            (
+                "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'main' "
+                "UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal"
+            ),
+        )[1]
+    )
     assert {"articles", "captures", "runs", "loads", "warehouse_info"} | VIEWS <= set(relations)
     assert all(comment for comment in relations.values()), relations
-    columns = db.query(data_dir, "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'main'")[1]
+    columns = db.query(
+        data_dir, "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'main'"
+    )[1]
     missing = [(table, column) for table, column, comment in columns if table in relations and not comment]
     assert missing == []
     # the articles comments are the schema descriptions
@@ -47,13 +60,17 @@ def test_every_table_view_and_column_has_a_comment(data_dir):
 
 def test_articles_by_month(data_dir):
     _loaded(data_dir)
-    rows = db.query(data_dir, "SELECT publication, strftime(month, '%Y-%m'), article_count FROM articles_by_month ORDER BY ALL")[1]
+    rows = db.query(
+        data_dir, "SELECT publication, strftime(month, '%Y-%m'), article_count FROM articles_by_month ORDER BY ALL"
+    )[1]
     assert rows == [("Courier", None, 1), ("Gazette", "2015-03", 1), ("Gazette", "2015-04", 1)]
 
 
 def test_authors_view_has_one_row_per_article_author(data_dir):
     _loaded(data_dir)
-    rows = db.query(data_dir, "SELECT author, position, count(*) OVER (PARTITION BY author) FROM authors ORDER BY author, position")[1]
+    rows = db.query(
+        data_dir, "SELECT author, position, count(*) OVER (PARTITION BY author) FROM authors ORDER BY author, position"
+    )[1]
     assert rows == [("Jane Doe", 1, 2), ("Jane Doe", 1, 2), ("John Roe", 2, 1)]
 
 
@@ -87,4 +104,6 @@ def test_new_schema_columns_are_added_to_an_existing_warehouse(data_dir):
     con.execute("ALTER TABLE articles DROP COLUMN run_id")  # as if made before run_id existed
     con.close()
     db.load(data_dir)
-    assert db.query(data_dir, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'articles' AND column_name = 'run_id'")[1] == [(1,)]
+    assert db.query(
+        data_dir, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'articles' AND column_name = 'run_id'"
+    )[1] == [(1,)]
