@@ -38,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from flows.acquire.captures import CaptureRef  # noqa: E402
 from flows.acquire.fetching import fetch_batch, fetch_stream  # noqa: E402
 from flows.acquire.http import Fetcher, HostRateLimiter  # noqa: E402
-from flows.acquire.shared_limits import SharedLimits  # noqa: E402
 from flows.acquire.rawarchive import RawArchive  # noqa: E402
+from flows.acquire.shared_limits import SharedLimits  # noqa: E402
 from tests.flows.servers import FaultServer  # noqa: E402
 
 

@@ -209,8 +209,8 @@ def child_noop(warc_path: str, batch_size: int, max_in_flight: int) -> dict:
     from prefect.cache_policies import NO_CACHE
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    from flows.ingest import _batches, _warc_captures
     from flows.extraction import CaptureBatch
+    from flows.ingest import _batches, _warc_captures
 
     def read_and_batch() -> int:
         return sum(1 for _ in _batches(_warc_captures([warc_path], "warc", []), batch_size))

@@ -26,7 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -51,7 +51,7 @@ def vocabulary(size: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def make_articles(start: int, count: int, vocab: np.ndarray, words: int, rng: np.random.Generator) -> list[Article]:
-    base = datetime(2010, 1, 1, tzinfo=timezone.utc)
+    base = datetime(2010, 1, 1, tzinfo=UTC)
     ranks = np.minimum(rng.zipf(1.2, size=count * words) - 1, len(vocab) - 1)
     tokens = vocab[ranks].reshape(count, words)
     articles = []
@@ -201,7 +201,7 @@ def main() -> None:
         f"   for scale: building the search index for all {args.base} at once took {base_summary.fts_duration_s:.1f} s"
     )
     print()
-    print(f"== 2. Load throughput vs CREATE TABLE AS SELECT * FROM read_parquet(...) on the same files (into empty)")
+    print("== 2. Load throughput vs CREATE TABLE AS SELECT * FROM read_parquet(...) on the same files (into empty)")
     print(f"   CTAS:              {ctas_s:6.2f} s wall, {ctas_cpu:6.2f} s CPU  ({args.new / ctas_s:,.0f} articles/s)")
     print(
         f"   load, merge only:  {empty_merge:6.2f} s wall  -> throughput ratio {ctas_s / empty_merge:.2f} (goal >= 0.5)"

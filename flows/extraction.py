@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import transforms
 from flows.acquire.captures import Capture
@@ -21,7 +21,7 @@ from transforms.records import Article, CaptureOutcome, Rejection
 
 def new_run_id(now: datetime | None = None) -> str:
     """Sortable and unique: UTC time of the start plus a random suffix."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
@@ -103,7 +103,7 @@ def outcome_row(capture: Capture, result: Article | Rejection, *, run_id: str, d
         article_id=result.article_id if is_article else None,
         source=ref.source,
         run_id=run_id,
-        recorded_at=datetime.now(timezone.utc),
+        recorded_at=datetime.now(UTC),
     )
 
 

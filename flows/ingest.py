@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.acquire.captures import Capture, CaptureRef
 from flows.acquire.shared_limits import SharedLimits, shared_limits_for_run
+from flows.acquire.warc import WarcReadError, read_warc
 from flows.extraction import (
     ArticleDeduplicator,
     BatchResult,
@@ -44,7 +45,6 @@ from flows.extraction import (
     new_run_id,
     prepare_extraction_worker,
 )
-from flows.acquire.warc import WarcReadError, read_warc
 from transforms import article_id_for
 from transforms.records import EXTRACTOR_VERSION, CaptureOutcome, Rejection
 from warehouse import db, ledger, parquet, storage
@@ -314,7 +314,7 @@ def _rejection_row(rejection: Rejection, *, source: str, run_id: str) -> Capture
         article_id=None,
         source=source,
         run_id=run_id,
-        recorded_at=datetime.now(timezone.utc),
+        recorded_at=datetime.now(UTC),
     )
 
 
@@ -381,7 +381,7 @@ def ingest(
     articles even when their id is already in the dataset; the warehouse keeps the row of the
     newest extractor.
     """
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     root = Path(data_dir)
     run_id = new_run_id(started_at)
     tally = RunTally()
@@ -389,7 +389,7 @@ def ingest(
     if incremental and source_name and not refresh:
         cursor = ledger.source_cursor(root, source_name)
         if cursor is not None:
-            cursor = cursor.astimezone(timezone.utc)
+            cursor = cursor.astimezone(UTC)
             date_from = max(date_from or "", (cursor + timedelta(seconds=1)).strftime("%Y%m%d%H%M%S"))
             log.info("incremental: %s continues after %s", source_name, cursor.isoformat())
 
@@ -497,7 +497,7 @@ def ingest(
         run_id=run_id,
         source=source_name or source,
         started_at=started_at,
-        finished_at=datetime.now(timezone.utc),
+        finished_at=datetime.now(UTC),
         capture_count=tally.capture_count,
         skipped_count=tally.skipped_count,
         article_count=tally.article_count,

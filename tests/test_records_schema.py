@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyarrow as pa
 import pytest
@@ -68,12 +68,12 @@ def _article(**overrides) -> Article:
         article_id="0" * 32,
         url="https://news.example.com/a",
         archive_url=None,
-        captured_at=datetime(2020, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+        captured_at=datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC),
         publication="Example News",
         domain="example.com",
         title="A title",
         authors=("Jane Doe", "John Roe"),
-        published_at=datetime(2020, 1, 1, tzinfo=timezone.utc),
+        published_at=datetime(2020, 1, 1, tzinfo=UTC),
         language="en",
         text="Body.\n\nMore.",
         word_count=2,

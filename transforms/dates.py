@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from dateutil import parser as dateutil_parser
@@ -124,15 +124,15 @@ _NOISE = re.compile(
     re.IGNORECASE,
 )
 _NUMERIC_DMY = re.compile(r"^\s*(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})")
-_EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+_EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 _DEFAULT = datetime(2000, 1, 1)
 
 
 def to_utc(moment: datetime) -> datetime:
     """An aware datetime in UTC; naive values are taken as UTC (pages rarely say otherwise)."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def parse_date(value: object) -> datetime | None:
@@ -160,7 +160,7 @@ def parse_local_date(value: object) -> datetime | None:
         return None
     if re.fullmatch(r"\d{10}(?:\d{3})?", text):  # epoch seconds / milliseconds
         seconds = int(text[:10])
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        return datetime.fromtimestamp(seconds, tz=UTC)
     iso = text.replace("Z", "+00:00") if text.endswith("Z") else text
     try:
         return datetime.fromisoformat(iso)

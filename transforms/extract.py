@@ -13,14 +13,14 @@ from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 import htmldate
-from lxml import etree
 import trafilatura
+from lxml import etree
 from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.json_metadata import normalize_authors
 from trafilatura.metadata import extract_metainfo
-from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
+from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
 from transforms import authors as authors_mod
 from transforms import dates, titles
@@ -33,13 +33,13 @@ from transforms.text import clean_body, content_hash, normalize_text, simhash, s
 from transforms.urls import (
     InvalidURL,
     archive_timestamp,
-    host_name_label,
-    unwrap_archive_url,
     article_id_for,
     canonicalize_url,
     date_from_url,
+    host_name_label,
     is_home_page,
     registered_domain,
+    unwrap_archive_url,
 )
 
 # Fewer words than this in the body and the page is not an article.
@@ -233,11 +233,11 @@ def _publication(page: PageMeta, domain: str, url: str) -> tuple[str | None, tup
         if suffix:
             domain_label = re.sub(r"\W+", "", domain.split(".")[0].casefold()) if domain else ""
             suffix_key = re.sub(r"\W+", "", suffix.casefold())
-            if any(re.sub(r"\W+", "", c.casefold()) == suffix_key for c in candidates) or (
-                domain_label and (domain_label in suffix_key or suffix_key in domain_label)
+            if (
+                any(re.sub(r"\W+", "", c.casefold()) == suffix_key for c in candidates)
+                or (domain_label and (domain_label in suffix_key or suffix_key in domain_label))
+                or not candidates
             ):
-                candidates.append(suffix)
-            elif not candidates:
                 candidates.append(suffix)
     from_domain = publication_from_domain(domain)
     host_label = host_name_label(url)

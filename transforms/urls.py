@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
@@ -176,7 +176,7 @@ def date_from_url(url: str) -> datetime | None:
         if match:
             try:
                 year, month, day = (int(g) for g in match.groups())
-                return datetime(year, month, day, tzinfo=timezone.utc)
+                return datetime(year, month, day, tzinfo=UTC)
             except ValueError:
                 continue
     return None
@@ -250,6 +250,6 @@ def archive_timestamp(replay_url: str) -> datetime | None:
     if not stamp or len(stamp) != 14:
         return None
     try:
-        return datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+        return datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     except ValueError:
         return None

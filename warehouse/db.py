@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -594,7 +594,7 @@ def _merge(
         counts["captures" if dataset == "captures" else "runs"] += changed
     con.execute("DROP TABLE IF EXISTS winners")
     con.execute("DROP TABLE incoming_keys")
-    loaded_at = datetime.now(timezone.utc)
+    loaded_at = datetime.now(UTC)
     rows = []
     for facts, sha in batch:
         row_count, run_id = _file_rows_and_run(facts.path)

@@ -20,7 +20,7 @@ import shutil
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -137,7 +137,7 @@ def export(
             building / MANIFEST,
             {
                 "name": dest.name,
-                "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "format": fmt,
                 "schema_version": SCHEMA_VERSION,
                 "article_count": facts.article_count,

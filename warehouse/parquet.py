@@ -36,8 +36,8 @@ import pyarrow.parquet as pq
 
 from transforms.records import Article, CaptureOutcome
 from warehouse import storage
-from warehouse.storage import StoredFile
 from warehouse.schema import ARTICLE_SCHEMA, CAPTURE_SCHEMA, RUN_SCHEMA, SCHEMA_VERSION, RunRecord, to_table
+from warehouse.storage import StoredFile
 
 DATASETS = ("articles", "captures", "runs")
 SCHEMAS = {"articles": ARTICLE_SCHEMA, "captures": CAPTURE_SCHEMA, "runs": RUN_SCHEMA}

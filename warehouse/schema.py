@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pyarrow as pa
 
@@ -140,7 +140,7 @@ class RunRecord:
     cursor_captured_at: datetime | None = None
 
     @classmethod
-    def create(cls, *, rejections: dict[str, int], parameters: dict | None = None, **fields) -> "RunRecord":
+    def create(cls, *, rejections: dict[str, int], parameters: dict | None = None, **fields) -> RunRecord:
         """Build from plain dicts: rejection counts and options become JSON text (sorted keys)."""
         return cls(
             rejections_by_reason=json.dumps(dict(sorted(rejections.items()))),
@@ -197,9 +197,7 @@ def from_table(table: pa.Table, record_type: type) -> list:
             if isinstance(value, list):
                 value = tuple(value)
             if isinstance(value, datetime) and value.tzinfo is not None:
-                from datetime import timezone
-
-                value = value.astimezone(timezone.utc)
+                value = value.astimezone(UTC)
             values[name] = value
         out.append(record_type(**values))
     return out

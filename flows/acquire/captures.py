@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,4 +62,4 @@ class Capture:
 
     @property
     def captured_at(self) -> datetime:
-        return self.ref.captured_at or self.memento_at or self.fetched_at or datetime.now(timezone.utc)
+        return self.ref.captured_at or self.memento_at or self.fetched_at or datetime.now(UTC)

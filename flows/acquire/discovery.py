@@ -15,14 +15,14 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from flows.acquire.captures import CaptureRef
-from flows.acquire.http import FetchError, Fetcher
+from flows.acquire.http import Fetcher, FetchError
 from transforms.records import Rejection
 
 WAYBACK_PREFIX = "https://web.archive.org/web"
@@ -79,7 +79,7 @@ def parse_timestamp(timestamp: str) -> datetime | None:
     if len(timestamp) != 14:
         return None
     try:
-        return datetime.strptime(timestamp, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+        return datetime.strptime(timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     except ValueError:
         return None
 
@@ -378,7 +378,7 @@ def parse_w3c_datetime(value: str | None) -> datetime | None:
         when = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
     except ValueError:
         return None
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _local(tag: object) -> str:

@@ -30,7 +30,7 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
@@ -142,7 +142,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     now = time.time() if now is None else now
     return max(0.0, when.timestamp() - now)
 
@@ -295,7 +295,7 @@ def _parse_http_date(value: str | None) -> datetime | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 class Fetcher:
@@ -522,7 +522,7 @@ class Fetcher:
         self, session: requests.Session, url: str, *, kind: str, html_only: bool, max_bytes: int
     ) -> Response:
         self.limiter.acquire(_host(url), kind)
-        fetched_at = datetime.now(timezone.utc)
+        fetched_at = datetime.now(UTC)
         started = time.monotonic()
         try:
             raw = session.get(url, stream=True, allow_redirects=False, timeout=self.timeout)

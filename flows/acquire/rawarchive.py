@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,7 +37,7 @@ _DROPPED_HEADERS = {"transfer-encoding", "content-encoding"}
 
 
 def _warc_date(when: datetime) -> str:
-    when = when.astimezone(timezone.utc) if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -57,7 +57,7 @@ class RawArchive:
         self.prefix = prefix
         self.software = software or "newsarchive"
         self._lock = threading.Lock()
-        self._started = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        self._started = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         self._sequence = 0
         self._handle: io.BufferedWriter | None = None
         self._path: Path | None = None
@@ -132,7 +132,7 @@ class RawArchive:
     def _records(self, capture: Capture) -> tuple[bytes, bytes]:
         ref = capture.ref
         target_uri = ref.url
-        when = ref.captured_at or capture.memento_at or capture.fetched_at or datetime.now(timezone.utc)
+        when = ref.captured_at or capture.memento_at or capture.fetched_at or datetime.now(UTC)
         warc_headers = {"WARC-Date": _warc_date(when)}
         if ref.archive_url:
             warc_headers["WARC-Source-URI"] = ref.archive_url
@@ -141,7 +141,7 @@ class RawArchive:
         warc_headers["Newsarchive-Capture-Id"] = ref.capture_id
         warc_headers["Newsarchive-Source"] = ref.source
         if ref.published_hint is not None:
-            warc_headers["Newsarchive-Published-Hint"] = ref.published_hint.astimezone(timezone.utc).isoformat()
+            warc_headers["Newsarchive-Published-Hint"] = ref.published_hint.astimezone(UTC).isoformat()
         fetched_from = capture.final_url or ref.archive_url or ref.url
 
         status_line = f"{capture.http_status} {capture.reason_phrase or ''}".rstrip()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
@@ -134,9 +134,7 @@ def _capture_from_record(record, path: str, source: str, offsets_by_digest: dict
     url = url.strip("<>")
     captured_at = record.record_date
     if captured_at is not None:
-        captured_at = (
-            captured_at.astimezone(timezone.utc) if captured_at.tzinfo else captured_at.replace(tzinfo=timezone.utc)
-        )
+        captured_at = captured_at.astimezone(UTC) if captured_at.tzinfo else captured_at.replace(tzinfo=UTC)
     hint = _header(record, "Newsarchive-Published-Hint")
     ref = CaptureRef(
         url=url,

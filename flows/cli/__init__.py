@@ -197,10 +197,10 @@ def run(
         newsarchive run --config newsarchive.toml --source gazette
         newsarchive run --warc big.warc.gz --dask-address tcp://10.0.0.5:8786
     """
-    from flows.config import ConfigError, load_config
+    from flows.acquire.discovery import SourceError, cdx_endpoint, check_timestamp_option
     from flows.acquire.http import parse_rates
-    from flows.acquire.discovery import SourceError, check_timestamp_option, cdx_endpoint
     from flows.acquire.warc import WarcReadError, check_warc_file
+    from flows.config import ConfigError, load_config
 
     parameters: dict = {}
     try:

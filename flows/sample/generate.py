@@ -24,7 +24,7 @@ import random
 import sys
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from warcio.warcwriter import WARCWriter
@@ -36,7 +36,7 @@ ARTICLES_PER_OUTLET = 17
 # Namespace for deterministic WARC-Record-IDs (uuid5 of the record's position and URI).
 RECORD_ID_NAMESPACE = uuid.UUID("6f1d3c2e-8a4b-4c7d-9e21-5b0a7f3d9c11")
 
-UTC = timezone.utc
+UTC = UTC
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,7 +415,7 @@ def random_published_at(rng: random.Random, offset_for) -> datetime:
     return local.astimezone(UTC)
 
 
-def make_story(rng: random.Random, outlet: "Outlet", number: int) -> Story:
+def make_story(rng: random.Random, outlet: Outlet, number: int) -> Story:
     lang = outlet.language
     published_at = random_published_at(rng, outlet.offset_for)
     if lang == "en":

@@ -7,7 +7,7 @@ installed or started here, the tests that need it are skipped with the reason.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,7 +16,7 @@ from tests.flows.servers import article_html
 
 
 def _at(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def _page(url: str, captured_at: datetime, title: str, **extra) -> ArchivedPage:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -129,9 +129,7 @@ def write_warc(path: Path, pages: list[ArchivedPage]) -> Path:
                 payload=io.BytesIO(page.body),
                 length=len(page.body),
                 http_headers=headers,
-                warc_headers_dict={
-                    "WARC-Date": page.captured_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-                },
+                warc_headers_dict={"WARC-Date": page.captured_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")},
             )
             writer.write_record(record)
     return path

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import duckdb
 import pyarrow.dataset as ds
-import pytest
 
-from flows.ingest import ingest
 from flows.acquire.warc import read_warc
+from flows.ingest import ingest
 from tests.flows.conftest import PYWB_PAGES
 from tests.flows.servers import FaultServer
 

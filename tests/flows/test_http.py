@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from fastwarc.warc import ArchiveIterator, WarcRecordType
@@ -177,7 +177,7 @@ def test_unreachable_host_is_a_connection_error():
 
 def test_responses_are_archived_as_warc_records(fault_server, tmp_path):
     base = fault_server.base_url
-    captured_at = datetime(2021, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+    captured_at = datetime(2021, 3, 4, 5, 6, 7, tzinfo=UTC)
     archived = CaptureRef(
         url="http://news.example/ok/arch", archive_url=base + "/ok/arch", captured_at=captured_at, source="cdx"
     )

@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 from pyarrow import fs as pafs
 
-from flows.ingest import SAMPLE_WARC, ingest
 from flows.acquire.warc import WarcReadError, check_warc_file, read_warc
+from flows.ingest import SAMPLE_WARC, ingest
 from warehouse import ledger, parquet, storage
 
 EXPECTED = json.loads((SAMPLE_WARC.parent / "expected.json").read_text(encoding="utf-8"))["captures"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flows.acquire.captures import Capture, CaptureRef
 from flows.extraction import ArticleDeduplicator, extract_batch
 
-WHEN = datetime(2021, 5, 4, 12, 0, tzinfo=timezone.utc)
+WHEN = datetime(2021, 5, 4, 12, 0, tzinfo=UTC)
 
 
 def _page(title: str, words: str) -> bytes:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from flows.acquire.discovery import query_cdx, read_url_list
 from flows.acquire.fetching import fetch_batch
 from flows.acquire.http import Fetcher
 from flows.acquire.rawarchive import RawArchive
-from flows.acquire.discovery import query_cdx, read_url_list
 from flows.acquire.warc import read_capture_at
 from tests.flows.conftest import COUNCIL_V1, PYWB_PAGES
 

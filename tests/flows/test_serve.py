@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -31,12 +31,12 @@ BIN = Path(sys.executable).parent / "newsarchive"
 PREFECT = Path(sys.executable).parent / "prefect"
 DEPLOYMENT = "ingest-archive/tide-times"
 # Daily, twelve hours from now: the schedule is real, but never fires while the test runs.
-CRON_HOUR = (datetime.now(timezone.utc).hour + 12) % 24
+CRON_HOUR = (datetime.now(UTC).hour + 12) % 24
 CRON = f"0 {CRON_HOUR} * * *"
 
 
 def _at(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def _page(slug: str, captured_at: datetime, title: str) -> ArchivedPage:
@@ -275,7 +275,7 @@ def test_serve_registers_the_scheduled_source_only(prefect_api, serving):
         time.sleep(0.5)
     assert scheduled, "the server's scheduler put no runs of the deployment on the calendar"
     for run in scheduled:
-        assert run.expected_start_time > datetime.now(timezone.utc)
+        assert run.expected_start_time > datetime.now(UTC)
         assert (run.expected_start_time.hour, run.expected_start_time.minute) == (CRON_HOUR, 0)
 
 
@@ -301,7 +301,7 @@ def test_triggered_runs_ingest_then_fetch_only_new_captures(prefect_api, serving
         "WHERE source_name = 'tide-times' ORDER BY started_at",
     )
     assert [(captures, articles) for captures, articles, _ in runs] == [(3, 3), (2, 2)]
-    assert [cursor.astimezone(timezone.utc) for _, _, cursor in runs] == [
+    assert [cursor.astimezone(UTC) for _, _, cursor in runs] == [
         _at(2022, 3, 3, 9, 45, 0),
         _at(2022, 4, 11, 11, 0, 0),
     ]
@@ -313,7 +313,7 @@ def test_triggered_runs_ingest_then_fetch_only_new_captures(prefect_api, serving
     fetched = _query(
         serving, "SELECT url, captured_at FROM captures WHERE run_id = ? ORDER BY captured_at", [second_run_id]
     )
-    assert [(url, at.astimezone(timezone.utc)) for url, at in fetched] == [(p.url, p.captured_at) for p in NEW_CAPTURES]
+    assert [(url, at.astimezone(UTC)) for url, at in fetched] == [(p.url, p.captured_at) for p in NEW_CAPTURES]
     titles = [row[0] for row in _query(serving, "SELECT title FROM articles ORDER BY title")]
     assert titles == [
         "Harbour fees rise for visiting yachts",

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from flows.acquire.captures import CaptureRef
-from flows.acquire.http import Fetcher
 from flows.acquire.discovery import (
     SourceError,
     cdx_endpoint,
@@ -23,12 +22,13 @@ from flows.acquire.discovery import (
     read_url_list,
     select_captures,
 )
+from flows.acquire.http import Fetcher
 from tests.flows.servers import RouteServer
 from transforms.records import Rejection
 
 
 def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 # -- URL lists -------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gzip
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -36,7 +36,7 @@ def test_reads_responses_with_url_time_status_and_exact_body(tmp_path):
     first = captures[0]
     assert first.body == PAGE
     assert first.http_status == 200
-    assert first.ref.captured_at == datetime(2019, 3, 4, 10, 15, tzinfo=timezone.utc)
+    assert first.ref.captured_at == datetime(2019, 3, 4, 10, 15, tzinfo=UTC)
     assert first.ref.archive_url.startswith("https://web.archive.org/web/20190304101500id_/")
     assert first.content_type.startswith("text/html")
     assert captures[1].http_status == 404

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from transforms.dates import choose_published, has_time_zone, local_date, parse_date
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.mark.parametrize(

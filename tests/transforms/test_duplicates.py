@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from transforms import extract
 from transforms.duplicates import link_duplicates
@@ -19,7 +19,7 @@ def _page(paragraphs: list[str]) -> str:
 
 
 def _article(url: str, day: int, paragraphs: list[str]):
-    result = extract(_page(paragraphs), url, captured_at=datetime(2021, 3, day, tzinfo=timezone.utc))
+    result = extract(_page(paragraphs), url, captured_at=datetime(2021, 3, day, tzinfo=UTC))
     assert result.__class__.__name__ == "Article", result
     return result
 

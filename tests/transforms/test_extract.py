@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from transforms import Article, Rejection, extract
 from transforms.records import REJECTION_REASONS
 
-CAPTURED = datetime(2021, 3, 10, 12, 0, tzinfo=timezone.utc)
+CAPTURED = datetime(2021, 3, 10, 12, 0, tzinfo=UTC)
 URL = "https://www.harbour-gazette.co.uk/news/local/ferry-route-approved-4810233"
 PARAGRAPHS = [
     "The harbour council voted on Tuesday evening to open a new ferry route between the old pier and the island of Skarn, a move residents had demanded for more than a decade.",
@@ -70,9 +70,9 @@ def test_article_fields_from_structured_data():
     assert article.url == URL
     assert article.title == "Ferry route approved"
     assert article.authors == ("Jane Doe",)
-    assert article.published_at == datetime(2021, 3, 4, 8, 30, tzinfo=timezone.utc)
+    assert article.published_at == datetime(2021, 3, 4, 8, 30, tzinfo=UTC)
     assert article.date_source == "json-ld"
-    assert article.modified_at == datetime(2021, 3, 4, 10, 0, tzinfo=timezone.utc)
+    assert article.modified_at == datetime(2021, 3, 4, 10, 0, tzinfo=UTC)
     assert article.publication == "The Harbour Gazette"
     assert article.domain == "harbour-gazette.co.uk"
     assert article.section == "Local"
@@ -111,7 +111,7 @@ def test_publication_from_domain_when_the_page_names_none():
     )
     assert isinstance(article, Article), article
     assert article.publication == "Valley Herald"
-    assert article.published_at == datetime(2021, 3, 4, tzinfo=timezone.utc)  # from the URL
+    assert article.published_at == datetime(2021, 3, 4, tzinfo=UTC)  # from the URL
     assert article.date_source in ("url", "htmldate")
 
 
@@ -240,7 +240,7 @@ def test_replay_page_that_slipped_through():
     assert isinstance(article, Article), article
     assert article.url == URL  # the original page, not the archive's URL
     assert article.archive_url == replay
-    assert article.captured_at == datetime(2021, 3, 5, 12, 0, tzinfo=timezone.utc)  # from the replay timestamp
+    assert article.captured_at == datetime(2021, 3, 5, 12, 0, tzinfo=UTC)  # from the replay timestamp
     assert "Wayback" not in article.text and "donate" not in article.text
 
 
@@ -251,7 +251,7 @@ def test_date_printed_next_to_the_headline_beats_a_caption_date():
     )
     article = extract(html, URL, captured_at=CAPTURED)
     assert isinstance(article, Article), article
-    assert (article.published_at, article.date_source) == (datetime(2021, 3, 4, tzinfo=timezone.utc), "headline")
+    assert (article.published_at, article.date_source) == (datetime(2021, 3, 4, tzinfo=UTC), "headline")
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from transforms import render_markdown
 from transforms.records import Article
@@ -13,12 +13,12 @@ def _article(**changes) -> Article:
         article_id="0" * 32,
         url="https://www.harbour-gazette.co.uk/news/local/ferry-4810233",
         archive_url=None,
-        captured_at=datetime(2021, 3, 5, tzinfo=timezone.utc),
+        captured_at=datetime(2021, 3, 5, tzinfo=UTC),
         publication="The Harbour Gazette",
         domain="harbour-gazette.co.uk",
         title="Ferry route approved",
         authors=("Jane Doe", "John Roe"),
-        published_at=datetime(2021, 3, 4, 8, 30, tzinfo=timezone.utc),
+        published_at=datetime(2021, 3, 4, 8, 30, tzinfo=UTC),
         language="en",
         text="The council voted.\n\nThe route opens in spring.",
         word_count=8,
@@ -57,5 +57,5 @@ def test_render_markdown_escapes_markup_in_text():
 
 def test_render_markdown_prints_the_local_date():
     # 02:30 UTC on March 5 is still March 4 in New York (-05:00)
-    late = _article(published_at=datetime(2021, 3, 5, 2, 30, tzinfo=timezone.utc), published_offset_minutes=-300)
+    late = _article(published_at=datetime(2021, 3, 5, 2, 30, tzinfo=UTC), published_offset_minutes=-300)
     assert "\n\nMarch 04, 2021\n\n" in render_markdown(late)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ import pytest
 from transforms import Article, Rejection, extract, render_markdown
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "tricky"
-CAPTURED = datetime(2022, 6, 1, 12, 0, tzinfo=timezone.utc)
+CAPTURED = datetime(2022, 6, 1, 12, 0, tzinfo=UTC)
 BODY = [
     "Residents of Port Skarn woke on Monday to find the old swing bridge stuck half open, cutting the town in two for the first time since it was built.",
     "Engineers from the county council spent the morning inspecting the gears, which had been greased only a week earlier, and said a broken pin was the likely cause.",
@@ -74,7 +74,7 @@ CASES = {
             + '<meta property="article:published_time" content="2022-05-30T08:15:00+01:00">',
             body=ARTICLE_SHELL.format(byline="", body=paragraphs()),
         ),
-        published_at=datetime(2022, 5, 30, 7, 15, tzinfo=timezone.utc),
+        published_at=datetime(2022, 5, 30, 7, 15, tzinfo=UTC),
     ),
     # no declared date at all: null rather than a guess
     "no_date": dict(
@@ -85,7 +85,7 @@ CASES = {
     "date_in_url": dict(
         page=html(body=ARTICLE_SHELL.format(byline="", body=paragraphs())),
         url="https://www.skarn-courier.example/2022/05/28/swing-bridge-stuck-open/",
-        published_at=datetime(2022, 5, 28, tzinfo=timezone.utc),
+        published_at=datetime(2022, 5, 28, tzinfo=UTC),
     ),
     # disclaimer, newsletter box, caption and dateline inside the article
     "boilerplate_in_body": dict(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import assume, given, settings
@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 from transforms.urls import (
     InvalidURL,
     archive_timestamp,
-    unwrap_archive_url,
     article_id_for,
     canonicalize_url,
     date_from_url,
     is_home_page,
     registered_domain,
+    unwrap_archive_url,
 )
 
 
@@ -94,10 +94,10 @@ def test_registered_domain(url, domain):
 @pytest.mark.parametrize(
     "url, expected",
     [
-        ("https://example.com/2020/05/17/story/", datetime(2020, 5, 17, tzinfo=timezone.utc)),
-        ("https://example.com/2020/5/7/story", datetime(2020, 5, 7, tzinfo=timezone.utc)),  # unpadded
-        ("https://example.com/news/2019-12-31-new-year", datetime(2019, 12, 31, tzinfo=timezone.utc)),
-        ("https://example.com/story-20180102.html", datetime(2018, 1, 2, tzinfo=timezone.utc)),
+        ("https://example.com/2020/05/17/story/", datetime(2020, 5, 17, tzinfo=UTC)),
+        ("https://example.com/2020/5/7/story", datetime(2020, 5, 7, tzinfo=UTC)),  # unpadded
+        ("https://example.com/news/2019-12-31-new-year", datetime(2019, 12, 31, tzinfo=UTC)),
+        ("https://example.com/story-20180102.html", datetime(2018, 1, 2, tzinfo=UTC)),
         ("https://example.com/2016/02/30/missing/", None),  # not a real day
         ("https://example.com/news/12345678901/", None),  # an id, not a date
         ("https://example.com/2020/05/story/", None),  # month only
@@ -195,6 +195,6 @@ def test_unwrap_archive_url(url, original, replay):
 
 def test_archive_timestamp():
     assert archive_timestamp("https://web.archive.org/web/20120216182711/http://example.com/") == datetime(
-        2012, 2, 16, 18, 27, 11, tzinfo=timezone.utc
+        2012, 2, 16, 18, 27, 11, tzinfo=UTC
     )
     assert archive_timestamp("https://web.archive.org/web/2012/http://example.com/") is None  # not a full time

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from transforms.records import Article, CaptureOutcome
 
-BASE_TIME = datetime(2015, 3, 1, 12, 0, tzinfo=timezone.utc)
-WORDS = "harbour council budget river bridge school election market weather festival".split()
+BASE_TIME = datetime(2015, 3, 1, 12, 0, tzinfo=UTC)
+WORDS = ["harbour", "council", "budget", "river", "bridge", "school", "election", "market", "weather", "festival"]
 
 
 def make_article(number: int, **overrides) -> Article:

@@ -8,8 +8,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import make_article
+
 from flows.cli import warehouse as cli_warehouse
 from warehouse import db, parquet
 

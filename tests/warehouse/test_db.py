@@ -8,11 +8,11 @@ import sys
 import textwrap
 import threading
 import time
-from datetime import timedelta, timezone, datetime
+from datetime import timedelta
 
 import pytest
-
 from conftest import BASE_TIME, make_article, make_outcome
+
 from warehouse import db, parquet
 from warehouse.schema import RunRecord
 

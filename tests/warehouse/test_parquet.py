@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import UTC, datetime
 
 import duckdb
 import pandas
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
+from conftest import make_article, make_outcome
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import make_article, make_outcome
 from transforms.records import Article, CaptureOutcome
 from warehouse import parquet, storage
 from warehouse.schema import ARTICLE_SCHEMA, from_table
@@ -76,7 +75,7 @@ def test_article_paths_stay_inside_the_dataset(data_dir, publication):
 
 def test_partitioned_by_publication_and_year_of_publication(data_dir):
     articles = [
-        make_article(1, publication="Gazette", published_at=datetime(2009, 12, 31, 23, tzinfo=timezone.utc)),
+        make_article(1, publication="Gazette", published_at=datetime(2009, 12, 31, 23, tzinfo=UTC)),
         make_article(2, publication="Gazette"),
         make_article(3, publication="Courier", published_at=None),  # falls back to captured_at
     ]
