@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test sample bench clean lock
+.PHONY: run test lint sample bench clean lock
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,11 @@ $(STAMP): pyproject.toml requirements.lock
 
 run: $(STAMP)  ## ingest the bundled sample archive into ./data
 	$(BIN)/newsarchive run
+
+lint: $(STAMP)  ## style, format and types (run by .ci/run before the tests)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest
