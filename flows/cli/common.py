@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
+
+from warehouse import storage
+from warehouse.layout import DataLayout
+
+_DATA_DIR_HELP = "Where the DuckDB warehouse, the raw WARCs and (unless --parquet-uri) the Parquet dataset live."
+_PARQUET_URI_HELP = (
+    "Keep the Parquet dataset here instead of <data-dir>/parquet: a path or s3://BUCKET/PREFIX "
+    "(credentials, region and endpoint from the AWS_* environment variables)."
+)
 
 _DATA_DIR = click.option(
     "--data-dir",
@@ -13,7 +25,7 @@ _DATA_DIR = click.option(
     default="data",
     show_default=True,
     envvar="NEWSARCHIVE_DATA_DIR",
-    help="Where the DuckDB warehouse, the raw WARCs and (unless --parquet-uri) the Parquet dataset live.",
+    help=_DATA_DIR_HELP,
 )
 
 
@@ -35,14 +47,55 @@ _PARQUET_URI = click.option(
     envvar="NEWSARCHIVE_PARQUET_URI",
     expose_value=False,
     callback=lambda ctx, param, value: use_parquet_uri(value),
-    help="Keep the Parquet dataset here instead of <data-dir>/parquet: a path or s3://BUCKET/PREFIX "
-    "(credentials, region and endpoint from the AWS_* environment variables).",
+    help=_PARQUET_URI_HELP,
 )
 
 
 def DATA_DIR_OPTION(command):  # noqa: N802 -- used as a decorator like the click options it combines
     """--data-dir and --parquet-uri, on every command that touches the data."""
     return _DATA_DIR(_PARQUET_URI(command))
+
+
+def _checked_parquet_uri(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return storage.check_location(value.strip())
+    except storage.StorageError as error:
+        raise click.BadParameter(str(error), ctx=ctx, param=param) from error
+
+
+_LAYOUT_DATA_DIR = click.option(
+    "--data-dir",
+    "layout_data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="data",
+    show_default=True,
+    envvar="NEWSARCHIVE_DATA_DIR",
+    help=_DATA_DIR_HELP,
+)
+_LAYOUT_PARQUET_URI = click.option(
+    "--parquet-uri",
+    "layout_parquet_uri",
+    metavar="URI",
+    envvar="NEWSARCHIVE_PARQUET_URI",
+    callback=_checked_parquet_uri,
+    help=_PARQUET_URI_HELP,
+)
+
+
+def LAYOUT_OPTIONS(command: Callable[..., Any]) -> Callable[..., Any]:  # noqa: N802 -- a decorator named like the click options it adds
+    """--data-dir and --parquet-uri, handed to the command as one keyword argument `layout: DataLayout`.
+
+    NEWSARCHIVE_DATA_DIR and NEWSARCHIVE_PARQUET_URI are read here, by click, and nowhere else:
+    the library takes the layout as an argument.
+    """
+
+    @functools.wraps(command)
+    def with_layout(*args: Any, layout_data_dir: Path, layout_parquet_uri: str | None, **kwargs: Any) -> Any:
+        return command(*args, layout=DataLayout(layout_data_dir, layout_parquet_uri), **kwargs)
+
+    return _LAYOUT_DATA_DIR(_LAYOUT_PARQUET_URI(with_layout))
 
 
 # Quiet, offline Prefect unless the user configured otherwise.
