@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
@@ -219,12 +220,57 @@ def host_name_label(url: str) -> str | None:
     return None
 
 
-# A replay URL of a Wayback-style archive: .../web/20200517123456id_/https://site/path
-# (web.archive.org, pywb collections, other Wayback deployments).
+# -- archive replay URLs ---------------------------------------------------------------------
+# How Wayback-style archives (web.archive.org, pywb, OpenWayback) write a replay URL:
+#     {prefix}/{timestamp}[{modifier}]/{original}
+# `prefix` is the archive's base (`https://web.archive.org/web`, `http://host:8080/coll`),
+# `timestamp` 4-14 digits (any prefix of YYYYMMDDhhmmss), `modifier` two letters and `_`
+# (`id_`, `mp_`, `if_`), and `original` the captured URL: written with its scheme (archives
+# and proxies may collapse `https://` to `https:/`), or without one as `host.name/path` (a
+# dotted host name followed by a path). Anything else after the digits is no replay URL: a
+# news URL with a date segment (`/politik/20200207/merkel.html`) ends in a file or slug,
+# not in a URL.
 _REPLAY = re.compile(
-    r"^https?://[^/]+/(?:web/(\d{4,14})|[^/]+/(\d{8,14}))(?:[a-z]{2}_)?/+((?:https?:/+)?[^/\s]+\.[^/\s]*.*)$",
+    r"^(?P<prefix>https?://[^/\s]+(?:/[^/\s]+)*?)/(?P<timestamp>\d{4,14})(?P<modifier>[a-z]{2}_)?/"
+    r"(?P<original>(?:https?:/+[^/\s?#]+|[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?/).*)$",
     re.IGNORECASE,
 )
+_SCHEME = re.compile(r"^(https?):/+", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayURL:
+    """The parts of an archive replay URL (see the rule above)."""
+
+    prefix: str  # the archive's base, no trailing slash
+    timestamp: str  # as written: 4-14 digits
+    modifier: str  # "id_", "mp_", ... or "" when absent
+    original: str  # the captured URL, `scheme://` restored (`http://` when it had none)
+
+
+def parse_replay_url(url: str) -> ReplayURL | None:
+    """The parts of a replay URL, or None when `url` is not one.
+
+    'https://web.archive.org/web/2013id_/example.net/x' ->
+    ReplayURL('https://web.archive.org/web', '2013', 'id_', 'http://example.net/x')
+    """
+    match = _REPLAY.match(url.strip()) if isinstance(url, str) else None
+    if not match:
+        return None
+    original = _SCHEME.sub(r"\1://", match["original"])
+    if not _SCHEME.match(original):
+        original = "http://" + original
+    return ReplayURL(match["prefix"], match["timestamp"], match["modifier"] or "", original)
+
+
+def parse_capture_timestamp(timestamp: str) -> datetime | None:
+    """A 14-digit archive timestamp as a UTC datetime; None for shorter (partial) or impossible ones."""
+    if len(timestamp) != 14 or not timestamp.isdigit():
+        return None
+    try:
+        return datetime.strptime(timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def unwrap_archive_url(url: str) -> tuple[str, str | None]:
@@ -233,23 +279,45 @@ def unwrap_archive_url(url: str) -> tuple[str, str | None]:
     'https://web.archive.org/web/20120216182711/http://www.example.com/a' ->
     ('http://www.example.com/a', 'https://web.archive.org/web/20120216182711/http://www.example.com/a')
     """
-    match = _REPLAY.match(url.strip()) if isinstance(url, str) else None
-    if not match:
+    replay = parse_replay_url(url)
+    if replay is None:
         return url, None
-    original = match.group(3)
-    original = re.sub(r"^(https?):/+", r"\1://", original, flags=re.IGNORECASE)
-    if not re.match(r"^https?://", original, re.IGNORECASE):
-        original = "http://" + original
-    return original, url.strip()
+    return replay.original, url.strip()
 
 
 def archive_timestamp(replay_url: str) -> datetime | None:
     """The capture time a 14-digit replay timestamp names (UTC), or None."""
-    match = _REPLAY.match(replay_url.strip())
-    stamp = match and (match.group(1) or match.group(2))
-    if not stamp or len(stamp) != 14:
+    replay = parse_replay_url(replay_url)
+    return parse_capture_timestamp(replay.timestamp) if replay else None
+
+
+def original_url_from_link(link: str | None) -> str | None:
+    """The `rel="original"` target of a Memento `Link` header, or None.
+
+    '<http://a.example/x>; rel="original", <...>; rel="timemap"' -> 'http://a.example/x'
+    """
+    if not link:
         return None
-    try:
-        return datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-    except ValueError:
-        return None
+    for target in _header_links(link):
+        if "original" in target.get("rel", "").split() and target.get("url"):
+            return target["url"]
+    return None
+
+
+def _header_links(value: str) -> list[dict[str, str]]:
+    """A `Link` header's entries as {'url': ..., param: value} (what requests.utils.parse_header_links gives)."""
+    quotes = " '\""
+    value = value.strip(quotes)
+    links: list[dict[str, str]] = []
+    if not value:
+        return links
+    for entry in re.split(", *<", value):
+        url, _, params = entry.partition(";")
+        link = {"url": url.strip("<> '\"")}
+        for param in params.split(";") if params else ():
+            key, equals, param_value = param.partition("=")
+            if not equals or "=" in param_value:
+                break
+            link[key.strip(quotes)] = param_value.strip(quotes)
+        links.append(link)
+    return links

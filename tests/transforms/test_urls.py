@@ -15,6 +15,9 @@ from transforms.urls import (
     canonicalize_url,
     date_from_url,
     is_home_page,
+    original_url_from_link,
+    parse_capture_timestamp,
+    parse_replay_url,
     registered_domain,
     unwrap_archive_url,
 )
@@ -198,3 +201,104 @@ def test_archive_timestamp():
         2012, 2, 16, 18, 27, 11, tzinfo=UTC
     )
     assert archive_timestamp("https://web.archive.org/web/2012/http://example.com/") is None  # not a full time
+
+
+@pytest.mark.parametrize(
+    "url, parts",
+    [
+        # Wayback Machine: /web/<timestamp>/<url>, the scheme written out
+        (
+            "https://web.archive.org/web/20120216182711/http://www.example.com/a",
+            ("https://web.archive.org/web", "20120216182711", "", "http://www.example.com/a"),
+        ),
+        # a partial timestamp and a replay modifier
+        (
+            "https://web.archive.org/web/2013id_/https://example.net/x",
+            ("https://web.archive.org/web", "2013", "id_", "https://example.net/x"),
+        ),
+        # no scheme: a dotted host name followed by a path
+        (
+            "https://web.archive.org/web/20130307194448if_/example.net/2008/05/x",
+            ("https://web.archive.org/web", "20130307194448", "if_", "http://example.net/2008/05/x"),
+        ),
+        # a scheme-less host with a port
+        (
+            "https://web.archive.org/web/20130307194448/example.net:8080/x",
+            ("https://web.archive.org/web", "20130307194448", "", "http://example.net:8080/x"),
+        ),
+        # pywb collection, `https://` collapsed to `https:/` by a proxy
+        (
+            "http://127.0.0.1:8080/coll/20200101000000id_/https:/example.com/a?b=1",
+            ("http://127.0.0.1:8080/coll", "20200101000000", "id_", "https://example.com/a?b=1"),
+        ),
+        # an archive whose prefix has several path segments (OpenWayback under a context path)
+        (
+            "https://archive.example.org/wayback/web/20100101000000mp_/http://news.example/c?x=1#top",
+            ("https://archive.example.org/wayback/web", "20100101000000", "mp_", "http://news.example/c?x=1#top"),
+        ),
+        # the embedded URL may itself hold a date segment
+        (
+            "https://web.archive.org/web/20200301000000/https://www.example.de/politik/20200207/merkel.html",
+            (
+                "https://web.archive.org/web",
+                "20200301000000",
+                "",
+                "https://www.example.de/politik/20200207/merkel.html",
+            ),
+        ),
+    ],
+)
+def test_parse_replay_url(url, parts):
+    replay = parse_replay_url(url)
+    assert replay is not None
+    assert (replay.prefix, replay.timestamp, replay.modifier, replay.original) == parts
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # news URLs with an 8-14 digit path segment: what follows is a file or a slug, not a URL
+        "https://www.example.de/politik/20200207/merkel.html",
+        "https://news.example.com/2019/20190312/story",
+        "https://news.example.com/article/20190312123456/story-title.html?page=2",
+        "https://www.example.com/web/20200207/index.php",
+        # a dotted name after the digits, but no path after it: a file name, not a host
+        "https://example.org/archive/20200207/report.pdf",
+        # dates written in the path
+        "https://example.com/2020/05/17/story",
+        "https://example.com/20200517/",
+        # not URLs at all
+        "",
+        "20200207/http://example.com/",
+    ],
+)
+def test_parse_replay_url_refuses_urls_that_only_contain_digits(url):
+    assert parse_replay_url(url) is None
+    assert unwrap_archive_url(url) == (url, None)
+
+
+def test_parse_capture_timestamp():
+    assert parse_capture_timestamp("20120216182711") == datetime(2012, 2, 16, 18, 27, 11, tzinfo=UTC)
+    assert parse_capture_timestamp("2012") is None  # partial: the archive picks the nearest capture
+    assert parse_capture_timestamp("20121399000000") is None  # month 13
+
+
+@pytest.mark.parametrize(
+    "link, original",
+    [
+        # a Memento answer: the original and the timemap
+        (
+            '<http://news.example/a>; rel="original", <http://archive.example/timemap/link/http://news.example/a>; '
+            'rel="timemap"; type="application/link-format"',
+            "http://news.example/a",
+        ),
+        # several relation types in one rel
+        ('<http://a.example/>; rel="original timegate"', "http://a.example/"),
+        # no original
+        ('<http://archive.example/x>; rel="memento"', None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_original_url_from_link(link, original):
+    assert original_url_from_link(link) == original
