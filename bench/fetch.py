@@ -40,7 +40,7 @@ from flows.acquire.fetching import fetch_batch, fetch_stream  # noqa: E402
 from flows.acquire.http import Fetcher, HostRateLimiter  # noqa: E402
 from flows.acquire.rawarchive import RawArchive  # noqa: E402
 from flows.acquire.shared_limits import SharedLimits  # noqa: E402
-from tests.flows.servers import FaultServer  # noqa: E402
+from tests.support.servers import FaultServer  # noqa: E402
 
 
 def over_limit_count(arrivals: list[float], limit: float, window: float = 1.0) -> int:

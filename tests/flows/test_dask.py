@@ -86,7 +86,7 @@ def test_a_fetch_run_on_two_dask_workers_keeps_one_rate_limit(prefect_server, tm
     """Both workers fetch from the same host; the per-host limit holds for the two together
     (booked on the Dask scheduler, flows/acquire/shared_limits.py), where each worker's own limiter would let
     the host see twice the rate."""
-    from tests.flows.servers import FaultServer
+    from tests.support.servers import FaultServer
 
     rate = 10
     with FaultServer() as server:

@@ -14,8 +14,8 @@ import pyarrow.dataset as ds
 
 from flows.acquire.warc import read_warc
 from flows.ingest import ingest
-from tests.flows.conftest import PYWB_PAGES
-from tests.flows.servers import FaultServer
+from tests.support.pywb import PYWB_PAGES
+from tests.support.servers import FaultServer
 
 BIN = Path(sys.executable).parent / "newsarchive"
 

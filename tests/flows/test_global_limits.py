@@ -17,7 +17,7 @@ from flows.acquire.captures import CaptureRef
 from flows.acquire.fetching import fetch_batch
 from flows.acquire.http import Fetcher
 from flows.acquire.shared_limits import SharedLimits
-from tests.flows.servers import FaultServer
+from tests.support.servers import FaultServer
 
 RATE = 20.0  # requests/s for the host, for all processes together
 PER_WORKER = 50  # captures per worker process: 100 in all, ~5 s at the limit

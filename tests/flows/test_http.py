@@ -26,7 +26,7 @@ from flows.acquire.http import (
 )
 from flows.acquire.rawarchive import RawArchive
 from flows.acquire.warc import read_capture_at
-from tests.flows.servers import PDF_BODY, WRONG_CHARSET_BODY, FaultServer
+from tests.support.servers import PDF_BODY, WRONG_CHARSET_BODY, FaultServer
 
 RATE = 20.0  # requests per second to 127.0.0.1 in these tests
 

@@ -11,7 +11,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from flows.ingest import SAMPLE_WARC, ingest
-from tests.flows.warc_fixtures import write_warc
+from tests.support.factories import write_warc
 
 EXPECTED = json.loads((SAMPLE_WARC.parent / "expected.json").read_text(encoding="utf-8"))["captures"]
 ARTICLE_URLS = {c["url"] for c in EXPECTED if c["kind"] == "article"}

@@ -16,8 +16,7 @@ from __future__ import annotations
 import tracemalloc
 
 from flows.ingest import ingest
-from tests.flows.servers import article_html
-from tests.flows.warc_fixtures import write_warc
+from tests.support.factories import article_html, write_warc
 
 PADDING_BYTES = 96 * 1024
 BATCH_SIZE = 10

@@ -156,7 +156,7 @@ def test_a_failed_write_to_s3_leaves_no_visible_object(s3):
 
 def test_listing_skips_hidden_objects_and_reports_sizes(s3, tmp_path, monkeypatch):
     monkeypatch.setenv(storage.PARQUET_URI_ENV, f"s3://{BUCKET}/listing")
-    from tests.warehouse.conftest import make_article
+    from tests.support.factories import make_article
 
     [uri] = parquet.write_articles(tmp_path, [make_article(1)], run_id="r1")
     assert isinstance(uri, str) and uri.startswith(f"s3://{BUCKET}/listing/articles/")

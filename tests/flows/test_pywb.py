@@ -1,4 +1,4 @@
-"""CDX discovery and raw `id_` fetching against a real pywb archive (see conftest.py)."""
+"""CDX discovery and raw `id_` fetching against a real pywb archive (tests/support/pywb.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flows.acquire.fetching import fetch_batch
 from flows.acquire.http import Fetcher
 from flows.acquire.rawarchive import RawArchive
 from flows.acquire.warc import read_capture_at
-from tests.flows.conftest import COUNCIL_V1, PYWB_PAGES
+from tests.support.pywb import COUNCIL_V1, PYWB_PAGES
 
 PATTERN = "harbour-gazette.example/*"
 

@@ -21,8 +21,8 @@ import pytest
 import requests
 import yaml
 
-from tests.flows.pywb_server import PYWB_VENV, ArchivedPage, running_pywb, write_warc
-from tests.flows.servers import article_html
+from tests.support.factories import ArchivedPage, archived_article, write_warc
+from tests.support.pywb import PYWB_VENV, running_pywb
 
 pytestmark = pytest.mark.server
 
@@ -40,7 +40,7 @@ def _at(*parts: int) -> datetime:
 
 
 def _page(slug: str, captured_at: datetime, title: str) -> ArchivedPage:
-    return ArchivedPage(f"https://tide-times.example/news/{slug}", captured_at, article_html(title, 5).encode("utf-8"))
+    return archived_article(f"https://tide-times.example/news/{slug}", captured_at, title)
 
 
 # What the archive holds before the first run...

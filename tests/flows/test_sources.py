@@ -23,7 +23,7 @@ from flows.acquire.discovery import (
     select_captures,
 )
 from flows.acquire.http import Fetcher
-from tests.flows.servers import RouteServer
+from tests.support.servers import RouteServer
 from transforms.records import Rejection
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from flows.acquire.warc import WarcReadError, read_capture_at, read_warc
-from tests.flows.warc_fixtures import write_warc
+from tests.support.factories import write_warc
 
 PAGE = b"<html><head><title>Harbour works</title></head><body><p>Text.</p></body></html>"
 

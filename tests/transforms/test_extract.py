@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 
@@ -10,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.factories import json_ld
 from transforms import Article, Rejection, extract
 from transforms.records import REJECTION_REASONS
 
@@ -38,12 +38,8 @@ def page(
 <footer>Contact us</footer></body></html>"""
 
 
-def ld(data: dict) -> str:
-    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
-
-
 def test_article_fields_from_structured_data():
-    head = ld(
+    head = json_ld(
         {
             "@context": "https://schema.org",
             "@graph": [

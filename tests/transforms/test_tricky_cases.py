@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.factories import json_ld
 from transforms import Article, Rejection, extract, render_markdown
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "tricky"
@@ -35,10 +36,6 @@ def html(
 
 def paragraphs(items=BODY) -> str:
     return "".join(f"<p>{p}</p>" for p in items)
-
-
-def ld(data: dict) -> str:
-    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
 
 
 ARTICLE_SHELL = '<nav><a href="/">Home</a> <a href="/news/">News</a></nav><article><h1>Swing bridge stuck open</h1>{byline}{body}</article><footer>The Skarn Courier</footer>'
@@ -68,7 +65,7 @@ CASES = {
     # JSON-LD date after the capture: impossible, the meta date (before it) wins
     "date_after_capture": dict(
         page=html(
-            head=ld(
+            head=json_ld(
                 {"@type": "NewsArticle", "headline": "Swing bridge stuck open", "datePublished": "2023-01-01T10:00:00Z"}
             )
             + '<meta property="article:published_time" content="2022-05-30T08:15:00+01:00">',
@@ -126,7 +123,7 @@ CASES = {
     # JSON-LD articleBody when the markup hides most of the text (a teaser page)
     "json_ld_article_body": dict(
         page=html(
-            head=ld({"@type": "NewsArticle", "headline": "Swing bridge stuck open", "articleBody": "\n\n".join(BODY)}),
+            head=json_ld({"@type": "NewsArticle", "headline": "Swing bridge stuck open", "articleBody": "\n\n".join(BODY)}),
             body='<article><h1>Swing bridge stuck open</h1><p>Residents of Port Skarn woke on Monday to find the old swing bridge stuck half open.</p><a href="/subscribe">Subscribe to read more</a></article>',
         ),
         paragraph_count=4,

@@ -8,9 +8,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import make_article
 
 from flows.cli import warehouse as cli_warehouse
+from tests.support.factories import make_article
 from warehouse import db, parquet
 
 

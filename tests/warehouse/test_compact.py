@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pyarrow.parquet as pq
-from conftest import make_article, make_outcome
 
+from tests.support.factories import make_article, make_outcome
 from warehouse import compact, db, parquet
 
 

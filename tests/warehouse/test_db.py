@@ -11,8 +11,8 @@ import time
 from datetime import timedelta
 
 import pytest
-from conftest import BASE_TIME, make_article, make_outcome
 
+from tests.support.factories import BASE_TIME, make_article, make_outcome
 from warehouse import db, parquet
 from warehouse.schema import RunRecord
 

@@ -9,8 +9,8 @@ from datetime import date
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import BASE_TIME, make_article
 
+from tests.support.factories import BASE_TIME, make_article
 from warehouse import db, export, parquet
 
 

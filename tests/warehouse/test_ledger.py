@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import BASE_TIME, make_article, make_outcome
 
+from tests.support.factories import BASE_TIME, make_article, make_outcome
 from warehouse import ledger, parquet
 
 

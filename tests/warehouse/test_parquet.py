@@ -10,10 +10,10 @@ import pandas
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-from conftest import make_article, make_outcome
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.factories import make_article, make_outcome
 from transforms.records import Article, CaptureOutcome
 from warehouse import parquet, storage
 from warehouse.schema import ARTICLE_SCHEMA, from_table

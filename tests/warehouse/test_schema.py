@@ -7,8 +7,8 @@ import dataclasses
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from conftest import make_article, make_outcome
 
+from tests.support.factories import make_article, make_outcome
 from transforms.records import Article, CaptureOutcome
 from warehouse import db, parquet
 from warehouse.schema import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from conftest import BASE_TIME, make_article
 
+from tests.support.factories import BASE_TIME, make_article
 from warehouse import db, parquet, search, stats
 
 

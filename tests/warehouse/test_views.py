@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import BASE_TIME, make_article, make_outcome
-
+from tests.support.factories import BASE_TIME, make_article, make_outcome
 from warehouse import db, parquet
 from warehouse.schema import ARTICLE_SCHEMA
 

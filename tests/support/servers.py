@@ -5,6 +5,7 @@ connection reset, a stall past the client's timeout, a truncated body, a redirec
 over the size cap, a PDF, a wrong charset, an empty 200, ...). Paths under `/once/` fail on the
 first request only and succeed afterwards, so tests can check that transient faults are retried.
 The server records when every request arrived, so tests can check the client's rate limit.
+`RouteServer` answers paths from Python functions (sitemaps, a Wayback-style CDX API).
 """
 
 from __future__ import annotations
@@ -18,19 +19,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-
-def article_html(title: str, paragraph_count: int = 3, *, charset: str = "utf-8") -> str:
-    """A small synthetic news page."""
-    paragraphs = "\n".join(
-        f"<p>Paragraph {i} of {title}: the council met on Tuesday and agreed, after a long debate "
-        f"about the harbour, to publish the minutes in full next week.</p>"
-        for i in range(1, paragraph_count + 1)
-    )
-    return (
-        f'<!doctype html><html><head><meta charset="{charset}"><title>{title} | Harbour Gazette</title>'
-        f"</head><body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
-    )
-
+from tests.support.factories import article_html
 
 ROBOTS_TXT = b"User-agent: *\nDisallow: /private/\n"
 # Latin-1 bytes declared as UTF-8: the fetcher must deliver them unchanged.
@@ -210,7 +199,7 @@ class _RouteHandler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
         parts = urlsplit(self.path)
         query = parse_qs(parts.query, keep_blank_values=True)
         self.server.record(parts.path)

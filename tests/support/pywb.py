@@ -3,15 +3,15 @@
 pywb cannot share `.venv` with Prefect (it needs `redis<4` and `setuptools>=75,<81`), so it
 gets `.venv-pywb/` in the repository root, created once from `tests/pywb-requirements.txt`
 and reused while that file is unchanged. `PywbServer` writes nothing itself: give it WARC
-files (see `write_warc`), it runs `wb-manager init/add` and `wayback` on a free port of
-127.0.0.1, waits until the CDX API answers, and stops the process on exit.
+files (`tests.support.factories.write_warc`), it runs `wb-manager init/add` and `wayback` on a
+free port of 127.0.0.1, waits until the CDX API answers, and stops the process on exit.
+`PYWB_PAGES` is what the session's archive (the `pywb_archive` fixture) holds.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
-import io
 import os
 import socket
 import subprocess
@@ -20,14 +20,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import requests
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
+
+from tests.support.factories import ArchivedPage, archived_article, article_html
 
 REPO = Path(__file__).resolve().parents[2]
 PYWB_VENV = REPO / ".venv-pywb"
@@ -95,44 +94,6 @@ def ensure_pywb_venv() -> Path:
             )
         stamp.write_text(wanted + "\n")
         return PYWB_VENV
-
-
-@dataclass(frozen=True, slots=True)
-class ArchivedPage:
-    """One capture put into a test archive."""
-
-    url: str
-    captured_at: datetime
-    body: bytes
-    content_type: str = "text/html; charset=utf-8"
-    status: int = 200
-
-    @property
-    def timestamp(self) -> str:
-        return self.captured_at.strftime("%Y%m%d%H%M%S")
-
-
-def write_warc(path: Path, pages: list[ArchivedPage]) -> Path:
-    """A gzipped WARC with one response record per page, as a crawler would have written it."""
-    with open(path, "wb") as handle:
-        writer = WARCWriter(handle, gzip=True)
-        for page in pages:
-            reason = {200: "OK", 404: "Not Found", 301: "Moved Permanently"}.get(page.status, "Status")
-            headers = StatusAndHeaders(
-                f"{page.status} {reason}",
-                [("Content-Type", page.content_type), ("Content-Length", str(len(page.body)))],
-                protocol="HTTP/1.1",
-            )
-            record = writer.create_warc_record(
-                page.url,
-                "response",
-                payload=io.BytesIO(page.body),
-                length=len(page.body),
-                http_headers=headers,
-                warc_headers_dict={"WARC-Date": page.captured_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")},
-            )
-            writer.write_record(record)
-    return path
 
 
 def _free_port() -> int:
@@ -218,3 +179,53 @@ def running_pywb(root: Path, warc_files: list[Path]) -> Iterator[PywbServer]:
         yield server
     finally:
         server.__exit__(None, None, None)
+
+
+def _at(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+# The captures put into the session's test archive. `council-vote` is captured three times: the
+# second capture has the same bytes as the first (same digest), the third is an update.
+COUNCIL_V1 = archived_article(
+    "https://harbour-gazette.example/news/council-vote",
+    _at(2020, 1, 10, 8, 0, 0),
+    "Council votes to rebuild the harbour wall",
+)
+PYWB_PAGES: list[ArchivedPage] = [
+    COUNCIL_V1,
+    ArchivedPage(COUNCIL_V1.url, _at(2020, 2, 10, 8, 0, 0), COUNCIL_V1.body),
+    archived_article(COUNCIL_V1.url, _at(2020, 3, 10, 8, 0, 0), "Council votes to rebuild the harbour wall (updated)"),
+    archived_article(
+        "https://harbour-gazette.example/news/ferry-strike",
+        _at(2020, 6, 1, 12, 30, 0),
+        "Ferry crews announce a one-day strike",
+    ),
+    archived_article(
+        "https://harbour-gazette.example/news/old-lighthouse",
+        _at(2019, 12, 31, 23, 59, 59),
+        "The old lighthouse gets a new keeper",
+    ),
+    archived_article(
+        "https://harbour-gazette.example/news/market-day", _at(2021, 4, 2, 9, 15, 0), "Market day returns to the quay"
+    ),
+    # A non-UTF-8 page: raw id_ fetches must return these exact bytes.
+    ArchivedPage(
+        "https://harbour-gazette.example/news/cafe",
+        _at(2020, 5, 5, 5, 5, 5),
+        article_html("Caf\u00e9 owners welcome the new pier", 5, charset="iso-8859-1").encode("latin-1"),
+        content_type="text/html; charset=iso-8859-1",
+    ),
+    # Not articles: filtered out by the CDX source (not HTML, not 200).
+    ArchivedPage(
+        "https://harbour-gazette.example/img/wall.png",
+        _at(2020, 1, 10, 8, 0, 1),
+        b"\x89PNG\r\n\x1a\n",
+        content_type="image/png",
+    ),
+    ArchivedPage(
+        "https://harbour-gazette.example/news/deleted", _at(2020, 1, 11, 8, 0, 0), b"<html>gone</html>", status=404
+    ),
+    # Another outlet: not matched by the `harbour-gazette.example/*` pattern.
+    archived_article("https://valley-post.example/story/flood", _at(2020, 7, 7, 7, 7, 7), "River flood warning lifted"),
+]
