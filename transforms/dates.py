@@ -126,6 +126,7 @@ _NOISE = re.compile(
 _NUMERIC_DMY = re.compile(r"^\s*(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})")
 _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 _DEFAULT = datetime(2000, 1, 1)
+_OTHER_DEFAULT = datetime(2000, 2, 2)
 
 
 def to_utc(moment: datetime) -> datetime:
@@ -187,14 +188,19 @@ def parse_local_date(value: object) -> datetime | None:
     text = _MONTH_WORD.sub(lambda m: _MONTHS[m.group(1).lower()], text)
     text = re.sub(r"\b(\d{1,2})\.\s+(?=[A-Za-z])", r"\1 ", text)  # "5. August"
     text = re.sub(r"\s+(?:at|um|à|a las)\s+", " ", text)
+    if not re.search(r"(?:19|20)\d{2}", text):
+        return None  # no year written: a guess
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UnknownTimezoneWarning)
             parsed = dateutil_parser.parse(text, default=_DEFAULT, tzinfos=_TZ_ABBREVIATIONS, fuzzy=False)
+            # A day the text does not write is the default's: "March 2011", "2011-03", "2011".
+            # Such a date is known to the month or year only, never stored as a day.
+            other = dateutil_parser.parse(text, default=_OTHER_DEFAULT, tzinfos=_TZ_ABBREVIATIONS, fuzzy=False)
     except (ValueError, OverflowError, TypeError):
         return None
-    if not re.search(r"(?:19|20)\d{2}", text):
-        return None  # no year written: a guess
+    if other.day != parsed.day or other.month != parsed.month:
+        return None
     return parsed
 
 

@@ -9,6 +9,7 @@ Pure: everything it needs (capture time included) arrives as arguments.
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -314,6 +315,22 @@ def _modified(page: PageMeta, captured_at: datetime | None) -> datetime | None:
 
 
 _HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "figure", "figcaption", "picture"})
+_SCRIPT_TAGS = frozenset({"script", "style", "noscript", "template"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def is_unseen(element) -> bool:
+    """True for an element a reader does not see as article text: hidden (`hidden`,
+    `aria-hidden`, display:none) or an image's caption (figure, figcaption, class *caption*)."""
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if not tag or tag in _HIDDEN_TAGS:
+        return True
+    if element.get("hidden") is not None or (element.get("aria-hidden") or "").strip().lower() == "true":
+        return True
+    if "caption" in (element.get("class") or "").lower():
+        return True
+    style = element.get("style")
+    return bool(style) and _HIDDEN_STYLE.search(style) is not None
 
 
 def _visible_nodes(tree) -> list[str]:
@@ -329,8 +346,7 @@ def _visible_nodes(tree) -> list[str]:
         if isinstance(item, str):  # a tail, queued after its element's subtree
             pieces.append(item)
             continue
-        tag = item.tag if isinstance(item.tag, str) else ""
-        if tag and tag not in _HIDDEN_TAGS and "caption" not in (item.get("class") or ""):
+        if not is_unseen(item):
             if item.text:
                 pieces.append(item.text)
             for child in reversed(item):
@@ -383,10 +399,28 @@ def _date_near_headline(nodes: list[str], page: PageMeta) -> datetime | None:
     for date_line_only in (True, False):
         for node in window:
             match = _PRINTED_DATE.search(node)
+            if match is None or _UPDATED_BEFORE.search(node[: match.start()]):
+                continue  # "Updated March 5": the date of a revision, not of publication
+            if not date_line_only and _PHOTO_DATE.search(node):
+                continue  # "In this March 2, 2011 file photo": when a picture was taken
             # A date line: the date is most of the line ("January 18, 2020", "am 14.01.2022 um 10:15").
-            if match and (not date_line_only or len(match.group(1)) * 5 >= len(node) * 2):
+            if not date_line_only or len(match.group(1)) * 5 >= len(node) * 2:
                 return dates.parse_date(match.group(1))
     return None
+
+
+# Words that put a printed date on a revision rather than on the first publication.
+_UPDATED_BEFORE = re.compile(
+    r"\b(?:updated|last updated|last modified|modified|revised|aktualisiert|geändert|mis à jour|modifié|"
+    r"actualizado|aggiornato|atualizado|обновлено)\b[^\d]{0,20}$",
+    re.IGNORECASE,
+)
+# Sentences about a picture ("In this March 2, 2011 file photo", "pictured on 5 May 2019").
+_PHOTO_DATE = re.compile(
+    r"\b(?:file (?:photo|picture|image)|(?:photo|picture|image) (?:taken|dated|from)|pictured|archivfoto|archivbild|"
+    r"photo d'archives)\b",
+    re.IGNORECASE,
+)
 
 
 def _choose_published(
@@ -415,27 +449,106 @@ def _choose_published(
         shown_text = " ".join(_visible_nodes(tree))
         if dates.is_visible(chosen_day, shown_text):
             return published, source, offset
-        shown = [choice for day, choice in others.items() if dates.is_visible(day, shown_text)]
+        # A date the page shows as a revision ("Updated May 2, 2021") never replaces it.
+        shown = [choice for day, choice in others.items() if _shown_as_date_line(day, shown_text)]
         if len(shown) == 1:
             return shown[0]
         return published, source, offset
+    if any(_declares_month_only(value) for _, value in candidates):
+        return None, None, None  # the page dates itself to the month or year only: no day to store
     # No declared date: a date printed next to the headline, then htmldate's heuristics.
     near = _date_near_headline(_visible_nodes(tree), page)
     if near is not None and dates.is_plausible(near, captured_at):
         return near, "headline", None
-    # htmldate, bounded by the capture.
+    # htmldate, bounded by the capture, on the page without captions and hidden elements.
     max_date = dates.to_utc(captured_at).strftime("%Y-%m-%d") if captured_at else "2100-01-01"
     try:
         found = htmldate.find_date(
-            tree, extensive_search=True, original_date=True, url=url, max_date=max_date, min_date="1995-01-01"
+            _seen_copy(tree),
+            extensive_search=True,
+            original_date=True,
+            url=url,
+            max_date=max_date,
+            min_date="1995-01-01",
         )
     except (ValueError, TypeError):
         found = None
     if found:
         moment = dates.parse_date(found)
-        if dates.is_plausible(moment, captured_at):
+        if dates.is_plausible(moment, captured_at) and _day_is_written(moment, tree, url):
             return moment, "htmldate", None
     return None, None, None
+
+
+def _shown_as_date_line(day, shown_text: str) -> bool:
+    """True when the page shows this date somewhere not labelled as an update."""
+    for spelling in dates.date_spellings(day):
+        start = shown_text.find(spelling)
+        while start >= 0:
+            if not _UPDATED_BEFORE.search(shown_text[max(0, start - 40) : start]):
+                return True
+            start = shown_text.find(spelling, start + 1)
+    return False
+
+
+def _is_hidden(element) -> bool:
+    if element.get("hidden") is not None or (element.get("aria-hidden") or "").strip().lower() == "true":
+        return True
+    style = element.get("style")
+    return bool(style) and _HIDDEN_STYLE.search(style) is not None
+
+
+def _is_image_caption(element) -> bool:
+    """A caption under a picture: a figcaption (or *caption* class) of a few lines and no
+    headline of its own (teaser cards built as <figure> carry a headline and their own date)."""
+    if element.tag != "figcaption" and "caption" not in (element.get("class") or "").lower():
+        return False
+    if any(isinstance(child.tag, str) and child.tag in ("h1", "h2", "h3", "h4", "a") for child in element.iter()):
+        return False
+    return len("".join(element.itertext())) <= 300
+
+
+def _seen_copy(tree):
+    """A copy of the page without what does not date the article: hidden elements, image
+    captions, and short paragraphs about a picture ("In this March 2, 2011 file photo")."""
+    copy = deepcopy(tree)
+    body = copy.find(".//body")
+    if body is not None:
+        for element in list(body.iter()):
+            if element is body or element.getparent() is None:
+                continue
+            if _is_hidden(element) or _is_image_caption(element):
+                element.drop_tree()
+            elif element.tag in ("p", "span", "em", "i", "small"):
+                text = "".join(element.itertext())
+                if len(text) < 400 and _PHOTO_DATE.search(text):
+                    element.drop_tree()
+    return copy
+
+
+def _day_is_written(moment: datetime, tree, url: str) -> bool:
+    """Date finders fill in a day for a month or a year alone (a copyright line's "© 2015",
+    a /2015/08/ path, "2020-03"): keep a found date only when the page or its URL writes that day."""
+    if moment.day != 1:
+        return True
+    url_date = date_from_url(url)
+    if url_date is not None and url_date.date() == moment.date():
+        return True
+    day = moment.date()
+    if dates.is_visible(day, _visible_text(tree)):
+        return True
+    raw = etree.tostring(tree, encoding="unicode")
+    return day.isoformat() in raw or day.strftime("%Y%m%d") in raw
+
+
+_MONTH_ONLY = re.compile(
+    rf"^\s*(?:(?:19|20)\d{{2}}(?:-(?:0[1-9]|1[0-2]))?|(?:{_MONTH_WORDS})\.?,?\s+(?:19|20)\d{{2}})\s*$", re.IGNORECASE
+)
+
+
+def _declares_month_only(value: object) -> bool:
+    """'2020-03', '2020', 'March 2020': a declared date known only to the month or the year."""
+    return isinstance(value, str) and _MONTH_ONLY.match(value) is not None
 
 
 def _title(page: PageMeta, names: tuple[str, ...], domain: str) -> str | None:

@@ -181,6 +181,27 @@ _ITEMPROP_OR_TIME = etree.XPath("//*[@itemprop] | //time[@datetime]")
 _DATE_PROPS = frozenset({"datePublished", "dateModified", "dateCreated"})
 
 
+_UNSEEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _in_unseen(element) -> bool:
+    """True inside an image caption or a hidden element (a <time> there dates something else)."""
+    node = element
+    while node is not None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag == "figcaption":
+            return True
+        if node.get("hidden") is not None or (node.get("aria-hidden") or "").strip().lower() == "true":
+            return True
+        if "caption" in (node.get("class") or "").lower():
+            return True
+        style = node.get("style")
+        if style and _UNSEEN_STYLE.search(style):
+            return True
+        node = node.getparent()
+    return False
+
+
 def read_page_meta(tree) -> PageMeta:
     """One pass over the parsed page collecting every declared field."""
     page = PageMeta()
@@ -244,7 +265,7 @@ def read_page_meta(tree) -> PageMeta:
                 author_group = group
             if value and len(value) <= 120 and (group is author_group or len(page.itemprop_authors) == 0):
                 page.itemprop_authors.append(value)
-        elif prop in _DATE_PROPS or (element.tag == "time" and element.get("datetime")):
+        elif prop in _DATE_PROPS or (element.tag == "time" and element.get("datetime") and not _in_unseen(element)):
             value = element.get("datetime") or element.get("content") or text_of(element)
             kind = prop if prop in _DATE_PROPS else ("pubdate" if element.get("pubdate") is not None else "time")
             if value:

@@ -166,13 +166,20 @@ _URL_DATE = re.compile(r"(?<![0-9])((?:19|20)\d{2})[/_.\-]?(0[1-9]|1[0-2])[/_.\-
 _URL_DATE_SLASHED = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?:/|$)")
 
 
+# A section between the year and the month: /2010/POLITICS/08/13/ (CNN's old layout and others).
+_URL_DATE_SECTIONED = re.compile(
+    r"/((?:19|20)\d{2})/[A-Za-z][\w\-]{0,30}/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?:/|$)"
+)
+
+
 def date_from_url(url: str) -> datetime | None:
-    """A publication date written in the URL path (/2020/05/17/, 2020-05-17, 20200517), or None."""
+    """A publication date written in the URL path (/2020/05/17/, /2010/politics/05/17/,
+    2020-05-17, 20200517), or None."""
     try:
         path = urlsplit(url).path
     except ValueError:
         return None
-    for pattern in (_URL_DATE_SLASHED, _URL_DATE):
+    for pattern in (_URL_DATE_SLASHED, _URL_DATE_SECTIONED, _URL_DATE):
         match = pattern.search(path)
         if match:
             try:

@@ -39,6 +39,11 @@ UTC = UTC
         ("", None),
         (None, None),
         ("2021-13-45", None),
+        # known only to the month or the year: never a day (no default day filled in)
+        ("2021-03", None),
+        ("March 2021", None),
+        ("2021", None),
+        ("© 2021", None),
     ],
 )
 def test_parse_date(text, expected):

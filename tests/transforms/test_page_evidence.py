@@ -1,0 +1,138 @@
+"""Fields read the way pages are written: structured data first, visible evidence checked
+against it, nothing taken from captions, hidden elements or footers.
+
+One small page per defect class, written here (no text copied from anywhere).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from transforms import Article, extract
+
+CAPTURED = datetime(2021, 6, 1, 12, 0, tzinfo=UTC)
+BODY = [
+    "The harbour board of Lornmouth voted on Tuesday to close the north quay to heavy lorries, after divers found cracks in the old stone wall below the waterline.",
+    "Fishing crews said the closure would add an hour to every landing, since catches will now be carried round by the south road to the market hall.",
+    "The board's engineer told members that repairs could start in the autumn if the county grant arrives in time, and that the quay would stay open to foot traffic.",
+    "A public meeting on the plans is set for the first week of next month in the lifeboat station, the only room in town large enough for the expected crowd.",
+]
+
+
+def page(
+    head: str = "", body: str = "", title: str = "Quay closed to lorries | Lornmouth Post", lang: str = "en"
+) -> str:
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>{head}</head>'
+        f"<body>{body}</body></html>"
+    )
+
+
+def paragraphs(items=BODY) -> str:
+    return "".join(f"<p>{p}</p>" for p in items)
+
+
+def ld(data: dict) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def article(html: str | bytes, url: str = "https://www.lornmouth-post.example/news/quay-closed", **kwargs) -> Article:
+    result = extract(html, url, captured_at=CAPTURED, **kwargs)
+    assert isinstance(result, Article), result
+    return result
+
+
+def day(result: Article):
+    return result.published_at.date() if result.published_at else None
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+
+def test_declared_published_date_wins_over_a_shown_update_date():
+    # JSON-LD and article:published_time say March; the page shows only "Updated ..." in May.
+    html = page(
+        head=ld(
+            {
+                "@type": "NewsArticle",
+                "headline": "Quay closed to lorries",
+                "datePublished": "2020-03-10T08:00:00Z",
+                "dateModified": "2021-05-02T09:00:00Z",
+            }
+        )
+        + '<meta property="article:published_time" content="2020-03-10T08:00:00Z">',
+        body="<article><h1>Quay closed to lorries</h1><p class='meta'>Updated May 2, 2021</p>"
+        + paragraphs()
+        + "</article>",
+    )
+    result = article(html)
+    assert day(result) == datetime(2020, 3, 10).date()
+    assert result.modified_at is not None and result.modified_at.date() == datetime(2021, 5, 2).date()
+
+
+def test_shown_update_line_is_not_read_as_the_publication_date():
+    # no structured date: "Updated" line near the headline, the publication line below it
+    html = page(
+        body="<article><h1>Quay closed to lorries</h1><p>Updated: April 20, 2021</p><p>Published: March 10, 2020</p>"
+        + paragraphs()
+        + "</article>"
+    )
+    assert day(article(html)) == datetime(2020, 3, 10).date()
+
+
+def test_date_in_a_photo_caption_is_not_the_publication_date():
+    html = page(
+        body="<article><h1>Quay closed to lorries</h1>"
+        "<figure><img src='q.jpg'><figcaption>The north quay, March 2, 2011.</figcaption></figure>"
+        "<p>In this March 2, 2011 file photo, a lorry waits on the north quay.</p>" + paragraphs() + "</article>"
+    )
+    result = article(html)
+    assert day(result) != datetime(2011, 3, 2).date()
+
+
+def test_time_element_inside_a_caption_or_hidden_block_is_ignored():
+    html = page(
+        body="<article><h1>Quay closed to lorries</h1>"
+        "<figure><figcaption>Photo <time datetime='2011-03-02'>2 March 2011</time></figcaption></figure>"
+        "<div style='display: none'><time datetime='2012-07-07'>7 July 2012</time></div>"
+        "<div hidden><p>Published July 8, 2012</p></div>" + paragraphs() + "</article>"
+    )
+    result = article(html)
+    assert day(result) not in (datetime(2011, 3, 2).date(), datetime(2012, 7, 7).date(), datetime(2012, 7, 8).date())
+
+
+def test_copyright_year_is_not_a_timestamp():
+    html = page(
+        body="<article><h1>Quay closed to lorries</h1>" + paragraphs() + "</article>"
+        "<footer><p>© 2019 Lornmouth Post. All rights reserved.</p></footer>"
+    )
+    result = article(html)
+    assert result.published_at is None
+    assert result.date_source is None
+
+
+def test_url_date_with_a_section_between_year_and_month():
+    html = page(body="<article><h1>Quay closed to lorries</h1>" + paragraphs() + "</article>")
+    result = article(html, url="https://www.lornmouth-post.example/2010/POLITICS/08/13/quay.closed/index.html")
+    assert day(result) == datetime(2010, 8, 13).date()
+    assert result.date_source == "url"
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        "2020-03",  # ISO year and month
+        "March 2020",  # a month written out
+        "2020",  # a year alone
+    ],
+)
+def test_a_date_known_only_to_the_month_or_year_is_not_stored_as_a_day(declared):
+    # published_at holds days only: month- or year-precision dates are left null.
+    html = page(
+        head=f'<meta property="article:published_time" content="{declared}">',
+        body="<article><h1>Quay closed to lorries</h1>" + paragraphs() + "</article>",
+    )
+    assert article(html).published_at is None
