@@ -12,11 +12,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flows.acquire.archive import check_timestamp
 from warehouse import storage
 
 SOURCE_KINDS = ("sample", "warc", "urls", "cdx", "sitemap")
 CAPTURE_POLICIES = ("first", "last", "all")
-_TIMESTAMP = re.compile(r"^\d{8}(\d{6})?$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -32,7 +32,7 @@ class SourceConfig:
     kind: str
     target: tuple[str, ...] = ()  # WARC paths, the URL-list file, the CDX pattern or the sitemap URL
     archive: str | None = None
-    date_from: str | None = None  # YYYYMMDD[hhmmss]
+    date_from: str | None = None  # YYYY[MM[DD[hh[mm[ss]]]]] (flows/acquire/archive.py)
     date_to: str | None = None
     capture_policy: str = "first"
     schedule: str | None = None  # cron line
@@ -164,8 +164,10 @@ def _parse_source(entry: dict, index: int, base_dir: Path) -> SourceConfig:
             values = [v if "://" in v or os.path.isabs(v) else str(base_dir / v) for v in values]
         target = tuple(values)
     for key in ("from", "to"):
-        if key in entry and not _TIMESTAMP.match(str(entry[key])):
-            raise ConfigError(f"{where}.{key}: expected YYYYMMDD or YYYYMMDDhhmmss, got {entry[key]!r}")
+        try:
+            check_timestamp(entry.get(key), f"{where}.{key}")
+        except ValueError as error:
+            raise ConfigError(str(error)) from error
     policy = entry.get("capture_policy", "first")
     if policy not in CAPTURE_POLICIES:
         raise ConfigError(f"{where}.capture_policy: must be one of {', '.join(CAPTURE_POLICIES)}, got {policy!r}")
@@ -182,8 +184,8 @@ def _parse_source(entry: dict, index: int, base_dir: Path) -> SourceConfig:
         kind=kind,
         target=target,
         archive=archive,
-        date_from=str(entry["from"]) if "from" in entry else None,
-        date_to=str(entry["to"]) if "to" in entry else None,
+        date_from=check_timestamp(entry.get("from"), "from"),
+        date_to=check_timestamp(entry.get("to"), "to"),
         capture_policy=policy,
         schedule=schedule,
         incremental=bool(_expect(entry.get("incremental", True), bool, f"{where}.incremental")),

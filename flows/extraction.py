@@ -10,6 +10,7 @@ import gc
 import secrets
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -84,15 +85,16 @@ class BatchResult:
 
 def outcome_row(capture: Capture, result: Article | Rejection, *, run_id: str, duration_ms: int) -> CaptureOutcome:
     ref = capture.ref
-    is_article = isinstance(result, Article)
+    article = result if isinstance(result, Article) else None
+    rejection = result if isinstance(result, Rejection) else None
     return CaptureOutcome(
         capture_id=ref.capture_id,
         url=ref.url,
         archive_url=ref.archive_url,
         captured_at=ref.captured_at,
-        status="article" if is_article else "rejected",
-        reason=None if is_article else result.reason,
-        detail=None if is_article else result.detail,
+        status="article" if article else "rejected",
+        reason=rejection.reason if rejection else None,
+        detail=rejection.detail if rejection else None,
         http_status=capture.http_status,
         content_type=capture.content_type,
         byte_count=len(capture.body),
@@ -100,7 +102,7 @@ def outcome_row(capture: Capture, result: Article | Rejection, *, run_id: str, d
         duration_ms=capture.duration_ms + duration_ms,
         warc_file=capture.warc_file,
         warc_offset=capture.warc_offset,
-        article_id=result.article_id if is_article else None,
+        article_id=article.article_id if article else None,
         source=ref.source,
         run_id=run_id,
         recorded_at=datetime.now(UTC),
@@ -126,11 +128,12 @@ def extract_batch(captures: list[Capture], *, run_id: str, executor: Executor | 
     With an `executor` (a process pool), extraction, which is CPU-bound, runs on every core.
     """
     result = BatchResult()
+    timed: Iterator[tuple[Article | Rejection, int]]
     if executor is None:
         timed = map(_timed_extract, captures)
     else:
         timed = executor.map(_timed_extract, captures, chunksize=max(1, len(captures) // 8))
-    for capture, (outcome, elapsed_ms) in zip(captures, timed):
+    for capture, (outcome, elapsed_ms) in zip(captures, timed, strict=True):
         if isinstance(outcome, Article):
             outcome = _with_run(outcome, run_id)
             result.articles.append(outcome)

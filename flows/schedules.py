@@ -2,12 +2,9 @@
 
 `newsarchive serve` builds the deployments here and serves them in-process (Prefect `serve`);
 `prefect.yaml` declares the same deployments for `prefect deploy` to a work pool. Either way a
-scheduled run is the ordinary `ingest` flow with the source's parameters, and an incremental
-CDX source continues after the latest capture its earlier runs ingested.
-
-Measured on Prefect 3.9: the temporary server that Prefect starts when no server is configured
-never runs its scheduler, so schedules need `prefect server start` and PREFECT_API_URL. We
-check both before serving and say so in one line rather than serve schedules that never fire.
+scheduled run is the ordinary `ingest` flow with the source's options, built as `run --config
+--source` builds them (flows/options.py). Prefect's temporary server never runs its scheduler,
+so serving checks for a real one (PREFECT_API_URL) and says so in one line if there is none.
 """
 
 from __future__ import annotations
@@ -19,11 +16,13 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import requests
 
+from flows.acquire.archive import WAYBACK_PREFIX
 from flows.config import Config, SourceConfig
+from flows.options import RunOptions, build_run_options
 
 START_SERVER_HINT = (
     "start one with `prefect server start` in another terminal, then "
@@ -42,9 +41,14 @@ class PlannedDeployment:
 
     name: str
     cron: str
-    parameters: dict[str, Any]
+    options: RunOptions
     description: str
     tags: tuple[str, ...]
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The `ingest` flow's parameters: the options the configuration sets (the rest default)."""
+        return {"options": self.options.model_dump(mode="json", exclude_unset=True)}
 
 
 def scheduled_sources(config: Config, names: tuple[str, ...] | list[str] = ()) -> list[SourceConfig]:
@@ -69,31 +73,13 @@ def scheduled_sources(config: Config, names: tuple[str, ...] | list[str] = ()) -
     return chosen
 
 
-def deployment_parameters(
-    config: Config, source: SourceConfig, *, data_dir: str | Path | None = None
-) -> dict[str, Any]:
-    """The `ingest` flow parameters of a scheduled run of `source` (what `run --config --source`
-    passes, plus the configuration's data directory, batch size, User-Agent and host limits)."""
-    from flows.cli import _source_parameters
-
-    parameters = _source_parameters(source)
-    parameters.update(
-        data_dir=str(data_dir if data_dir is not None else config.data_dir),
-        batch_size=config.batch_size,
-        host_rates=dict(config.host_rates),
-    )
-    if config.user_agent:
-        parameters["user_agent"] = config.user_agent
-    return parameters
-
-
 def _describe(source: SourceConfig) -> str:
     target = ", ".join(source.target) or "the bundled sample archive"
     what = {
         "sample": "the bundled sample archive",
         "warc": f"WARC {target}",
         "urls": f"URL list {target}",
-        "cdx": f"CDX {target} at {source.archive or 'https://web.archive.org/web'}",
+        "cdx": f"CDX {target} at {source.archive or WAYBACK_PREFIX}",
         "sitemap": f"sitemap {target}",
     }[source.kind]
     if source.kind == "cdx" and source.incremental:
@@ -106,19 +92,22 @@ def plan_deployments(
     names: tuple[str, ...] | list[str] = (),
     *,
     data_dir: str | Path | None = None,
+    parquet_uri: str | None = None,
     absolute: bool = True,
 ) -> list[PlannedDeployment]:
-    """One deployment per scheduled source. With `absolute`, a relative data directory is made
-    absolute here, so runs write where `serve` was started whatever directory Prefect runs them
-    in; prefect.yaml keeps it relative to the directory `prefect deploy` runs in."""
+    """One deployment per scheduled source; `data_dir` and `parquet_uri` override the
+    configuration's. With `absolute`, a relative data directory is made absolute here, so runs
+    write where `serve` was started whatever directory Prefect runs them in; prefect.yaml keeps
+    it relative to the directory `prefect deploy` runs in."""
     root = Path(data_dir if data_dir is not None else config.data_dir)
     if absolute:
         root = root.absolute()
+    flags = {"data_dir": str(root), "parquet_uri": parquet_uri}
     return [
         PlannedDeployment(
             name=source.name,
-            cron=source.schedule,
-            parameters=deployment_parameters(config, source, data_dir=root),
+            cron=source.schedule or "",
+            options=build_run_options(config, source, flags),
             description=_describe(source),
             tags=("newsarchive", source.kind),
         )
@@ -192,8 +181,8 @@ class LocalServer:
         self.port = port
         self.log_path = Path(log_path)
         self.startup_timeout_s = startup_timeout_s
-        self.process = None
-        self._log = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log: BinaryIO | None = None
 
     @property
     def api_url(self) -> str:
@@ -270,6 +259,7 @@ def prefect_yaml(
     work_pool: str = "newsarchive",
     config_label: str = "newsarchive.toml",
     data_dir: str | Path | None = None,
+    parquet_uri: str | None = None,
 ) -> str:
     """prefect.yaml text declaring the same deployments `serve` would register, for a work pool.
 
@@ -279,7 +269,7 @@ def prefect_yaml(
     import yaml
 
     deployments = []
-    for planned in plan_deployments(config, names, data_dir=data_dir, absolute=False):
+    for planned in plan_deployments(config, names, data_dir=data_dir, parquet_uri=parquet_uri, absolute=False):
         deployments.append(
             {
                 "name": planned.name,

@@ -1,14 +1,27 @@
-"""`newsarchive serve`: scheduled ingestion of the sources in newsarchive.toml.
+"""`newsarchive serve` and `deploy`: scheduled ingestion of the sources in newsarchive.toml.
 
 A thin layer over flows/schedules.py. flows/cli/__init__.py registers every command in COMMANDS.
-flows.schedules is imported inside the command (it imports flows.cli, which imports this module).
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from typing import Any
 
 import click
+from click.core import ParameterSource
+
+from flows.cli.common import LAYOUT_OPTIONS
+from warehouse.layout import DataLayout
+
+
+def _overrides(layout: DataLayout) -> dict[str, Any]:
+    """--data-dir and --parquet-uri when given (on the command line or in the environment):
+    they override the configuration's `data_dir` and `parquet_uri`."""
+    source = click.get_current_context().get_parameter_source("layout_data_dir")
+    given = source not in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
+    return {"data_dir": layout.data_dir if given else None, "parquet_uri": layout.parquet_uri}
 
 
 @click.command()
@@ -28,12 +41,7 @@ import click
     metavar="NAME",
     help="Serve only this source (repeatable; default: every source with a schedule).",
 )
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="NEWSARCHIVE_DATA_DIR",
-    help="Override the configuration's data_dir (made absolute, so runs write here whatever their working directory).",
-)
+@LAYOUT_OPTIONS
 @click.option(
     "--limit",
     type=click.IntRange(1, 64),
@@ -58,7 +66,7 @@ import click
 def serve(
     config_path: Path,
     source_names: tuple[str, ...],
-    data_dir: Path | None,
+    layout: DataLayout,
     limit: int,
     list_only: bool,
     start_server: bool,
@@ -71,6 +79,8 @@ def serve(
     from the Prefect UI or with `prefect deployment run 'ingest-archive/NAME'`.
     A CDX source with `incremental = true` (the default) continues after the
     latest capture its earlier runs ingested, so nightly runs fetch only new captures.
+    --data-dir and --parquet-uri override the configuration's; the data directory is
+    made absolute, so runs write there whatever their working directory.
     Stop with Ctrl-C (the schedules are paused until served again).
 
     \b
@@ -90,19 +100,16 @@ def serve(
 
     To run on a work pool's workers instead of this process, see `newsarchive deploy`.
     """
-    from flows.cli.common import use_parquet_uri
     from flows.config import ConfigError, load_config
     from flows.schedules import ServeError, check_server, plan_deployments, serve_deployments
 
     try:
-        config = load_config(config_path)
-        use_parquet_uri(config.parquet_uri)  # the served runs inherit it
-        planned = plan_deployments(config, source_names, data_dir=data_dir)
+        planned = plan_deployments(load_config(config_path), source_names, **_overrides(layout))
         if list_only:
             for deployment in planned:
                 click.echo(
                     f"ingest-archive/{deployment.name}  cron '{deployment.cron}' (UTC)  "
-                    f"data_dir {deployment.parameters['data_dir']}"
+                    f"data_dir {deployment.options.data_dir}"
                 )
                 click.echo(f"    {deployment.description}")
             return
@@ -110,7 +117,7 @@ def serve(
             _serve_with_own_server(planned, limit=limit, port=server_port)
             return
         api_url = check_server()
-    except (ConfigError, ServeError) as error:
+    except (ConfigError, ServeError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Serving {len(planned)} deployment(s) on the Prefect server at {api_url}; Ctrl-C to stop.", err=True)
     _until_interrupted(serve_deployments, planned, limit=limit)
@@ -120,10 +127,8 @@ def _until_interrupted(serve_deployments, planned, *, limit: int) -> None:
     """Serve until Ctrl-C (or SIGTERM), wherever it lands: while Prefect's runner is still
     registering the deployments it is not yet handling the signal itself. Stopping is the
     normal end of `serve`, so it exits 0."""
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         serve_deployments(planned, limit=limit)
-    except KeyboardInterrupt:
-        pass
     click.echo("Stopped serving.", err=True)
 
 
@@ -188,20 +193,15 @@ def _serve_with_own_server(planned, *, limit: int, port: int) -> None:
     show_default=True,
     help="Where to write the deployment file ('-' prints it).",
 )
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="NEWSARCHIVE_DATA_DIR",
-    help="Override the configuration's data_dir (relative to the directory `prefect deploy` runs in).",
-)
-def deploy(
-    config_path: Path, source_names: tuple[str, ...], work_pool: str, output: Path, data_dir: Path | None
-) -> None:
+@LAYOUT_OPTIONS
+def deploy(config_path: Path, source_names: tuple[str, ...], work_pool: str, output: Path, layout: DataLayout) -> None:
     """Write prefect.yaml: the scheduled sources as deployments for a Prefect work pool.
 
     The alternative to `newsarchive serve` when runs should happen on workers
     (other machines, containers) instead of the serving process. Deploy and run
-    from the project directory, with PREFECT_API_URL pointing at your server:
+    from the project directory, with PREFECT_API_URL pointing at your server.
+    --data-dir overrides the configuration's data_dir (relative to the directory
+    `prefect deploy` runs in).
 
     
     Example:
@@ -219,9 +219,9 @@ def deploy(
             source_names,
             work_pool=work_pool,
             config_label=str(config_path),
-            data_dir=data_dir,
+            **_overrides(layout),
         )
-    except (ConfigError, ServeError) as error:
+    except (ConfigError, ServeError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     if str(output) == "-":
         click.echo(text, nl=False)

@@ -115,6 +115,15 @@ def test_missing_and_malformed_files(tmp_path):
         load_config(bad)
 
 
+def test_from_and_to_follow_the_same_rule_as_the_command_line(tmp_path):
+    # one rule for `--from`/`--to` and `from`/`to`: any prefix of YYYYMMDDhhmmss from the year on
+    source = {"name": "a", "kind": "cdx", "pattern": "x", "from": "2020", "to": "202012"}
+    config = parse_config({"sources": [source]}, base_dir=tmp_path)
+    assert (config.source("a").date_from, config.source("a").date_to) == ("2020", "202012")
+    with pytest.raises(ConfigError, match="sources.a.to"):
+        parse_config({"sources": [{**source, "to": "20201399"}]}, base_dir=tmp_path)  # not a real date
+
+
 def test_unknown_source_name_lists_the_known_ones(tmp_path):
     config = parse_config({"sources": [{"name": "a", "kind": "sample"}]}, base_dir=tmp_path)
     with pytest.raises(ConfigError, match="known: a"):
