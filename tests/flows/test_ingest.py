@@ -11,6 +11,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from flows.ingest import SAMPLE_WARC, ingest
+from flows.options import LoadOptions, RunOptions
 from tests.support.factories import write_warc
 
 EXPECTED = json.loads((SAMPLE_WARC.parent / "expected.json").read_text(encoding="utf-8"))["captures"]
@@ -20,8 +21,8 @@ ARTICLE_URLS = {c["url"] for c in EXPECTED if c["kind"] == "article"}
 @pytest.fixture(scope="module")
 def sample_run(prefect_server, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("data")
-    first = ingest(source="sample", data_dir=str(data_dir))
-    second = ingest(source="sample", data_dir=str(data_dir))
+    first = ingest(RunOptions.build(data_dir=str(data_dir)))
+    second = ingest(RunOptions.build(data_dir=str(data_dir)))
     return data_dir, first, second
 
 
@@ -98,7 +99,7 @@ def test_a_truncated_warc_keeps_what_was_read_and_reports_the_damage(prefect_ser
     data = warc.read_bytes()
     warc.write_bytes(data[: int(len(data) * 0.75)])
     data_dir = tmp_path / "data"
-    summary = ingest(source="warc", warc_paths=[str(warc)], data_dir=str(data_dir))
+    summary = ingest(RunOptions.build(warc_paths=[str(warc)], data_dir=str(data_dir)))
     assert len(summary.errors) == 1 and "truncated WARC file" in summary.errors[0]
     ledger = ds.dataset(data_dir / "parquet" / "captures", format="parquet", partitioning="hive").to_table()
     assert 3 <= ledger.num_rows < 6
@@ -110,12 +111,12 @@ def test_load_and_reprocess_are_flows_of_their_own(prefect_server, tmp_path):
     from flows.ingest import load_warehouse, reprocess_captures
 
     data_dir = tmp_path / "data"
-    run = ingest(source="sample", data_dir=str(data_dir), load=False)
+    run = ingest(RunOptions.build(data_dir=str(data_dir), load=False))
     assert run.article_count == len(ARTICLE_URLS)
     assert not (data_dir / "warehouse.duckdb").exists()
-    loaded = load_warehouse(data_dir=str(data_dir))
+    loaded = load_warehouse(LoadOptions(data_dir=str(data_dir)))
     assert (loaded.new_article_count, loaded.total_article_count) == (len(ARTICLE_URLS), len(ARTICLE_URLS))
-    assert load_warehouse(data_dir=str(data_dir)).new_file_count == 0
+    assert load_warehouse(LoadOptions(data_dir=str(data_dir))).new_file_count == 0
 
     # The ledger names the WARC each capture came from (here the bundled sample): extract all
     # again, offline; the warehouse still holds one row per article.
@@ -136,7 +137,7 @@ def test_load_and_reprocess_are_flows_of_their_own(prefect_server, tmp_path):
 
 def test_loads_during_a_run_defer_the_index_and_the_last_load_indexes_everything(prefect_server, tmp_path):
     data_dir = tmp_path / "data"
-    summary = ingest(source="sample", data_dir=str(data_dir), batch_size=10, write_every=10, load_every=10)
+    summary = ingest(RunOptions.build(data_dir=str(data_dir), batch_size=10, write_every=10, load_every=10))
     assert summary.total_article_count == len(ARTICLE_URLS)
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         loads = con.execute("SELECT count(DISTINCT load_id) FROM loads").fetchone()[0]
@@ -153,7 +154,7 @@ def test_the_last_batches_are_loaded_once_by_the_final_load_and_the_rest_indexed
     data_dir = tmp_path / "data"
     batch_count = -(-len(EXPECTED) // 10)
     summary = ingest(
-        source="sample", data_dir=str(data_dir), batch_size=10, write_every=10, load_every=1, max_in_flight=4
+        RunOptions.build(data_dir=str(data_dir), batch_size=10, write_every=10, load_every=1, max_in_flight=4)
     )
     assert summary.total_article_count == len(ARTICLE_URLS)
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:

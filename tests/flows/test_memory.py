@@ -16,6 +16,7 @@ from __future__ import annotations
 import tracemalloc
 
 from flows.ingest import ingest
+from flows.options import RunOptions
 from tests.support.factories import article_html, write_warc
 
 PADDING_BYTES = 96 * 1024
@@ -49,8 +50,7 @@ def _warc(path, count: int):
 
 
 def _run(warc, data_dir):
-    return ingest(
-        source="warc",
+    options = RunOptions.build(
         warc_paths=[str(warc)],
         data_dir=str(data_dir),
         batch_size=BATCH_SIZE,
@@ -58,6 +58,7 @@ def _run(warc, data_dir):
         write_every=WRITE_EVERY,
         processes=1,
     )
+    return ingest(options)
 
 
 def _peak_above_start(warc, data_dir) -> tuple[int, object]:
