@@ -172,6 +172,15 @@ def decode_html(body: bytes | str, content_type: str | None = None, headers: dic
                 return body.decode(codec)
             except (UnicodeDecodeError, LookupError):
                 continue
+    if declared == "utf-8":
+        # Declared UTF-8 with a few invalid bytes (a pasted Windows quote, a cut multi-byte
+        # character): the declaration wins and only the bad bytes are replaced. A page whose
+        # non-ASCII bytes are mostly invalid UTF-8 is mislabelled and goes to detection.
+        text = body.decode("utf-8", errors="replace")
+        invalid = text.count("\ufffd") - body.count("\ufffd".encode())
+        valid = sum(1 for ch in text if ord(ch) > 127) - text.count("\ufffd")
+        if invalid <= 8 or invalid * 4 <= valid:
+            return text
     best = charset_normalizer.from_bytes(body[:200_000]).best()
     if best is not None and best.encoding:
         try:

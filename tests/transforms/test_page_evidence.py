@@ -136,3 +136,21 @@ def test_a_date_known_only_to_the_month_or_year_is_not_stored_as_a_day(declared)
         body="<article><h1>Quay closed to lorries</h1>" + paragraphs() + "</article>",
     )
     assert article(html).published_at is None
+
+
+# --- decoding ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content_type", ["text/html; charset=utf-8", None])
+def test_one_invalid_byte_in_a_utf8_page_replaces_only_that_byte(content_type):
+    # declared UTF-8 in the header and the meta; one stray Windows-1252 byte in the middle
+    text = BODY[:]
+    text[1] = (
+        "Fishing crews — all of them from Sørvik — said the closure would add an hour to every landing, a cost the café owners share."
+    )
+    html = page(body="<article><h1>Quay closed to lorries</h1>" + paragraphs(text) + "</article>").encode("utf-8")
+    html = html.replace("an hour".encode(), b"an \x93hour")
+    result = article(html, content_type=content_type)
+    assert "Sørvik" in result.text and "café" in result.text and "—" in result.text
+    assert "Ã" not in result.text and "â€" not in result.text
+    assert result.text.count("\ufffd") == 1
