@@ -1,0 +1,16 @@
+"""Prefect flows and the outside world: archived pages in, Parquet and DuckDB out.
+
+One run, `ingest(options: RunOptions)`, goes through these steps (flows/ingest.py):
+
+    discover   acquire/ (URL lists, CDX, sitemaps, WARC/ARC files)   → CaptureRef | Capture
+    fetch      acquire/ (rate-limited HTTP, raw WARC archive), in tasks.py  → Capture
+    extract    extraction.py over transforms/, in tasks.py           → Article | Rejection rows
+    write      writer.py (RunWriter: dedupe, Parquet via warehouse/) → parquet/articles, captures
+    load       ingest.load_warehouse → warehouse/ (DuckDB, search index)
+    record     summary.py (RunSummary, the runs row, the Prefect artifact)
+
+    options.py    RunOptions, the run's one parameter, and build_run_options (CLI, config, deployments)
+    config.py     newsarchive.toml
+    schedules.py  deployments of configured sources (serve, deploy, prefect.yaml)
+    cli/          the `newsarchive` command, one module per command group
+"""
