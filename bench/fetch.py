@@ -1,6 +1,6 @@
 """Fetch throughput under a per-host rate limit, against a local server with 50 ms latency.
 
-Fetches N captures (default 2,000) from one host (the server runs in its own process) through `flows.fetching.fetch_batch` (with
+Fetches N captures (default 2,000) from one host (the server runs in its own process) through `flows.acquire.fetching.fetch_batch` (with
 the raw WARC archive writing every response), in batches the size the flow uses, and prints:
 
 - limited: achieved requests/s as a ratio of the per-host limit (goal >= 0.95), and how many
@@ -26,6 +26,7 @@ Usage: python bench/fetch.py [--captures 2000] [--rate 50] [--latency 0.05] [--w
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -35,12 +36,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flows.acquire.captures import CaptureRef  # noqa: E402
-from flows.acquire.fetching import fetch_batch, fetch_stream  # noqa: E402
-from flows.acquire.http import Fetcher, HostRateLimiter  # noqa: E402
-from flows.acquire.rawarchive import RawArchive  # noqa: E402
-from flows.acquire.shared_limits import SharedLimits  # noqa: E402
-from tests.support.servers import FaultServer  # noqa: E402
+# E402 below: these imports need the sys.path line above (the script runs from a checkout).
+from flows.acquire.captures import CaptureRef  # noqa: E402 - needs sys.path
+from flows.acquire.fetching import fetch_batch, fetch_stream  # noqa: E402 - needs sys.path
+from flows.acquire.http import USER_AGENT, Fetcher, RetryPolicy  # noqa: E402 - needs sys.path
+from flows.acquire.limits import HostRateLimiter  # noqa: E402 - needs sys.path
+from flows.acquire.rawarchive import RawArchive  # noqa: E402 - needs sys.path
+from flows.acquire.sessions import SessionPool  # noqa: E402 - needs sys.path
+from flows.acquire.shared_limits import SharedLimits  # noqa: E402 - needs sys.path
+from tests.support.servers import FaultServer  # noqa: E402 - needs sys.path
+
+
+def pool(workers: int) -> SessionPool:
+    """Sessions for `workers` threads (at least the fetcher's usual 16)."""
+    return SessionPool(USER_AGENT, pool_size=max(16, workers))
 
 
 def over_limit_count(arrivals: list[float], limit: float, window: float = 1.0) -> int:
@@ -103,7 +112,9 @@ def run(
     with ServerProcess(latency) as server, tempfile.TemporaryDirectory() as warc_dir:
         refs = [CaptureRef(url=f"{server.base_url}/ok/{i}") for i in range(captures)]
         fetcher = Fetcher(
-            host_limits={"127.0.0.1": rate if rate else float("inf")}, max_retries=2, pool_size=max(16, workers)
+            HostRateLimiter(host_limits={"127.0.0.1": rate if rate else float("inf")}),
+            retry=RetryPolicy(max_retries=2),
+            sessions=pool(workers),
         )
         started = time.monotonic()
         results = []
@@ -142,13 +153,11 @@ class PrefectPlainRateLimit(HostRateLimiter):
         from prefect.exceptions import ObjectAlreadyExists
 
         self.name = name
-        with get_client(sync_client=True) as client:
-            try:
-                client.create_global_concurrency_limit(
-                    GlobalConcurrencyLimitCreate(name=name, limit=max(1, round(rate)), slot_decay_per_second=rate)
-                )
-            except ObjectAlreadyExists:
-                pass
+        # The limit may have been made by another process of the row.
+        with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
+            client.create_global_concurrency_limit(
+                GlobalConcurrencyLimitCreate(name=name, limit=max(1, round(rate)), slot_decay_per_second=rate)
+            )
         self.booking_count = 0
         self.booking_seconds = 0.0
         self.retry_afters: list[float] = []  # every 423 Prefect answered, and the wait it asked for
@@ -200,21 +209,14 @@ def _global_worker(
     refs = [CaptureRef(url=f"{base_url}/ok/{i}") for i in range(first, first + count)]
     host_limits = {"127.0.0.1": rate}
     try:
-        if limiter_kind == "prefect-plain":
-            fetcher = Fetcher(
-                limiter=PrefectPlainRateLimit(spec.namespace, rate),
-                max_retries=2,
-                pool_size=max(16, workers),
-                respect_robots=False,
-            )
+        limiter: HostRateLimiter
+        if spec is None:  # each process its own limiter
+            limiter = HostRateLimiter(host_limits=host_limits)
+        elif limiter_kind == "prefect-plain":
+            limiter = PrefectPlainRateLimit(spec.namespace, rate)
         else:
-            fetcher = Fetcher(
-                host_limits=host_limits,
-                shared_limits=spec,
-                max_retries=2,
-                pool_size=max(16, workers),
-                respect_robots=False,
-            )
+            limiter = spec.limiter(host_limits=host_limits)
+        fetcher = Fetcher(limiter, retry=RetryPolicy(max_retries=2), sessions=pool(workers), respect_robots=False)
         # Connect before the start line (Dask client, Prefect limit creation are not what we time).
         if limiter_kind == "dask":
             fetcher.limiter.schedule._get_client()
@@ -322,14 +324,12 @@ def global_rows(args) -> None:
             f"{args.workers} fetch threads per process"
         )
         for processes in args.processes:
-            for number, (kind, spec) in enumerate(
-                [
-                    ("per-process", None),
-                    ("dask", SharedLimits("dask", f"bench-{processes}", cluster.scheduler_address)),
-                    ("prefect k", SharedLimits("prefect", f"bench-{processes}")),
-                    ("prefect-plain", SharedLimits("prefect", f"bench-plain-{processes}")),
-                ]
-            ):
+            for kind, spec in [
+                ("per-process", None),
+                ("dask", SharedLimits("dask", f"bench-{processes}", cluster.scheduler_address)),
+                ("prefect k", SharedLimits("prefect", f"bench-{processes}")),
+                ("prefect-plain", SharedLimits("prefect", f"bench-plain-{processes}")),
+            ]:
                 coordinator = os.getpid() if kind == "dask" else prefect_server.server_process.pid
                 row = run_processes(
                     args.global_captures,
@@ -374,7 +374,8 @@ def global_rows(args) -> None:
 
 def _fetch_on_dask_worker(urls: list[str], shared: SharedLimits, rate: float) -> int:
     """A Dask task: its own Fetcher in the worker process, as the flow's fetch task builds one."""
-    fetcher = Fetcher(host_limits={"127.0.0.1": rate}, shared_limits=shared, respect_robots=False, max_retries=3)
+    limiter = shared.limiter(host_limits={"127.0.0.1": rate})
+    fetcher = Fetcher(limiter, retry=RetryPolicy(max_retries=3), respect_robots=False)
     with fetcher:
         return sum(
             1 for c in fetch_batch([CaptureRef(url=u) for u in urls], fetcher, None, max_workers=4) if c.error_reason
@@ -418,7 +419,7 @@ def worker_death_row(args) -> None:
         arrivals = sorted(server.arrivals)
     before = [t for t in arrivals if t < killed_at]
     after = [t for t in arrivals if t >= killed_at]
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:]) if later >= killed_at]
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False) if later >= killed_at]
     print(
         f"worker death ({rate:g} req/s, 2 Dask workers, dask limits): worker 0 killed after "
         f"{killed_at - arrivals[0]:.1f} s; served {(len(before) - 1) / (before[-1] - before[0]):.1f} req/s before, "

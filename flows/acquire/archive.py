@@ -1,15 +1,19 @@
 """Rules of Wayback-style archives, each written once: the default archive, its CDX API,
-capture timestamps.
+capture timestamps and the raw (`id_`) form a capture is fetched in.
 
 A capture timestamp is `YYYY[MM[DD[hh[mm[ss]]]]]` (CDX `from`/`to` take any prefix of the
 14 digits); the same rule serves `--from`/`--to`, `from`/`to` in newsarchive.toml and
-deployments.
+deployments. How a replay URL is written (and read back) is a pure rule in
+`transforms/urls.py` (`parse_replay_url`), which extraction shares.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+
+from transforms.urls import parse_capture_timestamp as parse_timestamp
+
+__all__ = ["WAYBACK_CDX", "WAYBACK_PREFIX", "check_timestamp", "parse_timestamp", "raw_capture_url"]
 
 WAYBACK_PREFIX = "https://web.archive.org/web"
 WAYBACK_CDX = "https://web.archive.org/cdx/search/cdx"
@@ -17,14 +21,10 @@ WAYBACK_CDX = "https://web.archive.org/cdx/search/cdx"
 _TIMESTAMP = re.compile(r"^\d{4}(\d{2}){0,5}$")
 
 
-def parse_timestamp(timestamp: str) -> datetime | None:
-    """A 14-digit archive timestamp as a UTC datetime; None for shorter (partial) ones."""
-    if len(timestamp) != 14:
-        return None
-    try:
-        return datetime.strptime(timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-    except ValueError:
-        return None
+def raw_capture_url(prefix: str, timestamp: str, original: str) -> str:
+    """The URL of a capture's raw bytes (`id_`): what the archive stored, never the rewritten
+    replay page. `{prefix}` is web.archive.org's `.../web` or a pywb collection's URL."""
+    return f"{prefix.rstrip('/')}/{timestamp}id_/{original}"
 
 
 def check_timestamp(value: str | None, name: str) -> str | None:

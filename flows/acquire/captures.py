@@ -2,7 +2,9 @@
 
 `CaptureRef` says where a capture is (discover); `Capture` holds its raw bytes and how they
 were obtained (fetch, or read from a WARC). A capture that could not be obtained is still a
-`Capture`, with `error_reason` set and no body: every input is accounted for.
+`Capture`, with `error_reason` set and no body: every input is accounted for. Every source
+shares `url_problem` (is this a usable http(s) URL?), `archived_ref` and `SourceError` (a
+source that cannot be read at all).
 """
 
 from __future__ import annotations
@@ -10,6 +12,33 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flows.acquire.archive import parse_timestamp, raw_capture_url
+
+
+class SourceError(Exception):
+    """A source that cannot be read at all (bad option, missing file, unreachable server)."""
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` is not a usable http(s) URL, or None when it is."""
+    if any(ch.isspace() for ch in url):
+        return "contains whitespace"
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError on a bad port
+    except ValueError as error:
+        return f"unparsable ({error})"
+    if parts.scheme not in ("http", "https"):
+        return f"scheme {parts.scheme!r} is not http(s)" if parts.scheme else "no http(s) scheme"
+    host = parts.hostname or ""
+    if not host:
+        return "no host"
+    if "." not in host and host != "localhost" and ":" not in host:
+        return f"host {host!r} is not a domain name"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +92,14 @@ class Capture:
     @property
     def captured_at(self) -> datetime:
         return self.ref.captured_at or self.memento_at or self.fetched_at or datetime.now(UTC)
+
+
+def archived_ref(prefix: str, timestamp: str, original: str, *, source: str, **extra: Any) -> CaptureRef:
+    """The ref of one archived capture, addressed in the raw `id_` form."""
+    return CaptureRef(
+        url=original,
+        archive_url=raw_capture_url(prefix, timestamp, original),
+        captured_at=parse_timestamp(timestamp),
+        source=source,
+        **extra,
+    )

@@ -1,8 +1,11 @@
-"""Fetch a batch of captures concurrently and keep every response in the raw archive.
+"""A run's fetcher, assembled in one place, and batches of captures fetched concurrently.
 
-A plain function, so the Prefect task in `flows/ingest.py`, the benchmarks and the tests call
-the same code. Threads are right for this I/O-bound work; politeness comes from the fetcher's
-shared per-host limiter, so more workers never means more requests per second to a host.
+`fetcher_from_options` turns the run's options (`--user-agent`, `--rate`, `--archive`, shared
+limits) into a limiter and the `Fetcher` that uses it. `fetch_batch` / `fetch_stream` are plain
+functions, so the Prefect task in `flows/ingest.py`, the benchmarks and the tests call the same
+code; every response goes to the raw archive. Threads are right for this I/O-bound work;
+politeness comes from the shared per-host limiter, so more workers never means more requests
+per second to a host.
 """
 
 from __future__ import annotations
@@ -11,10 +14,46 @@ import queue
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 from flows.acquire.captures import Capture, CaptureRef
-from flows.acquire.http import Fetcher
+from flows.acquire.http import USER_AGENT, Fetcher
+from flows.acquire.limits import DEFAULT_CDX_RATE, DEFAULT_HOST_LIMITS, DEFAULT_RATE, HostRateLimiter, parse_rates
 from flows.acquire.rawarchive import RawArchive
+from flows.acquire.sessions import SessionPool
+from flows.acquire.shared_limits import SharedLimits
+
+
+def fetcher_from_options(
+    *,
+    user_agent: str | None = None,
+    rates: list[str] | tuple[str, ...] = (),
+    archive: str | None = None,
+    shared_limits: SharedLimits | None = None,
+) -> Fetcher:
+    """A run's Fetcher from the CLI's `--user-agent` and `--rate` values (see `parse_rates`).
+
+    `--rate R` sets every content host's limit (web.archive.org included); `--rate HOST=R` one
+    host's; `--rate HOST#cdx=R` a host's CDX limit (default 0.4/s). The `--archive` prefix's host
+    is marked as an archive (its replay URLs are not checked against robots.txt).
+    `shared_limits` shares the limits with the run's other processes (Dask workers) instead of
+    this process's threads only.
+    """
+    default, per_host = parse_rates(rates)
+    cdx_rate = per_host.pop("cdx", None)
+    host_limits = dict(DEFAULT_HOST_LIMITS)
+    if default is not None:
+        host_limits = {host: default for host in host_limits}
+    host_limits.update(per_host)
+    default_rate = DEFAULT_RATE if default is None else default
+    cdx_rate = DEFAULT_CDX_RATE if cdx_rate is None else cdx_rate
+    limiter: HostRateLimiter
+    if shared_limits is not None:
+        limiter = shared_limits.limiter(default_rate, host_limits, cdx_rate)
+    else:
+        limiter = HostRateLimiter(default_rate, host_limits, cdx_rate)
+    archive_hosts = {(urlsplit(archive).hostname or "").lower()} if archive else set()
+    return Fetcher(limiter, sessions=SessionPool(user_agent or USER_AGENT), archive_hosts=archive_hosts)
 
 
 def fetch_one(ref: CaptureRef, fetcher: Fetcher, archive: RawArchive | None) -> Capture:

@@ -12,6 +12,11 @@ import contextlib
 import re
 import threading
 import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import distributed
+    from prefect.client.orchestration import SyncPrefectClient
 
 
 class Schedule:
@@ -37,19 +42,25 @@ class Schedule:
 # -- Dask ----------------------------------------------------------------------------------------
 
 
-def _book_on_scheduler(
-    key: str, count: int, interval: float, block_seconds: float = 0.0, dask_scheduler=None
+def book_on_scheduler(
+    key: str,
+    count: int,
+    interval: float,
+    block_seconds: float = 0.0,
+    now: float | None = None,
+    dask_scheduler: Any = None,
 ) -> tuple[float, float]:
     """Runs inside the Dask scheduler's event loop (atomic: it never awaits). State per key:
-    [next free send time, interval, blocked until] on the scheduler's clock. `count` 0 only
-    updates the state (block / slow down)."""
+    [next free send time, interval, blocked until] on the scheduler's clock (`now`: the
+    scheduler's `time.time()` unless a test gives one). `count` 0 only updates the state
+    (block / slow down)."""
     import time as clock  # the function travels by value (cloudpickle), its imports with it
 
     limits = getattr(dask_scheduler, "newsarchive_rate_limits", None)
     if limits is None:
         limits = {}
         dask_scheduler.newsarchive_rate_limits = limits
-    now = clock.time()
+    now = clock.time() if now is None else now
     state = limits.setdefault(key, [now, interval, 0.0])
     state[1] = max(state[1], interval)
     if block_seconds:
@@ -82,7 +93,7 @@ def _by_value(function):
     return copy
 
 
-_BOOK = _by_value(_book_on_scheduler)
+_BOOK = _by_value(book_on_scheduler)
 _FORGET = _by_value(_forget_on_scheduler)
 
 
@@ -92,11 +103,11 @@ class DaskSchedule(Schedule):
     def __init__(self, namespace: str, scheduler_address: str | None = None) -> None:
         self.namespace = namespace
         self.scheduler_address = scheduler_address
-        self._client = None
+        self._client: distributed.Client | None = None
         self._own_client = False
         self._lock = threading.Lock()
 
-    def _get_client(self):
+    def _get_client(self) -> distributed.Client:
         with self._lock:
             if self._client is None:
                 import distributed
@@ -152,11 +163,11 @@ class PrefectSchedule(Schedule):
 
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace
-        self._client = None
+        self._client: SyncPrefectClient | None = None
         self._created: set[str] = set()
         self._lock = threading.Lock()
 
-    def _get_client(self):
+    def _get_client(self) -> SyncPrefectClient:
         with self._lock:
             if self._client is None:
                 from prefect.client.orchestration import get_client

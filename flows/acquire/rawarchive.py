@@ -109,7 +109,8 @@ class RawArchive:
                 name = f"{self.prefix}-{self._started}-{os.getpid()}-{self._sequence:05d}.warc.gz"
                 path = self.warc_dir / name
                 try:
-                    self._handle = open(path, "xb")  # never append to someone else's file
+                    # "x": never append to someone else's file. Held open across writes; close() closes it.
+                    self._handle = open(path, "xb")  # noqa: SIM115 - see the line above
                 except FileExistsError:
                     continue
                 break

@@ -58,6 +58,7 @@ class SharedLimits:
     def forget(self) -> int:
         """Drop the run's shared state (Dask scheduler entries, Prefect limits) once the run is
         over; returns how many entries went. Call it from the flow's process, after all tasks."""
+        schedule: Schedule
         if self.backend == "dask":
             schedule = DaskSchedule(self.namespace, self.scheduler_address)
         elif self.backend == "prefect":

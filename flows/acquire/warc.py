@@ -56,7 +56,7 @@ def read_warc(path: str, *, source: str = "warc") -> Iterator[Capture]:
                     continue
                 pending = _capture_from_record(record, path, source, offsets_by_digest)
         finally:
-            if source_file is not path:
+            if not isinstance(source_file, str):
                 source_file.close()
     except OSError as error:
         if record_count == 0:

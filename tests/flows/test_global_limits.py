@@ -1,6 +1,10 @@
 """Per-host limits that hold across processes: two Dask worker processes fetching from one
 real server on 127.0.0.1 under one limit, the server counting when every request arrived.
 
+These check what only real processes show (never more than the limit, a block seen by both);
+how fully the limit is used depends on the machine's load and is asserted exactly on a fake
+clock instead (test_limits.py).
+
 A local Dask cluster (2 worker processes, ~3 s to start) is shared by the module. Each task
 builds its own Fetcher in its worker process, as `fetch_batch_task` does on a cluster.
 """
@@ -15,7 +19,7 @@ import pytest
 
 from flows.acquire.captures import CaptureRef
 from flows.acquire.fetching import fetch_batch
-from flows.acquire.http import Fetcher
+from flows.acquire.http import Fetcher, RetryPolicy
 from flows.acquire.shared_limits import SharedLimits
 from tests.support.servers import FaultServer
 
@@ -37,7 +41,8 @@ def cluster(prefect_server):
 
 def _fetch_on_worker(urls: list[str], shared: SharedLimits, rate: float) -> dict:
     """Runs in a worker process: its own Fetcher, as a flow task on a cluster builds one."""
-    fetcher = Fetcher(host_limits={"127.0.0.1": rate}, shared_limits=shared, respect_robots=False, max_retries=3)
+    limiter = shared.limiter(host_limits={"127.0.0.1": rate})
+    fetcher = Fetcher(limiter, retry=RetryPolicy(max_retries=3), respect_robots=False)
     with fetcher:
         started = time.time()
         captures = fetch_batch([CaptureRef(url=url) for url in urls], fetcher, None, max_workers=4)
@@ -71,11 +76,6 @@ def _run_on_both_workers(
     return results
 
 
-def _served_rate(server: FaultServer) -> float:
-    arrivals = sorted(server.arrivals)
-    return (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
-
-
 @pytest.mark.parametrize("backend", ["dask", "prefect"])
 def test_two_worker_processes_stay_within_one_limit(cluster, backend):
     with FaultServer() as server:
@@ -84,10 +84,8 @@ def test_two_worker_processes_stay_within_one_limit(cluster, backend):
     assert len(server.arrivals) == 2 * PER_WORKER
     # The same bound the single-process tests hold: never more than the limit in any second.
     assert server.max_requests_in_window(1.0) <= RATE
-    # And not far below it: the processes do not leave each other's slots idle. (The 8 % safety
-    # margin caps it at 0.926; Prefect's limit is polled, which costs up to one interval and a
-    # round trip to the Prefect server per grant of 0.5 s: measured 0.77-0.89 on a loaded machine.)
-    assert _served_rate(server) >= (0.85 if backend == "dask" else 0.7) * RATE
+    # That the processes do not leave each other's slots idle is a claim about time, checked
+    # exactly on a fake clock (test_limits.py); bench/fetch.py measures the served rate.
 
 
 def test_per_process_limiters_multiply_the_limit(cluster):
@@ -109,15 +107,14 @@ def test_a_429_seen_by_one_process_holds_back_the_other_and_halves_the_rate(clus
     assert server.counts["/once/429/a"] == 2  # refused, then retried after the block
     # The 429 was the first request (worker 0's first URL, first booked send time or close to
     # it); find the one-second hole it caused in everyone's traffic.
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
     refused_at = max(range(len(gaps)), key=gaps.__getitem__)
     assert gaps[refused_at] >= 0.8, "no request to the host while it was blocked"
     assert refused_at <= 8, "the block came right after the 429, not at some later point"
     # After the block both processes share half the rate: the server sees <= RATE / 2 a second.
     after = arrivals[refused_at + 1 :]
     counts = [sum(1 for t in after if start <= t < start + 1.0) for start in after]
-    assert max(counts) <= RATE / 2
-    assert (len(after) - 1) / (after[-1] - after[0]) >= 0.85 * RATE / 2
+    assert max(counts) <= RATE / 2  # (and that they use all of it: test_limits.py, on a fake clock)
 
 
 def test_the_flow_process_books_through_the_scheduler_address(cluster):

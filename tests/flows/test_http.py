@@ -16,35 +16,39 @@ from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from flows.acquire.captures import CaptureRef
 from flows.acquire.fetching import fetch_batch
-from flows.acquire.http import (
-    Fetcher,
-    HostRateLimiter,
-    PermanentFetchError,
-    TransientFetchError,
-    parse_rates,
-    parse_retry_after,
-)
+from flows.acquire.http import USER_AGENT, Fetcher, RetryPolicy
+from flows.acquire.limits import HostRateLimiter, parse_rates
 from flows.acquire.rawarchive import RawArchive
+from flows.acquire.responses import PermanentFetchError, TransientFetchError, is_html, parse_retry_after
+from flows.acquire.sessions import SessionPool
 from flows.acquire.warc import read_capture_at
 from tests.support.servers import PDF_BODY, WRONG_CHARSET_BODY, FaultServer
 
 RATE = 20.0  # requests per second to 127.0.0.1 in these tests
 
 
-def small_fetcher(**overrides) -> Fetcher:
-    options = dict(
-        host_limits={"127.0.0.1": RATE},
-        connect_timeout=1.0,
-        read_timeout=0.5,
-        total_timeout=5.0,
-        max_bytes=50_000,
-        max_retries=3,
-        backoff_base=0.05,
-        backoff_max=0.2,
-        max_redirects=5,
+def small_fetcher(
+    *,
+    rate: float = RATE,
+    user_agent: str = USER_AGENT,
+    respect_robots: bool = True,
+    archive_hosts: frozenset[str] = frozenset(),
+    **retry: float,
+) -> Fetcher:
+    """A fetcher with small timeouts and back-off; `retry` overrides RetryPolicy fields."""
+    policy: dict = dict(
+        connect_timeout=1.0, read_timeout=0.5, total_timeout=5.0, max_retries=3, backoff_base=0.05, backoff_max=0.2
     )
-    options.update(overrides)
-    return Fetcher(**options)
+    policy.update(retry)
+    return Fetcher(
+        HostRateLimiter(host_limits={"127.0.0.1": rate}),
+        retry=RetryPolicy(**policy),
+        sessions=SessionPool(user_agent),
+        max_bytes=50_000,
+        max_redirects=5,
+        respect_robots=respect_robots,
+        archive_hosts=archive_hosts,
+    )
 
 
 @pytest.fixture()
@@ -89,7 +93,7 @@ def test_every_fault_ends_with_the_right_outcome_within_the_rate_limit(fault_ser
     elapsed = time.monotonic() - started
 
     assert [c.ref for c in captures] == refs  # input order
-    for capture, (path, (reason, min_attempts)) in zip(captures, OUTCOMES.items()):
+    for capture, (path, (reason, min_attempts)) in zip(captures, OUTCOMES.items(), strict=True):
         assert capture.error_reason == reason, (path, capture.error_reason, capture.error_detail)
         assert capture.attempt_count >= min_attempts, (path, capture.attempt_count)
         if reason is None:
@@ -126,7 +130,7 @@ def test_successful_bodies_are_the_exact_bytes(fault_server, tmp_path):
 def test_retry_after_holds_back_every_worker(fault_server):
     """After one worker gets 429 + Retry-After: 1, no worker sends to that host for ~1 s."""
     base = fault_server.base_url
-    fetcher = small_fetcher(host_limits={"127.0.0.1": 1000.0})
+    fetcher = small_fetcher(rate=1000.0)
     refs = [CaptureRef(url=base + "/once/429/x")] + [CaptureRef(url=f"{base}/ok/{i}") for i in range(6)]
     # Let the 429 land first, then start the others while the host is blocked.
     first = threading.Thread(target=lambda: fetcher.fetch(refs[0]))
@@ -183,7 +187,7 @@ def test_responses_are_archived_as_warc_records(fault_server, tmp_path):
     )
     live = CaptureRef(url=base + "/ok/live")
     missing = CaptureRef(url=base + "/missing")
-    with small_fetcher(archive_hosts=set()) as fetcher, RawArchive(tmp_path / "warc") as archive:
+    with small_fetcher() as fetcher, RawArchive(tmp_path / "warc") as archive:
         captures = fetch_batch([archived, live, missing], fetcher, archive)
     for capture in captures:
         assert capture.warc_file is not None and capture.warc_offset is not None
@@ -208,34 +212,6 @@ def test_responses_are_archived_as_warc_records(fault_server, tmp_path):
         assert headers.get("Newsarchive-Source") == capture.ref.source
 
 
-def test_raw_archive_rotates_and_survives_a_torn_last_record(tmp_path):
-    from flows.acquire.captures import Capture
-
-    archive = RawArchive(tmp_path, max_file_bytes=3000)
-    locations = []
-    for i in range(6):
-        capture = Capture(
-            ref=CaptureRef(url=f"http://news.example/{i}"),
-            body=b"<p>x</p>" * 100,
-            http_status=200,
-            headers={"Content-Type": "text/html"},
-        )
-        locations.append(archive.write(capture))
-    archive.close()
-    files = sorted({path for path, _ in locations})
-    assert len(files) > 1  # rotated by size
-    # Simulate a kill mid-write: cut the last file in the middle of its last record.
-    last = files[-1]
-    data = open(last, "rb").read()
-    last_offset = max(offset for path, offset in locations if path == last)
-    with open(last, "wb") as handle:
-        handle.write(data[: last_offset + 40])
-    for path, offset in locations:
-        if (path, offset) == (last, last_offset):
-            continue
-        assert read_capture_at(path, offset).body == b"<p>x</p>" * 100
-
-
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -258,33 +234,8 @@ def test_parse_rates():
         parse_rates(["0"])
 
 
-def test_limiter_spacing_holds_across_threads():
-    limiter = HostRateLimiter(default_rate=50.0, safety=0.02, catch_up=0.002)
-    sent: list[float] = []
-    lock = threading.Lock()
-
-    def worker():
-        for _ in range(10):
-            limiter.acquire("example.org")
-            with lock:
-                sent.append(time.monotonic())
-
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    sent.sort()
-    gaps = [b - a for a, b in zip(sent, sent[1:])]
-    assert min(gaps) >= 0.02 * 1.02 - 0.002  # 1/50 s plus the safety margin, less at most the catch-up
-    # ...and any 11 consecutive requests span at least 10 intervals less one catch-up
-    assert min(b - a for a, b in zip(sent, sent[10:])) >= 10 * 0.02 * 1.02 - 0.002
-    assert limiter.rate_for("other.org") == 50.0
-    assert limiter.rate_for("web.archive.org", "cdx") == 0.4  # the polite CDX default
-
-
 def test_fetcher_from_cli_options():
-    from flows.acquire.http import USER_AGENT, fetcher_from_options
+    from flows.acquire.fetching import fetcher_from_options
 
     fetcher = fetcher_from_options(rates=["3", "news.example=1", "cdx=0.2"], archive="http://127.0.0.1:8080/coll")
     assert fetcher.limiter.rate_for("web.archive.org") == 3.0  # a plain rate applies to the archive too
@@ -314,53 +265,12 @@ def test_user_agent_is_sent_and_robots_rules_match_it(fault_server):
     assert fault_server.counts["/robots.txt"] == 1  # fetched once per host, not per URL
 
 
-KILLED_WRITER = """
-import sys
-from flows.acquire.captures import Capture, CaptureRef
-from flows.acquire.rawarchive import RawArchive
-
-archive = RawArchive(sys.argv[1])
-i = 0
-while True:
-    capture = Capture(ref=CaptureRef(url=f"http://news.example/{i}"), body=(b"<p>%d</p>" % i) * 2000,
-                      http_status=200, headers={"Content-Type": "text/html"})
-    path, offset = archive.write(capture)
-    print(path, offset, i, flush=True)
-    i += 1
-"""
-
-
-def test_raw_archive_keeps_every_record_written_before_a_kill(tmp_path):
-    """SIGKILL a process that is writing records as fast as it can: every record it reported
-    as written is still readable (the torn tail, if any, hurts no earlier record)."""
-    import signal
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    repo = Path(__file__).resolve().parents[2]
-    writer = subprocess.Popen(
-        [sys.executable, "-c", KILLED_WRITER, str(tmp_path)], cwd=repo, stdout=subprocess.PIPE, text=True
-    )
-    reported = []
-    for line in writer.stdout:
-        reported.append(line.split())
-        if len(reported) == 200:
-            break
-    writer.send_signal(signal.SIGKILL)
-    rest, _ = writer.communicate(timeout=10)
-    reported += [line.split() for line in rest.splitlines() if len(line.split()) == 3]
-    assert len(reported) >= 200
-    for path, offset, i in reported:
-        assert read_capture_at(path, int(offset)).body == (b"<p>%d</p>" % int(i)) * 2000
-
-
 def test_fetch_stream_yields_batches_in_order_and_overlaps_with_the_consumer(fault_server, tmp_path):
     from flows.acquire.fetching import fetch_stream
 
     base = fault_server.base_url
     refs = [CaptureRef(url=f"{base}/ok/s{i}") for i in range(25)] + [CaptureRef(url=base + "/missing")]
-    with small_fetcher(host_limits={"127.0.0.1": 200.0}) as fetcher, RawArchive(tmp_path) as archive:
+    with small_fetcher(rate=200.0) as fetcher, RawArchive(tmp_path) as archive:
         batches = []
         for batch in fetch_stream(iter(refs), fetcher, archive, max_workers=4, batch_size=10):
             if not batches:
@@ -386,7 +296,7 @@ def test_fetch_stream_stops_cleanly_when_the_caller_stops(fault_server):
             yield CaptureRef(url=f"{base}/ok/e{i}")
             i += 1
 
-    with small_fetcher(host_limits={"127.0.0.1": 200.0}) as fetcher:
+    with small_fetcher(rate=200.0) as fetcher:
         stream = fetch_stream(endless(), fetcher, None, max_workers=2, batch_size=5, buffered_batches=2)
         first = next(stream)
         stream.close()
@@ -414,14 +324,28 @@ def test_header_names_are_matched_in_any_case(fault_server):
 
 def test_unreachable_robots_txt_forbids_the_url_for_this_run_only():
     """RFC 9309: an unreachable robots.txt means disallow; the ledger retries it next run."""
-    from flows.acquire.captures import CaptureRef
-    from flows.acquire.http import Fetcher
     from warehouse.ledger import is_transient
 
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    fetcher = Fetcher(max_retries=0, connect_timeout=1, backoff_base=0.01)
+    fetcher = Fetcher(HostRateLimiter(), retry=RetryPolicy(max_retries=0, connect_timeout=1, backoff_base=0.01))
     capture = fetcher.fetch(CaptureRef(url=f"http://127.0.0.1:{port}/news/story"))
     assert capture.error_reason == "robots_unreachable"
     assert is_transient(capture.error_reason)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "html"),
+    [
+        ("text/html", True),
+        ("text/html; charset=utf-8", True),
+        ("Application/XHTML+XML", True),  # media types are case-insensitive
+        ("application/pdf", False),
+        ("text/plain", False),  # extraction reads it, but the fetcher and CDX do not ask for it
+        ("", False),
+        (None, False),  # unknown: the fetcher lets it through and extraction decides
+    ],
+)
+def test_is_html(content_type, html):
+    assert is_html(content_type) is html

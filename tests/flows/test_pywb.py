@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from flows.acquire.discovery import query_cdx, read_url_list
+from flows.acquire.cdx import query_cdx
 from flows.acquire.fetching import fetch_batch
-from flows.acquire.http import Fetcher
+from flows.acquire.http import Fetcher, RetryPolicy
+from flows.acquire.limits import HostRateLimiter
 from flows.acquire.rawarchive import RawArchive
+from flows.acquire.urllists import read_url_list
 from flows.acquire.warc import read_capture_at
 from tests.support.pywb import COUNCIL_V1, PYWB_PAGES
 
@@ -17,7 +19,10 @@ PATTERN = "harbour-gazette.example/*"
 def pywb_fetcher() -> Fetcher:
     # pywb runs on 127.0.0.1: a generous limit keeps the test quick while still going through
     # the limiter; the archive host is not a live site, so no robots.txt.
-    return Fetcher(host_limits={"127.0.0.1": 50.0}, cdx_rate=50.0, max_retries=1, read_timeout=10.0)
+    return Fetcher(
+        HostRateLimiter(host_limits={"127.0.0.1": 50.0}, cdx_rate=50.0),
+        retry=RetryPolicy(max_retries=1, read_timeout=10.0),
+    )
 
 
 def cdx(pywb_archive, **options) -> list[tuple[str, str]]:

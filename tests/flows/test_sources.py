@@ -13,16 +13,12 @@ from datetime import UTC, datetime
 import pytest
 
 from flows.acquire.captures import CaptureRef
-from flows.acquire.discovery import (
-    SourceError,
-    cdx_endpoint,
-    parse_cdx_json,
-    query_cdx,
-    read_sitemap,
-    read_url_list,
-    select_captures,
-)
-from flows.acquire.http import Fetcher
+from flows.acquire.cdx import CdxRow, parse_cdx_json, query_cdx, select_captures
+from flows.acquire.discovery import SourceError, cdx_endpoint, discover
+from flows.acquire.http import Fetcher, RetryPolicy
+from flows.acquire.limits import HostRateLimiter
+from flows.acquire.sitemaps import read_sitemap
+from flows.acquire.urllists import parse_url_line, read_url_list
 from tests.support.servers import RouteServer
 from transforms.records import Rejection
 
@@ -162,7 +158,7 @@ def wayback_cdx():
 
 
 def cdx_fetcher() -> Fetcher:
-    return Fetcher(cdx_rate=100.0, max_retries=0, read_timeout=2.0)
+    return Fetcher(HostRateLimiter(cdx_rate=100.0), retry=RetryPolicy(max_retries=0, read_timeout=2.0))
 
 
 @pytest.mark.parametrize(
@@ -230,7 +226,7 @@ def test_query_cdx_from_to(wayback_cdx):
 
 @pytest.mark.parametrize("bad", [{"from_": "2020-01-01"}, {"to": "20201340"}, {"capture_policy": "best"}])
 def test_query_cdx_bad_options(bad):
-    with Fetcher() as fetcher, pytest.raises(SourceError):
+    with Fetcher(HostRateLimiter()) as fetcher, pytest.raises(SourceError):
         list(query_cdx("news.example/*", fetcher=fetcher, **bad))
 
 
@@ -240,13 +236,14 @@ def test_query_cdx_server_down():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with Fetcher(max_retries=0, cdx_rate=100.0) as fetcher, pytest.raises(SourceError, match="CDX query"):
+    with (
+        Fetcher(HostRateLimiter(cdx_rate=100.0), retry=RetryPolicy(max_retries=0)) as fetcher,
+        pytest.raises(SourceError, match="CDX query"),
+    ):
         list(query_cdx("x.example/*", archive=f"http://127.0.0.1:{port}/C", fetcher=fetcher))
 
 
 def test_select_captures_keeps_only_good_html():
-    from flows.acquire.discovery import CdxRow
-
     rows = [CdxRow(*r) for r in CDX_ROWS]
     kept = list(select_captures(rows, "all"))
     assert {r.original for r in kept} == {"https://news.example/a", "https://news.example/b", "https://news.example/e"}
@@ -319,7 +316,7 @@ def sitemap_server():
 
 def test_read_sitemap_index_news_and_gzip(sitemap_server):
     base = sitemap_server.base_url
-    with Fetcher(host_limits={"127.0.0.1": 100.0}, max_retries=0) as fetcher:
+    with Fetcher(HostRateLimiter(host_limits={"127.0.0.1": 100.0}), retry=RetryPolicy(max_retries=0)) as fetcher:
         items = list(read_sitemap(base + "/sitemap.xml", fetcher))
     refs = [i for i in items if isinstance(i, CaptureRef)]
     rejections = [i for i in items if isinstance(i, Rejection)]
@@ -339,7 +336,7 @@ def test_read_sitemap_index_news_and_gzip(sitemap_server):
 
 
 def test_read_sitemap_top_level_failure_is_an_error(sitemap_server):
-    with Fetcher(host_limits={"127.0.0.1": 100.0}, max_retries=0) as fetcher:
+    with Fetcher(HostRateLimiter(host_limits={"127.0.0.1": 100.0}), retry=RetryPolicy(max_retries=0)) as fetcher:
         with pytest.raises(SourceError, match="not well-formed"):
             list(read_sitemap(sitemap_server.base_url + "/broken.xml", fetcher))
         with pytest.raises(SourceError, match="http_404"):
@@ -349,13 +346,13 @@ def test_read_sitemap_top_level_failure_is_an_error(sitemap_server):
 
 
 def test_discover_runs_every_source_in_order_once(wayback_cdx, sitemap_server, tmp_path):
-    from flows.acquire.discovery import discover
-
     urls = tmp_path / "urls.txt"
     urls.write_text(
         "https://web.archive.org/web/20200101000000/https://news.example/a\nnot a url\nhttps://live-news.example/x\n"
     )
-    with Fetcher(host_limits={"127.0.0.1": 100.0}, cdx_rate=100.0, max_retries=0) as fetcher:
+    with Fetcher(
+        HostRateLimiter(host_limits={"127.0.0.1": 100.0}, cdx_rate=100.0), retry=RetryPolicy(max_retries=0)
+    ) as fetcher:
         items = list(discover(urls=[urls], sitemaps=[sitemap_server.base_url + "/sitemap-news.xml"], fetcher=fetcher))
     assert [(type(i).__name__, i.url) for i in items] == [
         ("CaptureRef", "https://news.example/a"),
@@ -376,9 +373,7 @@ def test_discover_runs_every_source_in_order_once(wayback_cdx, sitemap_server, t
     ],
 )
 def test_discover_checks_options_first(options, message):
-    from flows.acquire.discovery import discover
-
-    with Fetcher() as fetcher, pytest.raises(SourceError, match=message):
+    with Fetcher(HostRateLimiter()) as fetcher, pytest.raises(SourceError, match=message):
         discover(fetcher=fetcher, **options)  # raises at the call, before any iteration
 
 
@@ -406,8 +401,20 @@ def test_discover_checks_options_first(options, message):
     ],
 )
 def test_parse_archived_url_forms(line, archive_url, captured_at):
-    from flows.acquire.discovery import parse_url_line
-
     ref = parse_url_line(line)
     assert isinstance(ref, CaptureRef)
     assert (ref.archive_url, ref.captured_at) == (archive_url, captured_at)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # news URLs with a date segment are live URLs, not replay URLs
+        "https://www.example.de/politik/20200207/merkel.html",
+        "https://news.example.com/2019/20190312/story",
+    ],
+)
+def test_news_urls_with_digit_segments_are_live(line):
+    ref = parse_url_line(line)
+    assert isinstance(ref, CaptureRef)
+    assert (ref.url, ref.archive_url, ref.captured_at) == (line, None, None)
