@@ -1,0 +1,24 @@
+"""Storage: the Parquet dataset (the source of truth) and the DuckDB warehouse derived from it.
+
+The chain, in import order: schema → parquet → load → fts → query, then search, stats, export.
+Every function that touches the data takes a `DataLayout` (or a data directory, meaning the
+Parquet dataset in `<data-dir>/parquet`); nothing reads the location from the environment.
+
+    layout.py      DataLayout: the data directory and the Parquet root, passed as an argument
+    storage.py     local paths and s3:// URIs: listing, atomic writes, reads, DuckDB's httpfs
+    schema.py      the Arrow schemas of articles, captures and runs (and their DuckDB types)
+    parquet.py     the hive-partitioned Parquet dataset: slugs, atomic writes, reads
+    ledger.py      what has been done already, read from Parquet (skips, retries, cursors)
+    connection.py  open warehouse.duckdb read-write or read-only, lock retry, WarehouseError
+    sqlfiles.py    the SQL files of warehouse/sql/, with `{{fragment}}` includes
+    tables.py      tables from the schema, views and macros, comments
+    load.py        load new Parquet files, merged one row per key (sql/rank_*.sql); record_run
+    fts.py         the full-text index, updated incrementally or deferred
+    query.py       read-only SQL, with Parquet views while a load holds the file
+    db.py          the public entry: connect, load, record_run, query, run_query and the errors
+    search.py      BM25 search with snippets (sql/search.sql)
+    stats.py       counts and field coverage for `newsarchive stats`
+    compact.py     merge small Parquet files per partition
+    export.py      a shareable dataset folder; card.py writes its card, schema and manifest
+    verify.py      check a received export folder against its manifest and schema
+"""

@@ -13,6 +13,7 @@ The runs dataset is left alone: one file per run, rewritten in place when a run 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,10 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from warehouse import db, parquet
+from warehouse import parquet, storage
+from warehouse.connection import WarehouseError, connect, one_row
+from warehouse.layout import DataLayout
+from warehouse.tables import ensure_schema
 
 COMPACTED_DATASETS = ("articles", "captures")
 # Files at least this large are left as they are; smaller ones in a partition are merged.
@@ -39,21 +43,25 @@ class CompactSummary:
     ledger_updated: bool  # whether the warehouse's loads ledger was told (else the next load re-reads the rows)
 
 
-def _partitions(data_dir: Path, dataset: str) -> dict[Path, list[Path]]:
+def _partitions(layout: DataLayout, dataset: str) -> dict[Path, list[Path]]:
     groups: dict[Path, list[Path]] = defaultdict(list)
-    for path in parquet.list_files(data_dir, dataset):
+    for path in parquet.list_files(layout, dataset):
         if path.stat().st_size < SMALL_FILE_BYTES:
             groups[path.parent].append(path)
     return {directory: files for directory, files in groups.items() if len(files) > 1}
 
 
-def compact(data_dir: Path, *, dry_run: bool = False) -> CompactSummary:
-    """Merge small files partition by partition. `dry_run` only counts what would be merged."""
-    data_dir = Path(data_dir)
+def compact(location: DataLayout | str | os.PathLike, *, dry_run: bool = False) -> CompactSummary:
+    """Merge small files partition by partition. `dry_run` only counts what would be merged.
+
+    Works on a local Parquet dataset only (object stores have no cheap in-place rewrite).
+    """
+    layout = DataLayout.of(location)
     partition_count = source_count = written = rows_written = duplicates = 0
-    replaced: list[tuple[str, str, list[str]]] = []  # (dataset, new file, source files), relative
+    replaced: list[tuple[str, Path, list[str]]] = []  # (dataset, new file, source files as the ledger names them)
     for dataset in COMPACTED_DATASETS:
-        for directory, files in sorted(_partitions(data_dir, dataset).items()):
+        dataset_root = Path(parquet.dataset_dir(layout, dataset))
+        for directory, files in sorted(_partitions(layout, dataset).items()):
             partition_count += 1
             source_count += len(files)
             if dry_run:
@@ -65,15 +73,15 @@ def compact(data_dir: Path, *, dry_run: bool = False) -> CompactSummary:
             for path in files:
                 if path != new_path:
                     path.unlink()
-            replaced.append(
-                (
-                    dataset,
-                    new_path.relative_to(data_dir).as_posix(),
-                    [p.relative_to(data_dir).as_posix() for p in files if p != new_path],
-                )
-            )
-    ledger_updated = bool(replaced) and _update_ledger(data_dir, replaced)
+            sources = [_ledger_name(dataset_root, dataset, p) for p in files if p != new_path]
+            replaced.append((dataset, new_path, sources))
+    ledger_updated = bool(replaced) and _update_ledger(layout, replaced)
     return CompactSummary(partition_count, source_count, written, rows_written, duplicates, ledger_updated)
+
+
+def _ledger_name(dataset_root: Path, dataset: str, path: Path) -> str:
+    """A file's name in the loads ledger: `parquet/<dataset>/...` wherever the dataset lives."""
+    return f"parquet/{dataset}/{path.relative_to(dataset_root).as_posix()}"
 
 
 def _merge_files(dataset: str, directory: Path, files: list[Path]) -> tuple[Path, int, int]:
@@ -95,27 +103,28 @@ def _merge_files(dataset: str, directory: Path, files: list[Path]) -> tuple[Path
     return new_path, table.num_rows, source_rows - table.num_rows
 
 
-def _update_ledger(data_dir: Path, replaced: list[tuple[str, str, list[str]]]) -> bool:
+def _update_ledger(layout: DataLayout, replaced: list[tuple[str, Path, list[str]]]) -> bool:
     """Tell the warehouse the merged files hold rows it already has, so `load` skips them.
 
     Only when every source file was loaded; best effort (a busy or absent warehouse just
     means the next load reads the merged files once more, which changes nothing).
     """
     try:
-        con = db.connect(data_dir, read_only=False, lock_timeout_s=5)
-    except db.WarehouseError:
+        con = connect(layout, read_only=False, lock_timeout_s=5)
+    except WarehouseError:
         return False
     try:
-        db.ensure_schema(con)
+        ensure_schema(con)
         con.execute("BEGIN TRANSACTION")
-        for dataset, new_file, sources in replaced:
-            loaded = con.execute(
+        for dataset, path, sources in replaced:
+            loaded = one_row(
+                con,
                 "SELECT count(*), any_value(run_id), any_value(load_id) FROM loads WHERE file IN (SELECT unnest(?))",
                 [sources],
-            ).fetchone()
+            )
             if loaded[0] != len(sources):
                 continue
-            path = data_dir / new_file
+            new_file = _ledger_name(Path(parquet.dataset_dir(layout, dataset)), dataset, path)
             stat = path.stat()
             con.execute("DELETE FROM loads WHERE file IN (SELECT unnest(?))", [sources])
             con.execute(
@@ -126,7 +135,7 @@ def _update_ledger(data_dir: Path, replaced: list[tuple[str, str, list[str]]]) -
                     pq.read_metadata(path).num_rows,
                     stat.st_size,
                     stat.st_mtime_ns,
-                    db.file_sha256(path),
+                    storage.file_sha256(path),
                     None,
                     "compact",
                 ],

@@ -7,12 +7,17 @@ in-memory DuckDB instead.
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
+from datetime import datetime
 
 import duckdb
 
-from warehouse import db, parquet, storage
+from warehouse import parquet, storage
+from warehouse.layout import DataLayout
+from warehouse.sqlfiles import sql_text
+
+Location = DataLayout | str | os.PathLike  # a layout, or a data directory with the default Parquet root
 
 # Rejection reasons worth another try in a later run; every other outcome is final.
 TRANSIENT_REASONS = frozenset(
@@ -39,59 +44,59 @@ def _reader(files: list[str]) -> duckdb.DuckDBPyConnection:
     return storage.prepare_duckdb(duckdb.connect(":memory:"), files)
 
 
-def _latest_outcomes(data_dir: Path) -> list[tuple[str, str, str | None]]:
-    files = parquet.file_locations(data_dir, "captures")
+def _latest_outcomes(location: Location) -> list[tuple[str, str, str | None]]:
+    files = parquet.file_locations(location, "captures")
     if not files:
         return []
     con = _reader(files)
     try:
         con.execute("SET VARIABLE captures_files = ?", [files])
-        return con.execute(db.sql_text("latest_outcomes.sql")).fetchall()
+        return con.execute(sql_text("latest_outcomes.sql")).fetchall()
     finally:
         con.close()
 
 
-def completed_capture_ids(data_dir: Path) -> set[str]:
+def completed_capture_ids(location: Location) -> set[str]:
     """capture_ids whose latest outcome is an article or a permanent rejection (skip them)."""
     return {
         capture_id
-        for capture_id, status, reason in _latest_outcomes(data_dir)
+        for capture_id, status, reason in _latest_outcomes(location)
         if status == "article" or not is_transient(reason)
     }
 
 
-def transient_failures(data_dir: Path) -> dict[str, str]:
+def transient_failures(location: Location) -> dict[str, str]:
     """capture_id → reason, for captures whose latest outcome is a transient failure (retry them)."""
     return {
         capture_id: reason
-        for capture_id, status, reason in _latest_outcomes(data_dir)
-        if status != "article" and is_transient(reason)
+        for capture_id, status, reason in _latest_outcomes(location)
+        if status != "article" and reason is not None and is_transient(reason)
     }
 
 
-def article_ids(data_dir: Path) -> set[str]:
+def article_ids(location: Location) -> set[str]:
     """Every article_id in the articles Parquet dataset."""
-    return set(article_hashes(data_dir))
+    return set(article_hashes(location))
 
 
-def article_hashes(data_dir: Path) -> dict[str, str]:
+def article_hashes(location: Location) -> dict[str, str]:
     """article_id → content_hash for every article in the Parquet dataset (one row per id)."""
     return dict(
         _rows(
-            data_dir,
+            location,
             "articles",
             "SELECT article_id, min(content_hash) FROM read_parquet(?, hive_partitioning = false) GROUP BY article_id",
         )
     )
 
 
-def source_cursor(data_dir: Path, source_name: str):
+def source_cursor(location: Location, source_name: str) -> datetime | None:
     """The latest capture time any run of the configured source `source_name` ingested, or None.
 
     Incremental state, like dlt's: a row in the runs dataset, so it survives a rebuild.
     """
     rows = _rows(
-        data_dir,
+        location,
         "runs",
         "SELECT max(cursor_captured_at) FROM read_parquet(?, hive_partitioning = false, union_by_name = true)"
         " WHERE source_name = ?",
@@ -100,19 +105,19 @@ def source_cursor(data_dir: Path, source_name: str):
     return rows[0][0] if rows else None
 
 
-def warc_files(data_dir: Path) -> list[str]:
+def warc_files(location: Location) -> list[str]:
     """Every WARC file the ledger says holds a capture's raw response (for `reprocess`)."""
     rows = _rows(
-        data_dir,
+        location,
         "captures",
         "SELECT DISTINCT warc_file FROM read_parquet(?, hive_partitioning = false) WHERE warc_file IS NOT NULL ORDER BY 1",
     )
     return [row[0] for row in rows]
 
 
-def _rows(data_dir: Path, dataset: str, sql: str, *params) -> list[tuple]:
+def _rows(location: Location, dataset: str, sql: str, *params: object) -> list[tuple]:
     """The rows of `sql` over the dataset's files (bound to its first `?`); [] when it has none."""
-    files = parquet.file_locations(data_dir, dataset)
+    files = parquet.file_locations(location, dataset)
     if not files:
         return []
     con = _reader(files)

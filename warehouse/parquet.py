@@ -1,7 +1,7 @@
 """The Parquet dataset: hive-partitioned, zstd, explicit schema, atomic writes.
 
-Layout under `<data-dir>/parquet/`, or under `$NEWSARCHIVE_PARQUET_URI` when that names
-another place (an `s3://bucket/prefix`: see warehouse/storage.py):
+Layout under the `DataLayout`'s Parquet root: `<data-dir>/parquet/` by default, or the
+`parquet_uri` it was given (a path or an `s3://bucket/prefix`: see warehouse/storage.py):
 
     articles/publication_slug=<slug>/year=<YYYY>/part-<run>-<digest>.parquet
     captures/source_slug=<slug>/part-<run>-<digest>.parquet
@@ -28,6 +28,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -36,6 +37,7 @@ import pyarrow.parquet as pq
 
 from transforms.records import Article, CaptureOutcome
 from warehouse import storage
+from warehouse.layout import DataLayout
 from warehouse.schema import ARTICLE_SCHEMA, CAPTURE_SCHEMA, RUN_SCHEMA, SCHEMA_VERSION, RunRecord, to_table
 from warehouse.storage import StoredFile
 
@@ -50,23 +52,23 @@ SLUG_MAX_LENGTH = 60
 NULL_SLUG = "unknown"
 
 
-def parquet_root(data_dir: Path) -> str:
-    """Where the Parquet dataset lives: `$NEWSARCHIVE_PARQUET_URI` if set, else `<data-dir>/parquet`."""
-    configured = os.environ.get(storage.PARQUET_URI_ENV, "").strip()
-    if configured:
-        return storage.check_location(configured.rstrip("/"))
-    return str(Path(data_dir) / "parquet")
+Location = DataLayout | str | os.PathLike  # a layout, or a data directory with the default Parquet root
 
 
-def is_remote(data_dir: Path) -> bool:
-    """True when the data dir's Parquet dataset is on object storage."""
-    return storage.is_remote(parquet_root(data_dir))
+def parquet_root(location: Location) -> str:
+    """Where the Parquet dataset lives: the layout's parquet_uri, else `<data-dir>/parquet`."""
+    return DataLayout.of(location).parquet_root
 
 
-def dataset_dir(data_dir: Path, dataset: str) -> str:
+def is_remote(location: Location) -> bool:
+    """True when the layout's Parquet dataset is on object storage."""
+    return storage.is_remote(parquet_root(location))
+
+
+def dataset_dir(location: Location, dataset: str) -> str:
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; expected one of {', '.join(DATASETS)}")
-    return storage.join(parquet_root(data_dir), dataset)
+    return storage.join(parquet_root(location), dataset)
 
 
 # Letters NFKD does not decompose to ASCII. Cyrillic gets a simple transliteration so Russian
@@ -129,6 +131,7 @@ _TRANSLITERATION = str.maketrans(
                     "i",
                     "g",
                 ],
+                strict=True,
             )
         ),
     }
@@ -199,20 +202,22 @@ def _rows_digest(keys: Iterable[str]) -> str:
     return digest.hexdigest()[:12]
 
 
-def _partition_year(article: Article) -> int:
-    when = article.published_at or article.captured_at
-    return when.year
+def partition_year(published_at: datetime | None, captured_at: datetime) -> int:
+    """The `year=` partition of an article: the year it was published, else captured."""
+    return (published_at or captured_at).year
 
 
-def write_articles(data_dir: Path, articles: list[Article], *, run_id: str) -> list[Path | str]:
+def write_articles(location: Location, articles: list[Article], *, run_id: str) -> list[Path | str]:
     """Write articles into `parquet/articles/publication_slug=<slug>/year=<YYYY>/`.
 
     One file per partition per call. Returns the paths written (empty for no articles).
     """
     groups: dict[tuple[str, int], list[Article]] = defaultdict(list)
     for article in articles:
-        groups[(slugify(article.publication), _partition_year(article))].append(article)
-    root = dataset_dir(data_dir, "articles")
+        groups[(slugify(article.publication), partition_year(article.published_at, article.captured_at))].append(
+            article
+        )
+    root = dataset_dir(location, "articles")
     run_slug = slugify(run_id)
     paths = []
     for (publication_slug, year), group in sorted(groups.items()):
@@ -226,12 +231,12 @@ def write_articles(data_dir: Path, articles: list[Article], *, run_id: str) -> l
     return paths
 
 
-def write_captures(data_dir: Path, outcomes: list[CaptureOutcome], *, run_id: str) -> list[Path | str]:
+def write_captures(location: Location, outcomes: list[CaptureOutcome], *, run_id: str) -> list[Path | str]:
     """Write capture outcomes (the ledger) into `parquet/captures/source_slug=<slug>/`."""
     groups: dict[str, list[CaptureOutcome]] = defaultdict(list)
     for outcome in outcomes:
         groups[slugify(outcome.source)].append(outcome)
-    root = dataset_dir(data_dir, "captures")
+    root = dataset_dir(location, "captures")
     run_slug = slugify(run_id)
     paths = []
     for source_slug, group in sorted(groups.items()):
@@ -241,9 +246,9 @@ def write_captures(data_dir: Path, outcomes: list[CaptureOutcome], *, run_id: st
     return paths
 
 
-def write_run(data_dir: Path, run: RunRecord) -> Path | str:
+def write_run(location: Location, run: RunRecord) -> Path | str:
     """The run's row, as `parquet/runs/part-<run>.parquet` (rewritten if the run records again)."""
-    path = storage.join(dataset_dir(data_dir, "runs"), f"part-{slugify(run.run_id)}.parquet")
+    path = storage.join(dataset_dir(location, "runs"), f"part-{slugify(run.run_id)}.parquet")
     return write_table(path, to_table([run], RUN_SCHEMA), run_id=run.run_id)
 
 
@@ -258,36 +263,36 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return table.select(schema.names).cast(schema)
 
 
-def dataset_files(data_dir: Path, dataset: str) -> list[StoredFile]:
+def dataset_files(location: Location, dataset: str) -> list[StoredFile]:
     """The dataset's visible Parquet files with size and mtime, sorted (temp and hidden files
     excluded). `relative` is `parquet/<dataset>/...`, the same wherever the dataset lives."""
     return [
         StoredFile(stored.location, f"parquet/{dataset}/{stored.relative}", stored.byte_count, stored.modified_ns)
-        for stored in storage.list_files(dataset_dir(data_dir, dataset), ".parquet")
+        for stored in storage.list_files(dataset_dir(location, dataset), ".parquet")
     ]
 
 
-def file_locations(data_dir: Path, dataset: str) -> list[str]:
+def file_locations(location: Location, dataset: str) -> list[str]:
     """The dataset's visible Parquet files as paths or URIs, for DuckDB's read_parquet."""
-    return [stored.location for stored in dataset_files(data_dir, dataset)]
+    return [stored.location for stored in dataset_files(location, dataset)]
 
 
-def list_files(data_dir: Path, dataset: str) -> list[Path]:
+def list_files(location: Location, dataset: str) -> list[Path]:
     """The dataset's visible Parquet files as local paths (for commands that rewrite files in place)."""
-    root = parquet_root(data_dir)
+    root = parquet_root(location)
     if storage.is_remote(root):
         raise storage.StorageError(
             f"the Parquet dataset at {root} is on object storage: this command works on a local dataset only"
         )
-    return [Path(location) for location in file_locations(data_dir, dataset)]
+    return [Path(file_location) for file_location in file_locations(location, dataset)]
 
 
-def read_dataset(data_dir: Path, dataset: str) -> pa.Table:
+def read_dataset(location: Location, dataset: str) -> pa.Table:
     """The whole dataset as one table with exactly the dataset's schema (no partition columns)."""
     schema = SCHEMAS[dataset]
     tables = []
-    for location in file_locations(data_dir, dataset):
-        with storage.open_input(location) as handle:
+    for file_location in file_locations(location, dataset):
+        with storage.open_input(file_location) as handle:
             tables.append(pq.read_table(handle, schema=schema))
     if not tables:
         return schema.empty_table()

@@ -7,11 +7,13 @@ over the Parquet views answers with a plain term-count ranking (sql/search_fallb
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
-from warehouse import db
+from warehouse.connection import WarehouseError
+from warehouse.layout import DataLayout
+from warehouse.query import run_query
 
 SEARCH_SQL = "SELECT * FROM search(?, max_rows := ?{filters})"
 
@@ -34,7 +36,7 @@ class SearchResult:
 
 
 def search(
-    data_dir: Path,
+    location: DataLayout | str | os.PathLike,
     words: str,
     *,
     limit: int = 10,
@@ -44,14 +46,14 @@ def search(
 ) -> SearchResult:
     """Best-matching articles first. `published_to` is inclusive (the whole day).
 
-    Articles loaded with `db.load(..., update_search_index=False)` (periodic loads during a
+    Articles loaded with `load(..., update_search_index=False)` (periodic loads during a
     run) are not found until a later load updates the index; an article such a load replaced
     is left out until then too, never shown for words it no longer contains.
     """
     if not words.strip():
-        raise db.WarehouseError("nothing to search for: give one or more words")
+        raise WarehouseError("nothing to search for: give one or more words")
     if limit < 1:
-        raise db.WarehouseError("limit must be at least 1")
+        raise WarehouseError("limit must be at least 1")
     # Only the filters given are passed: the others keep the macro's NULL defaults, which the
     # planner folds away (an unfiltered search then never scans the articles table).
     filters = {
@@ -61,9 +63,20 @@ def search(
     }
     given = {name: value for name, value in filters.items() if value is not None}
     sql = SEARCH_SQL.format(filters="".join(f", {name} := ?" for name in given))
-    result = db.run_query(data_dir, sql, [words, limit, *given.values()])
-    hits = [SearchHit(*row) for row in result.rows]
+    result = run_query(location, sql, [words, limit, *given.values()])
+    hits = [_hit(result.columns, row) for row in result.rows]
     return SearchResult(hits, "bm25" if result.source == "warehouse" else "term-count")
+
+
+def _hit(columns: list[str], row: tuple) -> SearchHit:
+    """A row of the `search` macro as a SearchHit, by column name (the macro's column order is its own)."""
+    values = dict(zip(columns, row, strict=True))
+    try:
+        return SearchHit(**{name: values[name] for name in SearchHit.__dataclass_fields__})
+    except KeyError as error:
+        raise WarehouseError(
+            f"the search macro returned no {error} column: the warehouse's views are out of date"
+        ) from error
 
 
 def _day(value: date | None) -> str | None:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from typing import Any
 
-from warehouse import db, parquet
+import duckdb
+
+from warehouse import parquet
+from warehouse.connection import WarehouseError, scalar
+from warehouse.layout import DataLayout
+from warehouse.query import open_for_reading
+from warehouse.sqlfiles import sql_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,31 +44,31 @@ class WarehouseStats:
     search_pending_count: int | None = None
 
 
-def collect(data_dir: Path) -> WarehouseStats:
+def collect(location: DataLayout | str | os.PathLike) -> WarehouseStats:
     """One short read (warehouse or Parquet fallback) plus a walk of the dataset's files."""
-    data_dir = Path(data_dir)
-    with db.open_for_reading(data_dir) as (con, source):
-        totals = con.execute(db.sql_text("stats_totals.sql")).fetchone()
-        publications = con.execute(db.sql_text("stats_publications.sql")).fetchall()
+    layout = DataLayout.of(location)
+    with open_for_reading(layout) as (con, source):
+        totals = _totals(con)
+        publications = con.execute(sql_text("stats_publications.sql")).fetchall()
         rejections = con.execute("SELECT reason, capture_count, capture_percent FROM rejections_by_reason").fetchall()
         coverage = con.execute("SELECT * FROM field_coverage").fetchall()
         last_run = con.execute(
             "SELECT run_id, source, finished_at, article_count, new_article_count FROM runs ORDER BY started_at DESC, run_id DESC LIMIT 1"
         ).fetchone()
         pending = None
-        has_pending_table = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'fts_pending'"
-        ).fetchone()[0]
+        has_pending_table = scalar(
+            con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'fts_pending'"
+        )
         if source == "warehouse" and has_pending_table:  # absent until a warehouse's first load by this version
-            pending = con.execute("SELECT count(*) FROM fts_pending").fetchone()[0]
+            pending = scalar(con, "SELECT count(*) FROM fts_pending")
     files = {}
     for dataset in parquet.DATASETS:
-        stored = parquet.dataset_files(data_dir, dataset)
+        stored = parquet.dataset_files(layout, dataset)
         files[dataset] = DatasetFiles(len(stored), sum(f.byte_count for f in stored))
-    warehouse = db.warehouse_path(data_dir)
+    warehouse = layout.warehouse_path
     return WarehouseStats(
-        source,
-        *totals,
+        source=source,
+        **totals,
         publications=publications,
         rejections=rejections,
         field_coverage=coverage,
@@ -70,3 +77,12 @@ def collect(data_dir: Path) -> WarehouseStats:
         warehouse_byte_count=warehouse.stat().st_size if warehouse.exists() else None,
         search_pending_count=pending,
     )
+
+
+def _totals(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The headline counts of sql/stats_totals.sql by column name (each names a WarehouseStats field)."""
+    cursor = con.execute(sql_text("stats_totals.sql"))
+    row = cursor.fetchone()
+    if row is None or cursor.description is None:
+        raise WarehouseError("sql/stats_totals.sql returned no row")
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))

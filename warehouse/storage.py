@@ -1,6 +1,6 @@
 """Where files live: local paths, or object-storage URIs (`s3://bucket/key`).
 
-The Parquet dataset (`NEWSARCHIVE_PARQUET_URI`) and input WARC files may live on S3 or any
+The Parquet dataset (a `DataLayout`'s parquet_uri) and input WARC files may live on S3 or any
 S3-compatible store (MinIO, Ceph, R2, ...). pyarrow's filesystems do the I/O; credentials and
 endpoint come from the standard AWS environment variables (AWS_ACCESS_KEY_ID,
 AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION, AWS_ENDPOINT_URL), and the same values
@@ -13,7 +13,9 @@ Object stores have no rename; a write goes to a hidden temporary key and is then
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import io
 import os
 import posixpath
@@ -28,6 +30,7 @@ import duckdb
 import duckdb_extension_httpfs
 from pyarrow import fs as pafs
 
+# Read by the CLI only (flows/cli/common.py); the library takes the location as an argument.
 PARQUET_URI_ENV = "NEWSARCHIVE_PARQUET_URI"
 SUPPORTED_SCHEMES = ("s3", "file")
 HTTPFS_EXTENSION = (
@@ -160,6 +163,15 @@ def open_input(location: str | os.PathLike, *, sequential: bool = False) -> Bina
         raise
 
 
+def file_sha256(location: str | os.PathLike) -> str:
+    """The sha256 of a file wherever it lives, as hex."""
+    digest = hashlib.sha256()
+    with open_input(location, sequential=True) as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def file_size(location: str | os.PathLike) -> int | None:
     """The size in bytes, or None when there is no such file."""
     filesystem, path = resolve(location)
@@ -185,10 +197,8 @@ def atomic_write(location: str | os.PathLike, write: Callable[[BinaryIO], None])
             write(stream)
         filesystem.move(temp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):  # the temp object may not exist yet
             filesystem.delete_file(temp)
-        except OSError:
-            pass
         raise
     return location
 

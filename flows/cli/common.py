@@ -1,10 +1,15 @@
-"""What every `newsarchive` command shares: --data-dir / --parquet-uri and quiet Prefect defaults."""
+"""What every `newsarchive` command shares: --data-dir / --parquet-uri, output formats, quiet Prefect defaults."""
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
+import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +101,80 @@ def LAYOUT_OPTIONS(command: Callable[..., Any]) -> Callable[..., Any]:  # noqa: 
         return command(*args, layout=DataLayout(layout_data_dir, layout_parquet_uri), **kwargs)
 
     return _LAYOUT_DATA_DIR(_LAYOUT_PARQUET_URI(with_layout))
+
+
+# Output formats of the commands that print rows (sql, search, stats).
+FORMATS = ("table", "csv", "json", "markdown")
+TABLE_CELL_WIDTH = 60  # table format only: longer cells are cut with '…' (use csv/json for full text)
+
+
+def plain_value(value: Any) -> Any:
+    """A JSON-friendly version of a DuckDB value."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [plain_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain_value(v) for k, v in value.items()}
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    plain = plain_value(value)
+    if isinstance(plain, (list, dict)):
+        return json.dumps(plain, ensure_ascii=False)
+    return str(plain)
+
+
+def _cut(text: str, width: int) -> str:
+    text = " ".join(text.split())  # one line per row
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_rows(columns: Sequence[str], rows: Sequence[tuple], fmt: str) -> str:
+    """Render a result as table, csv, json (a list of objects) or markdown."""
+    if fmt == "json":
+        return json.dumps(
+            [{c: plain_value(v) for c, v in zip(columns, row, strict=True)} for row in rows],
+            ensure_ascii=False,
+            indent=2,
+        )
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([_text(v) for v in row] for row in rows)
+        return buffer.getvalue().rstrip("\n")
+    if fmt == "markdown":
+
+        def cell(value: Any) -> str:
+            return _text(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+
+        lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+        lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+        return "\n".join(lines)
+    # table
+    cells = [[_cut(_text(v), TABLE_CELL_WIDTH) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    numeric = [
+        all(isinstance(row[i], (int, float, Decimal)) or row[i] is None for row in rows) and rows
+        for i in range(len(columns))
+    ]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths, strict=True))]
+        return "  ".join(parts).rstrip()
+
+    out = [line(list(columns)), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in cells]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
 
 
 # Quiet, offline Prefect unless the user configured otherwise.

@@ -1,97 +1,25 @@
 """Warehouse commands of `newsarchive`: sql (and, registered the same way, the rest).
 
 A thin layer over warehouse/: each command parses options, calls one function and prints.
-Known errors (warehouse.db.WarehouseError, warehouse.storage.StorageError) become one line `Error: ...` with exit status 1.
+Known errors (warehouse.db.WarehouseError, warehouse.storage.StorageError) become one line
+`Error: ...` with exit status 1. --data-dir and --parquet-uri arrive as one `layout`.
 flows/cli/__init__.py registers every command in COMMANDS on the main group.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
-from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import click
 
-from flows.cli.common import DATA_DIR_OPTION
+from flows.cli.common import FORMATS, LAYOUT_OPTIONS, format_rows, plain_value
 from warehouse import db, storage
+from warehouse.layout import DataLayout
 
 # Errors the user can act on: one line, no traceback.
 KNOWN_ERRORS = (db.WarehouseError, storage.StorageError)
-
-FORMATS = ("table", "csv", "json", "markdown")
-TABLE_CELL_WIDTH = 60  # table format only: longer cells are cut with '…' (use csv/json for full text)
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-friendly version of a DuckDB value."""
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, bytes):
-        return value.hex()
-    return value
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    plain = _plain(value)
-    if isinstance(plain, (list, dict)):
-        return json.dumps(plain, ensure_ascii=False)
-    return str(plain)
-
-
-def _cut(text: str, width: int) -> str:
-    text = " ".join(text.split())  # one line per row
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def format_rows(columns: Sequence[str], rows: Sequence[tuple], fmt: str) -> str:
-    """Render a result as table, csv, json (a list of objects) or markdown."""
-    if fmt == "json":
-        return json.dumps([{c: _plain(v) for c, v in zip(columns, row)} for row in rows], ensure_ascii=False, indent=2)
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([_text(v) for v in row] for row in rows)
-        return buffer.getvalue().rstrip("\n")
-    if fmt == "markdown":
-
-        def cell(value: Any) -> str:
-            return _text(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
-
-        lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
-        lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-        return "\n".join(lines)
-    # table
-    cells = [[_cut(_text(v), TABLE_CELL_WIDTH) for v in row] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    numeric = [
-        all(isinstance(row[i], (int, float, Decimal)) or row[i] is None for row in rows) and rows
-        for i in range(len(columns))
-    ]
-
-    def line(values: Sequence[str]) -> str:
-        parts = [v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(values, widths))]
-        return "  ".join(parts).rstrip()
-
-    out = [line(list(columns)), "  ".join("-" * w for w in widths)]
-    out += [line(r) for r in cells]
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(out)
 
 
 def _fail(error: Exception) -> click.ClickException:
@@ -111,8 +39,8 @@ def _fail(error: Exception) -> click.ClickException:
 @click.option(
     "--param", "-p", "params", multiple=True, metavar="VALUE", help="Value for a ? placeholder (repeatable, in order)."
 )
-@DATA_DIR_OPTION
-def sql_command(sql: str | None, sql_file, fmt: str, params: tuple[str, ...], data_dir: Path) -> None:
+@LAYOUT_OPTIONS
+def sql_command(sql: str | None, sql_file, fmt: str, params: tuple[str, ...], layout: DataLayout) -> None:
     """Run read-only SQL on the warehouse and print the result.
 
     The warehouse is opened read-only: INSERT, DROP, COPY, ATTACH and other writes are
@@ -139,7 +67,7 @@ def sql_command(sql: str | None, sql_file, fmt: str, params: tuple[str, ...], da
     else:
         raise click.UsageError("no SQL given: pass it as an argument, with --file FILE, or '-' for stdin")
     try:
-        result = db.run_query(data_dir, text, params)
+        result = db.run_query(layout, text, params)
     except KNOWN_ERRORS as error:
         raise _fail(error) from error
     if result.source == "parquet":
@@ -162,8 +90,8 @@ def _date_option(name: str, help_text: str):
 @_date_option("--from", "Only articles published on or after this day (UTC).")
 @_date_option("--to", "Only articles published on or before this day (UTC).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
-@DATA_DIR_OPTION
-def search_command(words: str, limit: int, publication: str | None, fmt: str, data_dir: Path, **dates) -> None:
+@LAYOUT_OPTIONS
+def search_command(words: str, limit: int, publication: str | None, fmt: str, layout: DataLayout, **dates) -> None:
     """Full-text search over article titles and texts, best match first (BM25).
 
     Words are matched after lowercasing, accent stripping and English stemming, so
@@ -181,7 +109,7 @@ def search_command(words: str, limit: int, publication: str | None, fmt: str, da
 
     try:
         result = search.search(
-            data_dir,
+            layout,
             words,
             limit=limit,
             publication=publication,
@@ -215,8 +143,8 @@ def search_command(words: str, limit: int, publication: str | None, fmt: str, da
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
 )
-@DATA_DIR_OPTION
-def stats_command(fmt: str, data_dir: Path) -> None:
+@LAYOUT_OPTIONS
+def stats_command(fmt: str, layout: DataLayout) -> None:
     """Counts, date range, rejections and field coverage of the warehouse.
 
     \b
@@ -230,11 +158,11 @@ def stats_command(fmt: str, data_dir: Path) -> None:
     from warehouse import stats
 
     try:
-        facts = stats.collect(data_dir)
+        facts = stats.collect(layout)
     except KNOWN_ERRORS as error:
         raise _fail(error) from error
     if fmt == "json":
-        click.echo(json.dumps(_plain(asdict(facts)), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(plain_value(asdict(facts)), ensure_ascii=False, indent=2))
         return
     echo = click.echo
     if facts.source != "warehouse":
@@ -304,8 +232,8 @@ def _size(byte_count: int) -> str:
     metavar="SECONDS",
     help="How long to wait for another process to release the warehouse.",
 )
-@DATA_DIR_OPTION
-def load_command(rebuild_index: bool, defer_index: bool, wait: float, data_dir: Path) -> None:
+@LAYOUT_OPTIONS
+def load_command(rebuild_index: bool, defer_index: bool, wait: float, layout: DataLayout) -> None:
     """Load new Parquet files into the DuckDB warehouse (also the last step of `run`).
 
     Only files not yet in the loads ledger are read, so a second load adds nothing.
@@ -321,9 +249,7 @@ def load_command(rebuild_index: bool, defer_index: bool, wait: float, data_dir: 
     if rebuild_index and defer_index:
         raise click.UsageError("--rebuild-index and --defer-index contradict each other: choose one")
     try:
-        summary = db.load(
-            data_dir, lock_timeout_s=wait, rebuild_index=rebuild_index, update_search_index=not defer_index
-        )
+        summary = db.load(layout, lock_timeout_s=wait, rebuild_index=rebuild_index, update_search_index=not defer_index)
     except KNOWN_ERRORS as error:
         raise _fail(error) from error
     if summary.new_file_count == 0:
@@ -342,8 +268,8 @@ def load_command(rebuild_index: bool, defer_index: bool, wait: float, data_dir: 
 
 @click.command("compact")
 @click.option("--dry-run", is_flag=True, help="Only say what would be merged.")
-@DATA_DIR_OPTION
-def compact_command(dry_run: bool, data_dir: Path) -> None:
+@LAYOUT_OPTIONS
+def compact_command(dry_run: bool, layout: DataLayout) -> None:
     """Merge the small Parquet files of each partition into one, without changing the data.
 
     Each run writes one file per partition per batch; compacting keeps readers fast.
@@ -356,7 +282,7 @@ def compact_command(dry_run: bool, data_dir: Path) -> None:
     """
     from warehouse import compact
 
-    summary = compact.compact(data_dir, dry_run=dry_run)
+    summary = compact.compact(layout, dry_run=dry_run)
     if summary.partition_count == 0:
         click.echo("Nothing to compact: no partition holds more than one small file.")
     elif dry_run:
@@ -383,8 +309,8 @@ def compact_command(dry_run: bool, data_dir: Path) -> None:
     show_default=True,
     help="Format of the data files.",
 )
-@DATA_DIR_OPTION
-def export_command(dest: Path, publication: str | None, fmt: str, data_dir: Path, **dates) -> None:
+@LAYOUT_OPTIONS
+def export_command(dest: Path, publication: str | None, fmt: str, layout: DataLayout, **dates) -> None:
     """Write a self-describing dataset folder to share: data, card, schema, checksums.
 
     DEST gets README.md (a dataset card), schema.json, manifest.json (sha256 and row
@@ -401,7 +327,7 @@ def export_command(dest: Path, publication: str | None, fmt: str, data_dir: Path
 
     try:
         summary = export.export(
-            data_dir, dest, publication=publication, published_from=dates["from"], published_to=dates["to"], fmt=fmt
+            layout, dest, publication=publication, published_from=dates["from"], published_to=dates["to"], fmt=fmt
         )
     except KNOWN_ERRORS as error:
         raise _fail(error) from error
@@ -423,9 +349,9 @@ def verify_command(folder: Path) -> None:
     Examples:
         newsarchive verify exports/all-articles
     """
-    from warehouse import export
+    from warehouse import verify
 
-    report = export.verify(folder)
+    report = verify.verify(folder)
     if report.ok:
         click.echo(f"OK: {report.checked_file_count} files, {report.row_count} rows match the manifest and schema.")
         return

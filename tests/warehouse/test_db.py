@@ -14,7 +14,8 @@ import pytest
 
 from tests.support.factories import BASE_TIME, make_article, make_outcome
 from warehouse import db, parquet
-from warehouse.schema import RunRecord
+from warehouse.schema import ARTICLE_COLUMNS, RunRecord
+from warehouse.tables import create_table_sql
 
 
 def table_rows(data_dir, table, order):
@@ -389,7 +390,7 @@ def test_a_warehouse_with_the_old_articles_layout_is_moved_to_the_new_one(data_d
     before = table_rows(data_dir, "articles", "article_id")
     con = db.connect(data_dir, read_only=False)
     con.execute("ALTER TABLE articles RENAME TO articles_new")
-    con.execute(db.create_table_sql("articles", db.ARTICLE_COLUMNS, ["article_id"]))  # the old layout
+    con.execute(create_table_sql("articles", ARTICLE_COLUMNS, ["article_id"]))  # the old layout
     con.execute("INSERT INTO articles SELECT * FROM articles_new")
     con.execute("DROP TABLE articles_new")
     con.execute("DELETE FROM warehouse_info WHERE key = 'articles_layout'")

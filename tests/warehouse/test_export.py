@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.support.factories import BASE_TIME, make_article
-from warehouse import db, export, parquet
+from warehouse import db, export, parquet, verify
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_export_then_verify(loaded, tmp_path, fmt):
     summary = export.export(loaded, dest, fmt=fmt)
     assert summary.article_count == 10
     assert {p.name for p in dest.iterdir()} == {"README.md", "schema.json", "manifest.json", "data"}
-    report = export.verify(dest)
+    report = verify.verify(dest)
     assert report.ok, report.problems
     assert report.row_count == 10
     manifest = json.loads((dest / "manifest.json").read_text())
@@ -94,7 +94,7 @@ def test_verify_detects_tampering(loaded, tmp_path):
     files[1].unlink()
     # an unexpected file
     (dest / "data" / "extra.parquet").write_bytes(b"not parquet")
-    problems = "\n".join(export.verify(dest).problems)
+    problems = "\n".join(verify.verify(dest).problems)
     rel = lambda p: p.relative_to(dest).as_posix()  # noqa: E731
     assert f"{rel(files[0])}: sha256 differs" in problems
     assert f"{rel(files[1])}: missing" in problems
@@ -107,11 +107,11 @@ def test_verify_detects_a_schema_change_and_a_lost_manifest(loaded, tmp_path):
     schema = json.loads((dest / "schema.json").read_text())
     schema["fields"][0]["arrow_type"] = "int64"
     (dest / "schema.json").write_text(json.dumps(schema))
-    problems = export.verify(dest).problems
+    problems = verify.verify(dest).problems
     assert any("schema.json: sha256 differs" in p for p in problems)
     assert any("columns differ from schema.json" in p for p in problems)
     (dest / "manifest.json").unlink()
-    assert export.verify(dest).problems == ["manifest.json is missing: not an export folder, or it arrived incomplete"]
+    assert verify.verify(dest).problems == ["manifest.json is missing: not an export folder, or it arrived incomplete"]
 
 
 READER = r"""

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from tests.support.factories import BASE_TIME, make_article
-from warehouse import db, parquet, search, stats
+from warehouse import db, fts, parquet, search, stats
+from warehouse.sqlfiles import sql_text
 
 
 def _index_snapshot(data_dir, query):
@@ -52,7 +53,7 @@ def test_incremental_index_equals_a_full_rebuild(data_dir):
     assert incremental["stats"][0][0] == 48
     # and the extension's own create_fts_index over the whole table gives the same index
     con = db.connect(data_dir, read_only=False)
-    con.execute(db.sql_text("fts.sql"))
+    con.execute(sql_text("fts.sql"))
     con.close()
     assert _index_snapshot(data_dir, query) == incremental
 
@@ -236,7 +237,7 @@ def test_indexing_in_small_chunks_equals_indexing_at_once(tmp_path, monkeypatch)
     at_once, chunked = tmp_path / "at-once", tmp_path / "chunked"
     parquet.write_articles(at_once, articles, run_id="r1")
     db.load(at_once)
-    monkeypatch.setattr(db, "FTS_INDEX_CHUNK", 5)
+    monkeypatch.setattr(fts, "FTS_INDEX_CHUNK", 5)
     parquet.write_articles(chunked, articles, run_id="r1")
     summary = db.load(chunked)
     assert (summary.fts_update, summary.fts_pending_count) == ("rebuild", 0)

@@ -1,11 +1,6 @@
 -- Merge the rows in temp table `incoming` into `articles`, one row per article_id.
 --
--- Which capture wins (the same rule whatever the order files are loaded in, so a rebuild
--- from Parquet equals the incremental result):
---   1. the earliest captured_at: the version closest to publication, before later edits,
---      paywalls or redesigns;
---   2. then the newest extractor_version: re-extraction of the same capture replaces the row;
---   3. then the earliest run_id (run ids sort by start time), content_hash, url: a total order.
+-- Which capture wins: sql/rank_articles.sql (an existing row wins a tie with an incoming one).
 -- Duplicates inside the batch are resolved by the same ranking before anything is written
 -- (DuckDB would otherwise keep whichever row of a key came first in one statement).
 --
@@ -22,7 +17,7 @@ SELECT * FROM (
 )
 QUALIFY row_number() OVER (
     PARTITION BY article_id
-    ORDER BY captured_at ASC, extractor_version DESC, run_id ASC NULLS LAST, content_hash ASC, url ASC, is_incoming ASC
+    ORDER BY {{rank_articles}}, is_incoming ASC
 ) = 1;
 
 DELETE FROM winners WHERE NOT is_incoming;

@@ -1,6 +1,5 @@
 -- Merge temp table `incoming` into `captures`: one row per (capture_id, run_id), i.e. one
--- outcome per capture per run. A run that recorded the same capture twice (a retried batch)
--- keeps its latest outcome; the remaining keys only make the order total.
+-- outcome per capture per run. Which row wins: sql/rank_captures.sql (then the existing row).
 CREATE OR REPLACE TEMP TABLE existing_keys AS
 SELECT c.capture_id, c.run_id FROM captures AS c SEMI JOIN incoming AS i ON c.capture_id = i.capture_id AND c.run_id = i.run_id;
 
@@ -13,8 +12,7 @@ SELECT * FROM (
 )
 QUALIFY row_number() OVER (
     PARTITION BY capture_id, run_id
-    ORDER BY recorded_at DESC NULLS LAST, status ASC, reason ASC NULLS FIRST, detail ASC NULLS FIRST,
-             duration_ms ASC, is_incoming ASC
+    ORDER BY {{rank_captures}}, is_incoming ASC
 ) = 1;
 
 DELETE FROM winners WHERE NOT is_incoming;

@@ -1,5 +1,5 @@
--- Merge temp table `incoming` into `runs`: one row per run_id. A run recorded again (its
--- file rewritten) keeps the most complete record: finished, with the most captures counted.
+-- Merge temp table `incoming` into `runs`: one row per run_id. Which row wins:
+-- sql/rank_runs.sql (then the incoming row: a run recorded again replaces its old record).
 CREATE OR REPLACE TEMP TABLE winners AS
 SELECT * FROM (
     SELECT *, true AS is_incoming FROM incoming
@@ -8,8 +8,7 @@ SELECT * FROM (
 )
 QUALIFY row_number() OVER (
     PARTITION BY run_id
-    ORDER BY finished_at DESC NULLS LAST, new_article_count DESC NULLS LAST, capture_count DESC,
-             article_count DESC, is_incoming DESC
+    ORDER BY {{rank_runs}}, is_incoming DESC
 ) = 1;
 
 DELETE FROM winners WHERE NOT is_incoming;

@@ -1,0 +1,158 @@
+"""Read-only SQL on the warehouse, or on views over the Parquet dataset while it is busy.
+
+While one process has the DuckDB file open read-write, no other process can open it at all,
+not even read-only. So a reader waits a couple of seconds and then answers from an in-memory
+DuckDB whose `articles`, `captures` and `runs` are views over the Parquet files, ranked as
+the loader ranks them (sql/parquet_view_*.sql). Only SELECT and EXPLAIN statements run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from warehouse import parquet
+from warehouse.connection import WarehouseBusy, WarehouseError, WarehouseMissing, connect, one_line, prepare
+from warehouse.layout import DataLayout
+from warehouse.sqlfiles import sql_statements, sql_text
+from warehouse.tables import TABLES, create_table_sql, ensure_views
+
+log = logging.getLogger("newsarchive.warehouse")
+
+# Statement types `query` runs; everything else (INSERT, COPY, ATTACH, SET, CALL, ...) is refused.
+READ_STATEMENT_TYPES = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+
+
+class QueryRefused(WarehouseError):
+    """The SQL would write (INSERT, DROP, COPY, ATTACH, ...): `query` is read-only."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple]
+    source: str  # "warehouse" or "parquet" (the fallback while a load holds the file)
+
+
+def _leading_keywords(sql: str) -> list[str]:
+    """The first word of every statement, from DuckDB's tokenizer (strings and comments skipped)."""
+    words, at_start = [], True
+    for offset, kind in duckdb.tokenize(sql):
+        token = sql[offset : offset + 1]
+        if at_start:
+            word = re.match(r"\w*", sql[offset:])
+            words.append(word.group(0).upper() if word else "")
+        at_start = kind == duckdb.token_type.operator and token == ";"
+    return words
+
+
+def _check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> list[duckdb.Statement]:
+    # PRAGMAs are expanded while parsing (create_fts_index would run its catalog checks): refuse
+    # them before the parser sees them. DESCRIBE, SHOW and duckdb_*() cover the read-only ones.
+    if "PRAGMA" in _leading_keywords(sql):
+        raise QueryRefused("refused: PRAGMA statements are not allowed; use DESCRIBE, SHOW TABLES or duckdb_tables()")
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as error:
+        raise WarehouseError(one_line(error)) from error
+    if not statements:
+        raise WarehouseError("no SQL statement given")
+    for statement in statements:
+        if statement.type not in READ_STATEMENT_TYPES:
+            kind = statement.type.name
+            raise QueryRefused(
+                f"refused: {kind} statements are not allowed; the warehouse is opened read-only (SELECT only)"
+            )
+    return statements
+
+
+def parquet_connection(location: DataLayout | str | os.PathLike) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with `articles`, `captures`, `runs` as views over the Parquet dataset.
+
+    The same ranking as the loader picks one row per key (sql/rank_*.sql), so answers match
+    the warehouse (without the FTS index). Works while a load holds the DuckDB file.
+    """
+    layout = DataLayout.of(location)
+    con = prepare(duckdb.connect(":memory:"), layout)
+    for name, (columns, key) in TABLES.items():
+        files = parquet.file_locations(layout, name)
+        if not files:
+            con.execute(create_table_sql(name, columns, key))
+            continue
+        con.execute(f"SET VARIABLE {name}_files = ?", [files])
+        select = sql_text(f"parquet_view_{name}.sql").strip().rstrip(";")
+        con.execute(f"CREATE VIEW {name} AS {select}")
+    for statement in sql_statements("tables.sql"):
+        con.execute(statement)
+    ensure_views(con, with_search=False)
+    for statement in sql_statements("snippet.sql") + sql_statements("search_fallback.sql"):
+        con.execute(statement)
+    return con
+
+
+@contextmanager
+def open_for_reading(
+    location: DataLayout | str | os.PathLike, *, lock_timeout_s: float | None = None, fallback: bool = True
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+    """(connection, source): the warehouse read-only, or Parquet views if it stays locked or is absent.
+
+    source is "warehouse" or "parquet". Keep the block short: it holds a shared lock that
+    makes a load wait.
+    """
+    layout = DataLayout.of(location)
+    source = "warehouse"
+    try:
+        con = connect(layout, read_only=True, lock_timeout_s=lock_timeout_s)
+    except (WarehouseBusy, WarehouseMissing) as error:
+        has_parquet = any(parquet.file_locations(layout, name) for name in TABLES)
+        if not fallback or not has_parquet:
+            if isinstance(error, WarehouseMissing):
+                raise WarehouseMissing(
+                    f"no warehouse and no Parquet dataset in {layout.data_dir}: run `newsarchive run` first"
+                ) from error
+            raise
+        if isinstance(error, WarehouseBusy):
+            log.warning("%s; answering from the Parquet dataset instead", error)
+        con = parquet_connection(layout)
+        source = "parquet"
+    try:
+        yield con, source
+    finally:
+        con.close()
+
+
+def run_query(
+    location: DataLayout | str | os.PathLike,
+    sql: str,
+    params: Sequence[Any] = (),
+    *,
+    lock_timeout_s: float | None = None,
+    fallback: bool = True,
+) -> QueryResult:
+    """Run read-only SQL; answer from Parquet views if the warehouse stays locked or is absent."""
+    with open_for_reading(location, lock_timeout_s=lock_timeout_s, fallback=fallback) as (con, source):
+        statements = _check_read_only(con, sql)
+        try:
+            for statement in statements[:-1]:
+                con.execute(statement)
+            cursor = con.execute(statements[-1], list(params) if params else None)
+            columns = [d[0] for d in cursor.description] if cursor.description else []
+            rows = cursor.fetchall()
+        except duckdb.Error as error:
+            raise WarehouseError(one_line(error)) from error
+    return QueryResult(columns, rows, source)
+
+
+def query(
+    location: DataLayout | str | os.PathLike, sql: str, params: Sequence[Any] = ()
+) -> tuple[list[str], list[tuple]]:
+    """Read-only SQL on the warehouse: (column names, rows). Writes raise QueryRefused."""
+    result = run_query(location, sql, params)
+    return result.columns, result.rows
