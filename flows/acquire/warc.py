@@ -1,9 +1,10 @@
 """Read captures out of WARC files (the bundled sample, user files, our own raw archive).
 
-FastWARC does the parsing: it is about 4x faster than warcio here. Paths may be object-storage
-URIs (`s3://bucket/crawl.warc.gz`, read through warehouse/storage.py). Response and resource records become `Capture`s; revisit records are
-resolved against an earlier response with the same payload digest in the same input, or
-become a capture with `error_reason="revisit"`.
+FastWARC does the parsing (faster than warcio; the figures are in DESIGN.md §7). Paths may be
+object-storage URIs (`s3://bucket/crawl.warc.gz`, read through warehouse/storage.py).
+Response and resource records become `Capture`s; revisit records are resolved against an
+earlier response with the same payload digest in the same input, or become a capture with
+`error_reason="revisit"`.
 """
 
 from __future__ import annotations
