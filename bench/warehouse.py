@@ -34,8 +34,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from transforms.records import Article  # noqa: E402
-from warehouse import db, parquet  # noqa: E402
+from transforms.records import Article  # noqa: E402 -- after the sys.path line above, so the script runs from a checkout
+from warehouse import db, parquet  # noqa: E402 -- after the sys.path line above
 
 PUBLICATIONS = ["The Harbour Gazette", "Valley Herald", "Nordkurier Täglich", "Остров Вести", "Coastline Courier"]
 BATCH = 10_000  # articles per write_articles call (one run's worth)
