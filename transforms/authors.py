@@ -15,7 +15,30 @@ _PREFIX = re.compile(
     r"(?:publicado|escrito|redactado)\s+por|scritto\s+da|(?:zeige\s+)?alle\s+beiträge\s+von|"
     r"(?:view\s+)?all\s+(?:posts|articles|stories)\s+by|more\s+(?:articles|stories|posts)\s+(?:by|from)|"
     r"(?:text|texte|texto|fotos?|bilder|photos?|interview)\s*(?:&|und|and|y|et|/)\s*(?:text|fotos?|bilder|photos?|interview)\s*:|"
-    r"redaktion\s*:|reporter\s*:|interview\s*:|by|von|par|por|di|door|av|af|text|autor(?:in)?|author|auteur|redakteur(?:in)?|from|автор(?:ы)?|текст|подготовил(?:а)?)\s*[:\-–]?\s+",
+    r"redaktion\s*:|reporter\s*:|interview\s*:|by|von|par|por|di|door|av|af|text|autor(?:in)?|author|auteur|redakteur(?:in)?|from|автор(?:ы)?|текст|подготовил(?:а)?)\s*[:：\-–]?\s+",
+    re.IGNORECASE,
+)
+# Labels of East Asian bylines, written without a space: "作者：王小明", "記者 王小明", "글: 홍길동".
+_CJK_PREFIX = re.compile(
+    r"^\s*(?:作者|作\s*者|记者|記者|编辑|編輯|责任编辑|責任編輯|撰文|撰稿|文|图|圖|来源|來源|筆者|执笔|執筆|글|기자|글쓴이|작성자|文責)\s*[:：/]?\s*"
+)
+# Role words written after the name: "王小明 记者", "홍길동 기자", "山田太郎記者".
+_CJK_SUFFIX = re.compile(r"\s*(?:记者|記者|기자|특파원|編集委員|特派员|特派員|报道|報道)\s*$")
+# Month names and abbreviations: a byline part that is only these is a date fragment ("Aug.", "Nov").
+_MONTH_TOKEN = re.compile(
+    r"^(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|juni|juli|dezember|mai|okt)\.?$",
+    re.IGNORECASE,
+)
+# Interface words that sit next to bylines and get read as one ("Last" of "Last Updated",
+# "Sign In", a "version" or "label" attribute's text).
+_INTERFACE = re.compile(
+    r"^(?:last|latest|more|read|version|label|menu|search|home|close|print|login|logout|register|subscribe|"
+    r"next|previous|back|top|skip|loading|edit|reply|share|tweet|like|print|listen|save|bookmark|"
+    r"sign\s+(?:in|up|out)|log\s+(?:in|out)|read\s+more|see\s+more|load\s+more|my\s+account|"
+    r"last\s+updated|last\s+modified|follow\s+us|contact\s+us|about\s+us|view\s+all|show\s+more|"
+    r"anmelden|abmelden|einloggen|registrieren|suche|mehr|weiterlesen|drucken|teilen|"
+    r"connexion|se\s+connecter|rechercher|iniciar\s+sesión|buscar)$",
     re.IGNORECASE,
 )
 _SPLIT = re.compile(
@@ -26,7 +49,10 @@ _EMAIL = re.compile(r"\S+@\S+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
 _TRAILING_DATE = re.compile(
-    r"(?:\s+(?:am|on|le|el|il|vom|den|at|um|updated|aktualisiert)|\s*[,|·•\-–—])*\s+\d.*$", re.IGNORECASE
+    r"(?:\s+(?:am|on|le|el|il|vom|den|at|um|updated|aktualisiert|"
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
+    r"september|october|november|december)\.?|\s*[,|·•\-–—])*\s+\d.*$",
+    re.IGNORECASE,
 )
 _TRAILING_LABEL = re.compile(
     r"\s+(?:alle artikel|alle beiträge|kategorien?|mehr (?:von|artikel|zum)|profil|follow|folgen|zuletzt|"
@@ -100,9 +126,14 @@ def clean_name(raw: str, outlet_names: tuple[str, ...] = ()) -> str | None:
     name = _TRAILING_LABEL.sub("", name)
     name = re.sub(r"\s+", " ", name).strip(" \t\n,;:|·•-–—\"'“”()[]")
     for _ in range(2):
-        name = _PREFIX.sub("", name).strip(" ,;:|·•-–—\"'")
-    if not name or len(name) > 60 or len(name) < 3:
+        name = _PREFIX.sub("", name).strip(" ,;:：|·•-–—\"'")
+        name = _CJK_SUFFIX.sub("", _CJK_PREFIX.sub("", name)).strip(" ,;:：|·•-–—\"'")
+    cjk = re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", name) is not None
+    if not name or len(name) > 60 or (len(name) < 3 and not (cjk and len(name) >= 2)):
         return None
+    words = name.split()
+    if all(_MONTH_TOKEN.match(word) for word in words) or _INTERFACE.match(name):
+        return None  # a date fragment or an interface label, not a person
     # Digits mean a date or a count, except in a one-word login ("freeman1984").
     login = re.fullmatch(r"[^\W\d_][\w.\-]{1,24}", name) is not None
     if (re.search(r"\d", name) and not login) or any(ch in name for ch in "<>{}=#®©™?!"):
@@ -115,6 +146,9 @@ def clean_name(raw: str, outlet_names: tuple[str, ...] = ()) -> str | None:
     lowered = name.casefold()
     for outlet in outlet_names:
         if outlet and (lowered == outlet.casefold() or lowered in outlet.casefold().split(".")):
+            return None
+        # the outlet without its article: "Lornmouth Post" for "The Lornmouth Post"
+        if outlet and re.sub(r"^(?:the|die|der|das|le|la|les|el|il)\s+", "", outlet.casefold()) == lowered:
             return None
     if not any(ch.isalpha() for ch in name):
         return None
@@ -149,6 +183,24 @@ def split_byline(byline: str) -> list[str]:
     return [part for part in _SPLIT.split(text) if part and part.strip()]
 
 
+def _is_alias_of(alias: str, name: str) -> bool:
+    """True when one-word `alias` is a login or handle for the person `name`: 'jdoe',
+    'janedoe', 'JaneD', 'doej', 'jane_doe1' for 'Jane Doe'."""
+    key = re.sub(r"[\W_\d]+", "", alias.casefold())
+    parts = [re.sub(r"\W+", "", part) for part in name.casefold().split()]
+    parts = [part for part in parts if part]
+    if len(key) < 2 or len(parts) < 2:
+        return False
+    first, last = parts[0], parts[-1]
+    forms = {first + last, last + first, first[0] + last, first + last[0], last + first[0], "".join(parts), last, first}
+    return key in forms
+
+
+def _looks_like_login(word: str) -> bool:
+    """A one-word CMS login or handle: lower case, digits or underscores ('jdoe', 'admin_2')."""
+    return " " not in word and (word.islower() or re.search(r"[\d_]", word) is not None)
+
+
 def clean_authors(raw_values: list[str], outlet_names: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Clean, split and de-duplicate author strings, keeping byline order."""
     names: list[str] = []
@@ -170,6 +222,14 @@ def clean_authors(raw_values: list[str], outlet_names: tuple[str, ...] = ()) -> 
             if key not in seen:
                 seen.add(key)
                 names.append(name)
+    # A login or handle next to the person's name is the same person's account, not a co-author.
+    people = [name for name in names if " " in name]
+    if people:
+        names = [
+            name
+            for name in names
+            if " " in name or not (_looks_like_login(name) or any(_is_alias_of(name, person) for person in people))
+        ]
     return tuple(names)
 
 

@@ -154,3 +154,47 @@ def test_one_invalid_byte_in_a_utf8_page_replaces_only_that_byte(content_type):
     assert "Sørvik" in result.text and "café" in result.text and "—" in result.text
     assert "Ã" not in result.text and "â€" not in result.text
     assert result.text.count("\ufffd") == 1
+
+
+# --- bylines -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw, names",
+    [
+        # a month abbreviation split off a dated byline, or left on the name
+        (["Aug.", "Nov"], ()),
+        (["By Maren Tulloch Aug. 5, 2020"], ("Maren Tulloch",)),
+        # interface words next to the byline: "Last" of "Last Updated", "Sign In", attribute texts
+        (["Last"], ()),
+        (["Sign In"], ()),
+        (["version", "label"], ()),
+        # a Twitter handle or CMS login listed next to the real name is the same person
+        (["Maren Tulloch", "mtulloch"], ("Maren Tulloch",)),
+        (["Maren Tulloch", "@MarenT"], ("Maren Tulloch",)),
+        (["Maren Tulloch", "marentulloch"], ("Maren Tulloch",)),
+        # ... but a login alone is the only identity the page gives
+        (["mtulloch42"], ("mtulloch42",)),
+        # the outlet's name, written without its article
+        (["Lornmouth Post"], ()),
+        # East Asian byline labels written without a space, and role words after the name
+        (["作者：王小明"], ("王小明",)),
+        (["记者 李华"], ("李华",)),
+        (["홍길동 기자"], ("홍길동",)),
+        # month names that are first names stay names
+        (["April Stroud", "June Okafor"], ("April Stroud", "June Okafor")),
+    ],
+)
+def test_byline_parts_that_are_not_people_are_dropped(raw, names):
+    from transforms.authors import clean_authors
+
+    assert clean_authors(raw, ("The Lornmouth Post", "lornmouth-post.example")) == names
+
+
+def test_byline_on_a_page_with_an_update_label_and_sign_in_link():
+    html = page(
+        head='<meta name="author" content="Maren Tulloch">',
+        body="<header><a href='/login'>Sign In</a></header><article><h1>Quay closed to lorries</h1>"
+        "<div class='byline'>By Maren Tulloch · Last Updated Aug. 5, 2020</div>" + paragraphs() + "</article>",
+    )
+    assert article(html).authors == ("Maren Tulloch",)
