@@ -10,15 +10,30 @@ deployments. How a replay URL is written (and read back) is a pure rule in
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from transforms.urls import parse_capture_timestamp as parse_timestamp
 
-__all__ = ["WAYBACK_CDX", "WAYBACK_PREFIX", "check_timestamp", "parse_timestamp", "raw_capture_url"]
+__all__ = [
+    "WAYBACK_CDX",
+    "WAYBACK_HOST",
+    "WAYBACK_PREFIX",
+    "check_timestamp",
+    "is_wayback",
+    "parse_timestamp",
+    "raw_capture_url",
+]
 
-WAYBACK_PREFIX = "https://web.archive.org/web"
-WAYBACK_CDX = "https://web.archive.org/cdx/search/cdx"
+WAYBACK_HOST = "web.archive.org"
+WAYBACK_PREFIX = f"https://{WAYBACK_HOST}/web"
+WAYBACK_CDX = f"https://{WAYBACK_HOST}/cdx/search/cdx"
 
 _TIMESTAMP = re.compile(r"^\d{4}(\d{2}){0,5}$")
+
+
+def is_wayback(archive: str) -> bool:
+    """True when an archive prefix is the Wayback Machine's (its CDX API pages and filters)."""
+    return (urlsplit(archive).hostname or "").lower() == WAYBACK_HOST
 
 
 def raw_capture_url(prefix: str, timestamp: str, original: str) -> str:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from flows.acquire.archive import WAYBACK_CDX, WAYBACK_PREFIX, check_timestamp
+from flows.acquire.archive import WAYBACK_CDX, WAYBACK_PREFIX, check_timestamp, is_wayback
 from flows.acquire.captures import CaptureRef, SourceError, archived_ref, url_problem
 from flows.acquire.http import Fetcher
 from flows.acquire.responses import FetchError, is_html
@@ -27,8 +26,7 @@ CDX_MAX_BYTES = 256 * 1024 * 1024
 def cdx_endpoint(archive: str) -> str:
     """The CDX API of an archive prefix: web.archive.org's, or `{prefix}/cdx` (pywb)."""
     archive = archive.rstrip("/")
-    host = (urlsplit(archive).hostname or "").lower()
-    if host == "web.archive.org":
+    if is_wayback(archive):
         return WAYBACK_CDX
     problem = url_problem(archive)
     if problem:
@@ -219,7 +217,7 @@ def query_cdx(
     except ValueError as error:
         raise SourceError(str(error)) from None
     check_capture_policy(capture_policy)
-    wayback = (urlsplit(archive).hostname or "").lower() == "web.archive.org"
+    wayback = is_wayback(archive)
     endpoint = endpoint or cdx_endpoint(archive)
     rows = _cdx_rows(pattern, endpoint, fetcher, from_=from_, to=to, page_size=page_size, wayback=wayback)
     for row in select_captures(rows, capture_policy):

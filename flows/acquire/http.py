@@ -25,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from flows.acquire.archive import WAYBACK_HOST
 from flows.acquire.captures import Capture, CaptureRef
 from flows.acquire.limits import HostRateLimiter
 from flows.acquire.responses import (
@@ -53,7 +54,7 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"newsarchive/{VERSION} (news archive research crawler; python-requests)"
 ROBOTS_AGENT = "newsarchive"  # the product token robots.txt rules are matched against
 # Hosts that serve archived captures: robots.txt of the live site does not apply to them.
-KNOWN_ARCHIVE_HOSTS = frozenset({"web.archive.org"})
+KNOWN_ARCHIVE_HOSTS = frozenset({WAYBACK_HOST})
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 

@@ -12,11 +12,13 @@ import threading
 import time
 from collections.abc import Callable
 
+from flows.acquire.archive import WAYBACK_HOST
+
 # Requests per second. The Internet Archive's staff ask for about 60 CDX requests a minute at
 # most (its own clients default to ~24/min) and tolerate ~8 content fetches a second.
 DEFAULT_RATE = 2.0
 DEFAULT_CDX_RATE = 0.4
-DEFAULT_HOST_LIMITS: dict[str, float] = {"web.archive.org": 4.0}
+DEFAULT_HOST_LIMITS: dict[str, float] = {WAYBACK_HOST: 4.0}
 
 
 def parse_rates(values: list[str] | tuple[str, ...]) -> tuple[float | None, dict[str, float]]:
