@@ -6,6 +6,7 @@ behaviour under test (which faults retry, which do not, the rate never exceeded)
 
 from __future__ import annotations
 
+import random
 import socket
 import threading
 import time
@@ -19,7 +20,7 @@ from flows.acquire.fetching import fetch_batch
 from flows.acquire.http import USER_AGENT, Fetcher, RetryPolicy
 from flows.acquire.limits import HostRateLimiter, parse_rates
 from flows.acquire.rawarchive import RawArchive
-from flows.acquire.responses import PermanentFetchError, TransientFetchError, is_html, parse_retry_after
+from flows.acquire.responses import PermanentFetchError, Response, TransientFetchError, is_html, parse_retry_after
 from flows.acquire.sessions import SessionPool
 from flows.acquire.warc import read_capture_at
 from tests.support.servers import PDF_BODY, WRONG_CHARSET_BODY, FaultServer
@@ -349,3 +350,24 @@ def test_unreachable_robots_txt_forbids_the_url_for_this_run_only():
 )
 def test_is_html(content_type, html):
     assert is_html(content_type) is html
+
+
+class _NoJitter(random.Random):
+    def uniform(self, a: float, b: float) -> float:
+        return 1.0
+
+
+def test_retry_policy_delays():
+    policy = RetryPolicy(backoff_base=1.0, backoff_max=5.0, default_retry_after=30.0, max_retry_after=60.0)
+    timeout = TransientFetchError("timeout")
+    # exponential back-off, capped
+    assert [policy.delay(attempt, timeout, _NoJitter()) for attempt in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 5.0]
+    # Retry-After wins over back-off, cut to max_retry_after
+    assert policy.delay(1, TransientFetchError("http_503", retry_after=7.0), _NoJitter()) == 7.0
+    assert policy.delay(1, TransientFetchError("http_503", retry_after=900.0), _NoJitter()) == 60.0
+    # a 429 without Retry-After waits default_retry_after at least
+    refused = Response(url="u", final_url="u", status=429, reason_phrase="", headers={}, body=b"")
+    assert policy.delay(1, TransientFetchError("http_429", response=refused), _NoJitter()) == 30.0
+    # jitter spreads the workers' retries between half and one and a half times the back-off
+    delays = {policy.delay(2, timeout, random.Random(seed)) for seed in range(20)}
+    assert len(delays) > 1 and all(1.0 <= delay <= 3.0 for delay in delays)
