@@ -13,7 +13,6 @@ The runs dataset is left alone: one file per run, rewritten in place when a run 
 from __future__ import annotations
 
 import hashlib
-import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ import pyarrow.parquet as pq
 
 from warehouse import parquet, storage
 from warehouse.connection import WarehouseError, connect, one_row
-from warehouse.layout import DataLayout
+from warehouse.layout import DataLayout, Location
 from warehouse.tables import ensure_schema
 
 COMPACTED_DATASETS = ("articles", "captures")
@@ -51,7 +50,7 @@ def _partitions(layout: DataLayout, dataset: str) -> dict[Path, list[Path]]:
     return {directory: files for directory, files in groups.items() if len(files) > 1}
 
 
-def compact(location: DataLayout | str | os.PathLike, *, dry_run: bool = False) -> CompactSummary:
+def compact(location: Location, *, dry_run: bool = False) -> CompactSummary:
     """Merge small files partition by partition. `dry_run` only counts what would be merged.
 
     Works on a local Parquet dataset only (object stores have no cheap in-place rewrite).

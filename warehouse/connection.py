@@ -8,7 +8,6 @@ UTC, and httpfs with the S3 secret when the Parquet dataset is on object storage
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ import duckdb
 import duckdb_extension_fts
 
 from warehouse import storage
-from warehouse.layout import DataLayout
+from warehouse.layout import DataLayout, Location
 
 FTS_EXTENSION = (
     Path(duckdb_extension_fts.__file__).parent / "extensions" / f"v{duckdb.__version__}" / "fts.duckdb_extension"
@@ -39,7 +38,7 @@ class WarehouseMissing(WarehouseError):
     """Neither a warehouse nor a Parquet dataset exists yet."""
 
 
-def warehouse_path(location: DataLayout | str | os.PathLike) -> Path:
+def warehouse_path(location: Location) -> Path:
     return DataLayout.of(location).warehouse_path
 
 
@@ -59,9 +58,7 @@ def _is_lock_error(error: Exception) -> bool:
     return "lock" in str(error).lower()
 
 
-def connect(
-    location: DataLayout | str | os.PathLike, *, read_only: bool, lock_timeout_s: float | None = None
-) -> duckdb.DuckDBPyConnection:
+def connect(location: Location, *, read_only: bool, lock_timeout_s: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, retrying while another process holds the file.
 
     Raises WarehouseBusy after `lock_timeout_s`, WarehouseMissing for a read-only open of a

@@ -17,13 +17,14 @@ Every function takes a `DataLayout` or a data directory (the Parquet dataset the
 from __future__ import annotations
 
 from warehouse.connection import WarehouseBusy, WarehouseError, WarehouseMissing, connect, warehouse_path
-from warehouse.layout import DataLayout
+from warehouse.layout import DataLayout, Location
 from warehouse.load import LoadSummary, load, record_run
 from warehouse.query import QueryRefused, QueryResult, open_for_reading, parquet_connection, query, run_query
 
 __all__ = [
     "DataLayout",
     "LoadSummary",
+    "Location",
     "QueryRefused",
     "QueryResult",
     "WarehouseBusy",

@@ -30,7 +30,7 @@ from transforms.records import Article
 from warehouse import card, parquet
 from warehouse.card import CARD, MANIFEST, SCHEMA_FILE, ExportFacts, day_text
 from warehouse.connection import WarehouseError
-from warehouse.layout import DataLayout
+from warehouse.layout import Location
 from warehouse.query import open_for_reading
 from warehouse.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, from_table
 
@@ -67,7 +67,7 @@ def _selection_sql(publication: str | None, published_from: date | None, publish
 
 
 def export(
-    location: DataLayout | str | os.PathLike,
+    location: Location,
     dest: str | os.PathLike,
     *,
     publication: str | None = None,

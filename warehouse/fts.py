@@ -45,8 +45,8 @@ def is_stale(con: duckdb.DuckDBPyConnection) -> bool:
 def create_empty_search_index(con: duckdb.DuckDBPyConnection) -> None:
     """A fresh, empty fts_main_articles (schema, tokenizer, stopwords, BM25 macro) from the extension.
 
-    create_fts_index indexes the whole table it is given, slowly (its own build takes about
-    twice as long as sql/fts_add.sql). So it is pointed at an empty stand-in named `articles`
+    create_fts_index indexes the whole table it is given, more slowly than sql/fts_add.sql
+    does. So it is pointed at an empty stand-in named `articles`
     for an instant, inside the caller's transaction, and the real rows are added afterwards.
     """
     con.execute("ALTER TABLE articles RENAME TO articles_being_indexed")

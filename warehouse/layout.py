@@ -42,3 +42,8 @@ class DataLayout:
     @property
     def warc_dir(self) -> Path:
         return self.data_dir / "warc"
+
+
+# What every warehouse function that touches the data accepts: a layout, or a data directory
+# (the Parquet dataset then in its default place, `<data-dir>/parquet`).
+Location = DataLayout | str | os.PathLike

@@ -7,17 +7,14 @@ in-memory DuckDB instead.
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime
 
 import duckdb
 
 from warehouse import parquet, storage
-from warehouse.layout import DataLayout
+from warehouse.layout import Location
 from warehouse.sqlfiles import sql_text
-
-Location = DataLayout | str | os.PathLike  # a layout, or a data directory with the default Parquet root
 
 # Rejection reasons worth another try in a later run; every other outcome is final.
 TRANSIENT_REASONS = frozenset(

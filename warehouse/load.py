@@ -9,7 +9,6 @@ the file only for the load: readers wait for it or answer from Parquet (warehous
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -22,13 +21,13 @@ import pyarrow.parquet as pq
 
 from warehouse import fts, parquet, storage
 from warehouse.connection import connect, scalar
-from warehouse.layout import DataLayout
+from warehouse.layout import DataLayout, Location
 from warehouse.schema import RunRecord
 from warehouse.sqlfiles import sql_statements
 from warehouse.tables import TABLES, ensure_schema, ensure_views
 
 # With a memory limit, freed memory above this goes back to the system after each statement
-# (DuckDB's default, 128 MiB, kept a 10k-article index chunk's ~280 MB resident).
+# (DuckDB's default kept an index chunk's memory resident: bench/README.md).
 ALLOCATOR_FLUSH_THRESHOLD = "8MB"
 
 _READ_FILES = "read_parquet(?, hive_partitioning = false, union_by_name = true)"
@@ -86,7 +85,7 @@ class _Merged:
 
 
 def load(
-    location: DataLayout | str | os.PathLike,
+    location: Location,
     *,
     lock_timeout_s: float | None = None,
     rebuild_index: bool = False,
@@ -151,7 +150,7 @@ def load(
 
 
 def record_run(
-    location: DataLayout | str | os.PathLike,
+    location: Location,
     run: RunRecord,
     *,
     lock_timeout_s: float | None = None,

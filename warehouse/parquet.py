@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import unicodedata
 from collections import defaultdict
@@ -37,7 +36,7 @@ import pyarrow.parquet as pq
 
 from transforms.records import Article, CaptureOutcome
 from warehouse import storage
-from warehouse.layout import DataLayout
+from warehouse.layout import DataLayout, Location
 from warehouse.schema import ARTICLE_SCHEMA, CAPTURE_SCHEMA, RUN_SCHEMA, SCHEMA_VERSION, RunRecord, to_table
 from warehouse.storage import StoredFile
 
@@ -50,9 +49,6 @@ ROW_GROUP_ROWS = 16_384
 COMPRESSION = "zstd"
 SLUG_MAX_LENGTH = 60
 NULL_SLUG = "unknown"
-
-
-Location = DataLayout | str | os.PathLike  # a layout, or a data directory with the default Parquet root
 
 
 def parquet_root(location: Location) -> str:

@@ -9,7 +9,6 @@ the loader ranks them (sql/parquet_view_*.sql). Only SELECT and EXPLAIN statemen
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ import duckdb
 
 from warehouse import parquet
 from warehouse.connection import WarehouseBusy, WarehouseError, WarehouseMissing, connect, one_line, prepare
-from warehouse.layout import DataLayout
+from warehouse.layout import DataLayout, Location
 from warehouse.sqlfiles import sql_statements, sql_text
 from warehouse.tables import TABLES, create_table_sql, ensure_views
 
@@ -73,7 +72,7 @@ def _check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> list[duckdb.St
     return statements
 
 
-def parquet_connection(location: DataLayout | str | os.PathLike) -> duckdb.DuckDBPyConnection:
+def parquet_connection(location: Location) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with `articles`, `captures`, `runs` as views over the Parquet dataset.
 
     The same ranking as the loader picks one row per key (sql/rank_*.sql), so answers match
@@ -99,7 +98,7 @@ def parquet_connection(location: DataLayout | str | os.PathLike) -> duckdb.DuckD
 
 @contextmanager
 def open_for_reading(
-    location: DataLayout | str | os.PathLike, *, lock_timeout_s: float | None = None, fallback: bool = True
+    location: Location, *, lock_timeout_s: float | None = None, fallback: bool = True
 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
     """(connection, source): the warehouse read-only, or Parquet views if it stays locked or is absent.
 
@@ -129,7 +128,7 @@ def open_for_reading(
 
 
 def run_query(
-    location: DataLayout | str | os.PathLike,
+    location: Location,
     sql: str,
     params: Sequence[Any] = (),
     *,
@@ -150,9 +149,7 @@ def run_query(
     return QueryResult(columns, rows, source)
 
 
-def query(
-    location: DataLayout | str | os.PathLike, sql: str, params: Sequence[Any] = ()
-) -> tuple[list[str], list[tuple]]:
+def query(location: Location, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
     """Read-only SQL on the warehouse: (column names, rows). Writes raise QueryRefused."""
     result = run_query(location, sql, params)
     return result.columns, result.rows

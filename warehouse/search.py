@@ -7,12 +7,11 @@ over the Parquet views answers with a plain term-count ranking (sql/search_fallb
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from warehouse.connection import WarehouseError
-from warehouse.layout import DataLayout
+from warehouse.layout import Location
 from warehouse.query import run_query
 
 SEARCH_SQL = "SELECT * FROM search(?, max_rows := ?{filters})"
@@ -36,7 +35,7 @@ class SearchResult:
 
 
 def search(
-    location: DataLayout | str | os.PathLike,
+    location: Location,
     words: str,
     *,
     limit: int = 10,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,7 +10,7 @@ import duckdb
 
 from warehouse import parquet
 from warehouse.connection import WarehouseError, scalar
-from warehouse.layout import DataLayout
+from warehouse.layout import DataLayout, Location
 from warehouse.query import open_for_reading
 from warehouse.sqlfiles import sql_text
 
@@ -44,7 +43,7 @@ class WarehouseStats:
     search_pending_count: int | None = None
 
 
-def collect(location: DataLayout | str | os.PathLike) -> WarehouseStats:
+def collect(location: Location) -> WarehouseStats:
     """One short read (warehouse or Parquet fallback) plus a walk of the dataset's files."""
     layout = DataLayout.of(location)
     with open_for_reading(layout) as (con, source):
