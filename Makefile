@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint sample bench clean lock
+.PHONY: run test test-fast lint sample bench clean lock
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ lint: $(STAMP)  ## style, format and types (run by .ci/run before the tests)
 
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest
+
+# The marks are set from the fixtures a test uses (tests/conftest.py).
+test-fast: $(STAMP)  ## the tests that start no Prefect, pywb, Dask or S3 server (about a minute)
+	$(BIN)/python -m pytest -x -q -m "not prefect and not pywb and not dask and not s3"
 
 sample: $(STAMP)  ## regenerate the bundled sample archive (deterministic)
 	$(BIN)/python -m flows.sample.generate

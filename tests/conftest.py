@@ -1,4 +1,21 @@
-"""Session-wide test setup: a private Prefect home and one Prefect test server for all tests."""
+"""Session-wide test setup: a private Prefect home, one Prefect test server for all tests, and
+marks set from the fixtures a test uses.
+
+A test that needs a server gets its mark from the fixture that starts it, directly or through
+another fixture (`item.fixturenames` is the whole closure), so the marks cannot drift from what
+the tests do. `make test-fast` deselects every marked test:
+
+    prefect  the session's Prefect test server (`prefect_server`; calling a flow or running
+             `newsarchive run` needs it), a `prefect server start` of its own (`prefect_api`,
+             `prefect_home`)
+    pywb     a real pywb archive (`pywb_archive`, `tide_archive`)
+    dask     a local Dask cluster of worker processes (`cluster`, `dask_workers`)
+    s3       a moto S3 server (`s3_server`)
+
+Ephemeral Prefect servers are switched off for the whole session: a test that starts Prefect
+without asking for `prefect_server` fails with "No Prefect API URL provided" instead of quietly
+starting a server of its own, unmarked.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +33,34 @@ os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
+os.environ["PREFECT_SERVER_EPHEMERAL_ENABLED"] = "false"  # see the module docstring
 os.environ.pop("PREFECT_API_URL", None)
 os.environ.pop("NEWSARCHIVE_DATA_DIR", None)
 os.environ.pop("NEWSARCHIVE_PARQUET_URI", None)  # every test writes its dataset under its own data dir
+
+# mark -> the fixtures that start what the mark stands for (where they are defined).
+SERVER_FIXTURES: dict[str, frozenset[str]] = {
+    "prefect": frozenset(
+        {
+            "prefect_server",  # here
+            "prefect_api",  # tests/flows/test_serve.py: `prefect server start`
+            "prefect_home",  # tests/flows/conftest.py: for a server a test's subprocess starts
+        }
+    ),
+    "pywb": frozenset(
+        {
+            "pywb_archive",  # tests/flows/conftest.py
+            "tide_archive",  # tests/flows/test_serve.py
+        }
+    ),
+    "dask": frozenset(
+        {
+            "cluster",  # tests/flows/test_global_limits.py
+            "dask_workers",  # tests/flows/conftest.py: for a flow's DaskTaskRunner
+        }
+    ),
+    "s3": frozenset({"s3_server"}),  # tests/flows/test_object_storage.py
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,12 +72,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with the servers its fixtures start (see SERVER_FIXTURES)."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for mark, fixtures in SERVER_FIXTURES.items():
+            if used & fixtures:
+                item.add_marker(mark)
+
+
 @pytest.fixture(scope="session")
 def prefect_server():
     """One temporary Prefect server for the whole session (~8 s to start).
 
-    Its URL is exported as PREFECT_API_URL so CLI subprocesses use it too instead of each
-    starting a temporary server of their own.
+    Its URL is exported as PREFECT_API_URL so CLI subprocesses and Dask workers use it too.
     """
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness

@@ -14,9 +14,7 @@ import duckdb
 import pyarrow.dataset as ds
 import pytest
 
-from flows.ingest import ingest
-from flows.options import RunOptions
-from flows.tasks import task_runner_for
+from flows.ingest import ingest, task_runner_for
 
 BATCH_SIZE = 20  # the sample's 78 captures in 4 tasks, spread over both workers
 
@@ -42,12 +40,12 @@ def _parquet_rows(data_dir: Path, dataset: str, key: str) -> list[dict]:
 def thread_run(prefect_server, tmp_path_factory):
     """The reference: the default thread task runner (and the flow's process pool)."""
     data_dir = tmp_path_factory.mktemp("threads")
-    return data_dir, ingest(RunOptions.build(data_dir=str(data_dir), batch_size=BATCH_SIZE))
+    return data_dir, ingest(source="sample", data_dir=str(data_dir), batch_size=BATCH_SIZE)
 
 
-def _dask_run(data_dir: Path, **parameters):
-    return ingest.with_options(task_runner=task_runner_for(dask_workers=2))(
-        RunOptions.build(data_dir=str(data_dir), batch_size=BATCH_SIZE, **parameters)
+def _dask_run(data_dir: Path, dask_workers: int, **parameters):
+    return ingest.with_options(task_runner=task_runner_for(dask_workers=dask_workers))(
+        source="sample", data_dir=str(data_dir), batch_size=BATCH_SIZE, **parameters
     )
 
 
@@ -70,21 +68,21 @@ def _assert_same_dataset(dask_dir: Path, on_dask, thread_dir: Path, on_threads) 
     assert _parquet_rows(dask_dir, "captures", "capture_id") == _parquet_rows(thread_dir, "captures", "capture_id")
 
 
-def test_a_dask_run_produces_the_same_dataset_as_a_thread_run(thread_run, tmp_path):
+def test_a_dask_run_produces_the_same_dataset_as_a_thread_run(thread_run, tmp_path, dask_workers):
     thread_dir, on_threads = thread_run
     # processes=1: on Dask each worker process extracts, so the flow's own pool would sit idle.
-    on_dask = _dask_run(tmp_path, processes=1)
+    on_dask = _dask_run(tmp_path, dask_workers, processes=1)
     _assert_same_dataset(tmp_path, on_dask, thread_dir, on_threads)
 
 
-def test_a_dask_run_with_the_default_processes_as_the_cli_runs_it(thread_run, tmp_path):
+def test_a_dask_run_with_the_default_processes_as_the_cli_runs_it(thread_run, tmp_path, dask_workers):
     """`processes` left to its default: the flow's pool exists, yet the tasks still pickle."""
     thread_dir, on_threads = thread_run
-    on_dask = _dask_run(tmp_path)
+    on_dask = _dask_run(tmp_path, dask_workers)
     _assert_same_dataset(tmp_path, on_dask, thread_dir, on_threads)
 
 
-def test_a_fetch_run_on_two_dask_workers_keeps_one_rate_limit(prefect_server, tmp_path):
+def test_a_fetch_run_on_two_dask_workers_keeps_one_rate_limit(prefect_server, tmp_path, dask_workers):
     """Both workers fetch from the same host; the per-host limit holds for the two together
     (booked on the Dask scheduler, flows/acquire/shared_limits.py), where each worker's own limiter would let
     the host see twice the rate."""
@@ -94,7 +92,8 @@ def test_a_fetch_run_on_two_dask_workers_keeps_one_rate_limit(prefect_server, tm
     with FaultServer() as server:
         url_file = tmp_path / "urls.txt"
         url_file.write_text("".join(f"{server.base_url}/ok/story-{n}\n" for n in range(60)))
-        options = RunOptions.build(
+        summary = ingest.with_options(task_runner=task_runner_for(dask_workers=dask_workers))(
+            source="fetch",
             url_files=[str(url_file)],
             data_dir=str(tmp_path / "data"),
             rates=[f"127.0.0.1={rate}"],
@@ -102,7 +101,6 @@ def test_a_fetch_run_on_two_dask_workers_keeps_one_rate_limit(prefect_server, tm
             fetch_workers=4,
             processes=1,
         )
-        summary = ingest.with_options(task_runner=task_runner_for(dask_workers=2))(options)
         busiest_second = server.max_requests_in_window(1.0)
     assert summary.capture_count == 60 and summary.article_count + summary.rejection_count == 60
     assert summary.task_count == 6

@@ -2,7 +2,8 @@
 `newsarchive serve` process registering a deployment from a config file, runs triggered through
 the API against a real pywb archive, and the articles in the DuckDB warehouse.
 
-Marked `server` (`pytest -m "not server"` deselects it); it runs by default.
+The tests that start a server get the `prefect` and `pywb` marks from their fixtures
+(tests/conftest.py); the error-message tests need no server.
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ import yaml
 
 from tests.support.factories import ArchivedPage, archived_article, write_warc
 from tests.support.pywb import PYWB_VENV, running_pywb
-
-pytestmark = pytest.mark.server
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent / "newsarchive"
@@ -249,11 +248,10 @@ def test_serve_registers_the_scheduled_source_only(prefect_api, serving):
     deployment = _read_deployment(prefect_api, DEPLOYMENT)
     assert [s.schedule.cron for s in deployment.schedules] == [CRON]
     assert all(s.active for s in deployment.schedules)
-    options = deployment.parameters["options"]
-    assert options["inputs"]["source_name"] == "tide-times"
-    assert options["inputs"]["cdx_patterns"] == ["tide-times.example/news/*"]
-    assert options["inputs"]["incremental"] is True
-    assert options["data_dir"] == str(serving)
+    assert deployment.parameters["source_name"] == "tide-times"
+    assert deployment.parameters["cdx_patterns"] == ["tide-times.example/news/*"]
+    assert deployment.parameters["incremental"] is True
+    assert deployment.parameters["data_dir"] == str(serving)
     assert deployment.entrypoint == "flows.ingest.ingest"
     from prefect.exceptions import ObjectNotFound
 
@@ -444,8 +442,8 @@ def test_prefect_yaml_is_generated_from_the_example_config(tmp_path, monkeypatch
     assert [d["name"] for d in document["deployments"]] == ["harbour-gazette", "harbour-gazette-sitemap"]
     for deployment in document["deployments"]:
         assert deployment["entrypoint"] == "flows/ingest.py:ingest"
-        assert deployment["parameters"]["options"]["inputs"]["source_name"] == deployment["name"]
-        assert deployment["parameters"]["options"]["data_dir"] == "data"
+        assert deployment["parameters"]["source_name"] == deployment["name"]
+        assert deployment["parameters"]["data_dir"] == "data"
 
 
 def prefect_cli(args: list[str], home: Path, env: dict, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -477,7 +475,7 @@ def test_prefect_deploy_registers_the_yaml_deployments_on_a_work_pool(prefect_ap
         assert deployment.parameters == spec["parameters"]
 
 
-def test_start_server_serves_on_its_own_server_and_stops_it(tmp_path):
+def test_start_server_serves_on_its_own_server_and_stops_it(tmp_path, prefect_home):
     """`serve --start-server` without PREFECT_API_URL: a server on 127.0.0.1 for as long as serve
     runs; the deployment is registered there; Ctrl-C stops serve and the server."""
     port = _free_port()
@@ -487,7 +485,7 @@ def test_start_server_serves_on_its_own_server_and_stops_it(tmp_path):
     process = subprocess.Popen(
         [str(BIN), "serve", "--config", str(config), "--start-server", "--server-port", str(port)],
         cwd=tmp_path,
-        env=_clean_env(PREFECT_HOME=str(tmp_path / "home")),
+        env=_clean_env(PREFECT_HOME=str(prefect_home)),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -508,7 +506,7 @@ def test_start_server_serves_on_its_own_server_and_stops_it(tmp_path):
     assert process.returncode == 0, (tmp_path / "serve.log").read_text()[-1500:]
     with pytest.raises(requests.ConnectionError):  # the server went with it
         requests.get(f"{api_url}/health", timeout=2)
-    assert (tmp_path / "home" / "newsarchive-server.log").exists()
+    assert (prefect_home / "newsarchive-server.log").exists()
 
 
 def test_start_server_with_a_server_already_configured_is_an_error(tmp_path):
