@@ -14,7 +14,9 @@ import duckdb
 import pyarrow.dataset as ds
 import pytest
 
-from flows.ingest import ingest, task_runner_for
+from flows.ingest import ingest
+from flows.options import RunOptions
+from flows.tasks import task_runner_for
 
 BATCH_SIZE = 20  # the sample's 78 captures in 4 tasks, spread over both workers
 
@@ -40,12 +42,12 @@ def _parquet_rows(data_dir: Path, dataset: str, key: str) -> list[dict]:
 def thread_run(prefect_server, tmp_path_factory):
     """The reference: the default thread task runner (and the flow's process pool)."""
     data_dir = tmp_path_factory.mktemp("threads")
-    return data_dir, ingest(source="sample", data_dir=str(data_dir), batch_size=BATCH_SIZE)
+    return data_dir, ingest(RunOptions.build(data_dir=str(data_dir), batch_size=BATCH_SIZE))
 
 
 def _dask_run(data_dir: Path, dask_workers: int, **parameters):
     return ingest.with_options(task_runner=task_runner_for(dask_workers=dask_workers))(
-        source="sample", data_dir=str(data_dir), batch_size=BATCH_SIZE, **parameters
+        RunOptions.build(data_dir=str(data_dir), batch_size=BATCH_SIZE, **parameters)
     )
 
 
@@ -92,8 +94,7 @@ def test_a_fetch_run_on_two_dask_workers_keeps_one_rate_limit(prefect_server, tm
     with FaultServer() as server:
         url_file = tmp_path / "urls.txt"
         url_file.write_text("".join(f"{server.base_url}/ok/story-{n}\n" for n in range(60)))
-        summary = ingest.with_options(task_runner=task_runner_for(dask_workers=dask_workers))(
-            source="fetch",
+        options = RunOptions.build(
             url_files=[str(url_file)],
             data_dir=str(tmp_path / "data"),
             rates=[f"127.0.0.1={rate}"],
@@ -101,6 +102,7 @@ def test_a_fetch_run_on_two_dask_workers_keeps_one_rate_limit(prefect_server, tm
             fetch_workers=4,
             processes=1,
         )
+        summary = ingest.with_options(task_runner=task_runner_for(dask_workers=dask_workers))(options)
         busiest_second = server.max_requests_in_window(1.0)
     assert summary.capture_count == 60 and summary.article_count + summary.rejection_count == 60
     assert summary.task_count == 6

@@ -248,10 +248,11 @@ def test_serve_registers_the_scheduled_source_only(prefect_api, serving):
     deployment = _read_deployment(prefect_api, DEPLOYMENT)
     assert [s.schedule.cron for s in deployment.schedules] == [CRON]
     assert all(s.active for s in deployment.schedules)
-    assert deployment.parameters["source_name"] == "tide-times"
-    assert deployment.parameters["cdx_patterns"] == ["tide-times.example/news/*"]
-    assert deployment.parameters["incremental"] is True
-    assert deployment.parameters["data_dir"] == str(serving)
+    options = deployment.parameters["options"]
+    assert options["inputs"]["source_name"] == "tide-times"
+    assert options["inputs"]["cdx_patterns"] == ["tide-times.example/news/*"]
+    assert options["inputs"]["incremental"] is True
+    assert options["data_dir"] == str(serving)
     assert deployment.entrypoint == "flows.ingest.ingest"
     from prefect.exceptions import ObjectNotFound
 
@@ -442,8 +443,8 @@ def test_prefect_yaml_is_generated_from_the_example_config(tmp_path, monkeypatch
     assert [d["name"] for d in document["deployments"]] == ["harbour-gazette", "harbour-gazette-sitemap"]
     for deployment in document["deployments"]:
         assert deployment["entrypoint"] == "flows/ingest.py:ingest"
-        assert deployment["parameters"]["source_name"] == deployment["name"]
-        assert deployment["parameters"]["data_dir"] == "data"
+        assert deployment["parameters"]["options"]["inputs"]["source_name"] == deployment["name"]
+        assert deployment["parameters"]["options"]["data_dir"] == "data"
 
 
 def prefect_cli(args: list[str], home: Path, env: dict, cwd: Path | None = None) -> subprocess.CompletedProcess:
