@@ -95,9 +95,9 @@ def test_verify_detects_tampering(loaded, tmp_path):
     # an unexpected file
     (dest / "data" / "extra.parquet").write_bytes(b"not parquet")
     problems = "\n".join(verify.verify(dest).problems)
-    rel = lambda p: p.relative_to(dest).as_posix()  # noqa: E731
-    assert f"{rel(files[0])}: sha256 differs" in problems
-    assert f"{rel(files[1])}: missing" in problems
+    changed, missing = (path.relative_to(dest).as_posix() for path in files[:2])
+    assert f"{changed}: sha256 differs" in problems
+    assert f"{missing}: missing" in problems
     assert "data/extra.parquet: not in the manifest" in problems
 
 
