@@ -6,6 +6,7 @@ names, e-mails, dates and placeholder links left in author fields. Each rule her
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -211,7 +212,9 @@ def clean_authors(raw_values: list[str], outlet_names: tuple[str, ...] = ()) -> 
     for raw in raw_values:
         if not isinstance(raw, str) or not raw.strip():
             continue
-        parts = split_byline(raw)
+        # JSON-LD strings may carry HTML character references ("Ros&#233;"): decode them before
+        # splitting, or their ";" splits the name.
+        parts = split_byline(html.unescape(raw) if "&" in raw else raw)
         if len(parts) >= 3 and sum(len(part.split()) == 1 for part in parts) * 2 > len(parts):
             continue  # a list of single words: categories or tags, not a byline
         for part in parts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -9,6 +10,10 @@ _SEPARATORS = re.compile(r"\s+(?:[|\-–—:·•»«/~]|::|\\\\)\s+")
 
 
 def clean_whitespace(text: str) -> str:
+    """Single-spaced NFC text, with character references decoded ('&#8217;', '&#58;', '&amp;'):
+    JSON-LD strings are not HTML, and CMSs often write their escaped form into them."""
+    if "&" in text:
+        text = html.unescape(text)
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
 
 
@@ -129,12 +134,40 @@ def choose_title(
             if len(_key(value)) >= 8 and _key(value) in _key(h1):
                 return value
     structured = [value for source, value in stripped if source != "title"]
+    # 4a. the JSON-LD headline and another declaration (og/twitter meta, <title>) agree on a
+    # headline that a short <h1> does not resemble: the <h1> is an interface label ("Blogs",
+    # "기사 상세"), not the headline.
+    agreed = _agreed_title(stripped)
+    if agreed and h1s and all(len(h1.split()) <= 4 and _word_overlap(h1, agreed) < 0.5 for h1 in h1s):
+        return agreed
     # 4. a lone <h1>: the headline as shown (a declared title often is an SEO variant of it)
     if len(h1s) == 1 and (len(h1s[0].split()) >= 2 or not structured):
         return h1s[0]
     if cleaned:
         return drop_short_tail(cleaned[0])
     return h1s[0] if h1s else None
+
+
+def _agreed_title(stripped: list[tuple[str, str]]) -> str | None:
+    """A headline the JSON-LD and another kind of declaration spell the same way, or None."""
+    kinds: dict[str, set[str]] = {}
+    first: dict[str, str] = {}
+    for source, value in stripped:
+        key = _key(value)
+        if len(key) >= 8:
+            kinds.setdefault(key, set()).add(source)
+            first.setdefault(key, value)
+    for key, sources in kinds.items():
+        if "json-ld" in sources and len(sources) >= 2:
+            return first[key]
+    return None
+
+
+def _word_overlap(shown: str, declared: str) -> float:
+    """Share of the shown heading's words that the declared title also has."""
+    words = re.findall(r"\w+", shown.casefold())
+    declared_words = set(re.findall(r"\w+", declared.casefold()))
+    return sum(word in declared_words for word in words) / len(words) if words else 0.0
 
 
 _TAIL_SEPARATOR = re.compile(r"\s+(?:\||-|::|·|•|»|/|:)\s+")

@@ -198,3 +198,43 @@ def test_byline_on_a_page_with_an_update_label_and_sign_in_link():
         "<div class='byline'>By Maren Tulloch · Last Updated Aug. 5, 2020</div>" + paragraphs() + "</article>",
     )
     assert article(html).authors == ("Maren Tulloch",)
+
+
+# --- titles --------------------------------------------------------------------------------
+
+
+def test_character_references_in_a_json_ld_headline_are_decoded():
+    headline = "Harbour board&#58; the quay&#8217;s wall &amp; its cracks"
+    html = page(
+        head=ld(
+            {"@type": "NewsArticle", "headline": headline, "author": {"@type": "Person", "name": "Ros&#233; Varga"}}
+        ),
+        body="<article>" + paragraphs() + "</article>",
+        title="Harbour board",
+    )
+    result = article(html)
+    assert result.title == "Harbour board: the quay’s wall & its cracks"
+    assert result.authors == ("Rosé Varga",)
+
+
+@pytest.mark.parametrize("interface_heading", ["기사 상세", "Blogs", "Local news"])
+def test_an_interface_h1_loses_to_the_headline_the_declarations_agree_on(interface_heading):
+    headline = "Harbour board closes the north quay to heavy lorries"
+    html = page(
+        head=ld({"@type": "NewsArticle", "headline": headline}) + f'<meta property="og:title" content="{headline}">',
+        body=f"<div class='top'><h1>{interface_heading}</h1></div><article><h2>{headline}</h2>"
+        + paragraphs()
+        + "</article>",
+        title=f"{headline} | Lornmouth Post",
+    )
+    assert article(html).title == headline
+
+
+def test_a_lone_h1_still_wins_over_an_seo_variant_of_the_title():
+    # the declared titles differ from the shown headline only in wording: the page's <h1> is the headline
+    html = page(
+        head='<meta property="og:title" content="Quay closed to lorries after cracks found">',
+        body="<article><h1>Lorries barred from the north quay as cracks appear</h1>" + paragraphs() + "</article>",
+        title="Quay closed to lorries after cracks found | Lornmouth Post",
+    )
+    assert article(html).title == "Lorries barred from the north quay as cracks appear"
