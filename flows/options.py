@@ -226,7 +226,9 @@ def build_run_options(
     """
     values: dict[str, Any] = {}
     if config is not None:
-        values.update(data_dir=config.data_dir, parquet_uri=config.parquet_uri, host_rates=dict(config.host_rates))
+        values.update(
+            data_dir=config.data_dir, parquet_uri=config.parquet_uri, host_rates=dict(config.host_rates) or None
+        )
         values.update(batch_size=config.batch_size, user_agent=config.user_agent)
     if source is not None:
         values.update(source_name=source.name, incremental=source.incremental)
