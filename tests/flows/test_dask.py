@@ -28,7 +28,7 @@ def _table_rows(data_dir: Path, table: str, key: str) -> list[dict]:
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         cursor = con.execute(f"SELECT * FROM {table} ORDER BY {key}")  # noqa: S608 -- fixed names
         names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     return [{k: v for k, v in row.items() if k not in PER_RUN_COLUMNS} for row in rows]
 
 

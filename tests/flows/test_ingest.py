@@ -30,7 +30,7 @@ def _articles(data_dir: Path) -> list[dict]:
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         cursor = con.execute("SELECT * FROM articles ORDER BY url")
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def test_every_article_page_of_the_sample_becomes_one_article(sample_run):

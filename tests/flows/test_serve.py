@@ -109,29 +109,28 @@ def prefect_api(tmp_path_factory):
     """A real `prefect server start` (scheduler on) on a free port of 127.0.0.1; yields its API URL."""
     home = tmp_path_factory.mktemp("prefect-server")
     port = _free_port()
-    log = open(home / "server.log", "wb")
-    process = subprocess.Popen(
-        [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
-        # The scheduler service every second (default 60 s), so the test sees the runs it plans.
-        env=_clean_env(PREFECT_HOME=str(home), PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="1"),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/api"
-    try:
-        _wait_for(
-            lambda: True if requests.get(f"{url}/health", timeout=1).status_code == 200 else None,
-            process,
-            home / "server.log",
-            timeout=90,
-            what="answer on /api/health",
-            interval=0.2,
+    with open(home / "server.log", "wb") as log:
+        process = subprocess.Popen(
+            [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
+            # The scheduler service every second (default 60 s), so the test sees the runs it plans.
+            env=_clean_env(PREFECT_HOME=str(home), PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="1"),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
-        yield url
-    finally:
-        _stop(process)
-        log.close()
+        url = f"http://127.0.0.1:{port}/api"
+        try:
+            _wait_for(
+                lambda: True if requests.get(f"{url}/health", timeout=1).status_code == 200 else None,
+                process,
+                home / "server.log",
+                timeout=90,
+                what="answer on /api/health",
+                interval=0.2,
+            )
+            yield url
+        finally:
+            _stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -204,29 +203,30 @@ def serving(prefect_api, tide_archive, tmp_path_factory):
     root = tmp_path_factory.mktemp("serve")
     data_dir = root / "data"
     config = _write_config(root / "newsarchive.toml", tide_archive.base_url, data_dir)
-    log = open(root / "serve.log", "wb")
-    # Poll for runs every second (default 10 s) so triggered runs start at once.
-    env = _clean_env(PREFECT_HOME=str(root / "home"), PREFECT_API_URL=prefect_api, PREFECT_RUNNER_POLL_FREQUENCY="1")
-    process = subprocess.Popen(
-        [str(BIN), "serve", "--config", str(config)],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        _wait_for(
-            lambda: _read_deployment(prefect_api, DEPLOYMENT),
-            process,
-            root / "serve.log",
-            timeout=60,
-            what="deployment registered by serve",
+    with open(root / "serve.log", "wb") as log:
+        # Poll for runs every second (default 10 s) so triggered runs start at once.
+        env = _clean_env(
+            PREFECT_HOME=str(root / "home"), PREFECT_API_URL=prefect_api, PREFECT_RUNNER_POLL_FREQUENCY="1"
         )
-        yield data_dir
-    finally:
-        _stop(process, signal.SIGINT)  # Ctrl-C, as a user stops it
-        log.close()
+        process = subprocess.Popen(
+            [str(BIN), "serve", "--config", str(config)],
+            cwd=root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            _wait_for(
+                lambda: _read_deployment(prefect_api, DEPLOYMENT),
+                process,
+                root / "serve.log",
+                timeout=60,
+                what="deployment registered by serve",
+            )
+            yield data_dir
+        finally:
+            _stop(process, signal.SIGINT)  # Ctrl-C, as a user stops it
 
 
 def _run_deployment(api_url: str, name: str):
@@ -482,28 +482,27 @@ def test_start_server_serves_on_its_own_server_and_stops_it(tmp_path, prefect_ho
     port = _free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     config = _write_config(tmp_path / "newsarchive.toml", "http://127.0.0.1:9/news", tmp_path / "data")
-    log = open(tmp_path / "serve.log", "wb")
-    process = subprocess.Popen(
-        [str(BIN), "serve", "--config", str(config), "--start-server", "--server-port", str(port)],
-        cwd=tmp_path,
-        env=_clean_env(PREFECT_HOME=str(prefect_home)),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deployment = _wait_for(
-            lambda: _read_deployment(api_url, DEPLOYMENT),
-            process,
-            tmp_path / "serve.log",
-            timeout=120,
-            what=f"deployment at {api_url}",
-            interval=0.5,
+    with open(tmp_path / "serve.log", "wb") as log:
+        process = subprocess.Popen(
+            [str(BIN), "serve", "--config", str(config), "--start-server", "--server-port", str(port)],
+            cwd=tmp_path,
+            env=_clean_env(PREFECT_HOME=str(prefect_home)),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
-        assert [s.schedule.cron for s in deployment.schedules] == [CRON]
-    finally:
-        _stop(process, signal.SIGINT)
-        log.close()
+        try:
+            deployment = _wait_for(
+                lambda: _read_deployment(api_url, DEPLOYMENT),
+                process,
+                tmp_path / "serve.log",
+                timeout=120,
+                what=f"deployment at {api_url}",
+                interval=0.5,
+            )
+            assert [s.schedule.cron for s in deployment.schedules] == [CRON]
+        finally:
+            _stop(process, signal.SIGINT)
     assert process.returncode == 0, (tmp_path / "serve.log").read_text()[-1500:]
     with pytest.raises(requests.ConnectionError):  # the server went with it
         requests.get(f"{api_url}/health", timeout=2)
