@@ -14,6 +14,7 @@ import pyarrow.dataset as ds
 
 from flows.acquire.warc import read_warc
 from flows.ingest import ingest
+from flows.options import RunOptions
 from tests.support.pywb import PYWB_PAGES
 from tests.support.servers import FaultServer
 
@@ -24,6 +25,12 @@ def _ledger(data_dir: Path) -> list[dict]:
     return ds.dataset(data_dir / "parquet" / "captures", format="parquet", partitioning="hive").to_table().to_pylist()
 
 
+def _fetch_run(data_dir: Path, archive: str, **inputs: object) -> RunOptions:
+    """A fetch run of CDX patterns against the pywb archive, 50 req/s to it."""
+    rates = ["127.0.0.1=50", "127.0.0.1#cdx=50"]
+    return RunOptions.build(archive=archive, data_dir=str(data_dir), rates=rates, **inputs)
+
+
 def _warehouse(data_dir: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         return con.execute(sql).fetchall()
@@ -31,15 +38,14 @@ def _warehouse(data_dir: Path, sql: str) -> list[tuple]:
 
 def test_cdx_run_against_pywb_lands_the_archived_pages_in_duckdb(prefect_server, pywb_archive, tmp_path):
     data_dir = tmp_path / "data"
-    summary = ingest(
-        source="fetch",
+    options = _fetch_run(
+        data_dir,
+        pywb_archive.base_url,
         cdx_patterns=["harbour-gazette.example/*"],
-        archive=pywb_archive.base_url,
         date_from="20200101",
         date_to="20201231",
-        data_dir=str(data_dir),
-        rates=["127.0.0.1=50", "127.0.0.1#cdx=50"],
     )
+    summary = ingest(options)
     # 2020 captures of harbour-gazette pages that are 200 text/html: council-vote (first policy:
     # the earliest of its three), ferry-strike and cafe; the image and the 404 are filtered by CDX.
     expected = {
@@ -66,15 +72,7 @@ def test_cdx_run_against_pywb_lands_the_archived_pages_in_duckdb(prefect_server,
         assert capture.ref.archive_url == row["archive_url"]
 
     # A second run asks the CDX API again but fetches no capture twice.
-    again = ingest(
-        source="fetch",
-        cdx_patterns=["harbour-gazette.example/*"],
-        archive=pywb_archive.base_url,
-        date_from="20200101",
-        date_to="20201231",
-        data_dir=str(data_dir),
-        rates=["127.0.0.1=50", "127.0.0.1#cdx=50"],
-    )
+    again = ingest(options)
     assert again.capture_count == 0 and again.skipped_count == len(expected)
 
     # reprocess: extraction again from the stored WARCs only.
@@ -141,18 +139,10 @@ def test_a_killed_run_resumes_without_refetching_or_duplicates(prefect_server, t
 
 def test_incremental_runs_continue_after_the_cursor_and_skip_recaptures(prefect_server, pywb_archive, tmp_path):
     data_dir = tmp_path / "data"
-    common = dict(
-        source="fetch",
-        cdx_patterns=["harbour-gazette.example/news/*"],
-        archive=pywb_archive.base_url,
-        data_dir=str(data_dir),
-        rates=["127.0.0.1=50", "127.0.0.1#cdx=50"],
-        source_name="gazette",
-        incremental=True,
-    )
-    first = ingest(date_from="20200101", date_to="20200115", **common)
+    common: dict = dict(cdx_patterns=["harbour-gazette.example/news/*"], source_name="gazette", incremental=True)
+    first = ingest(_fetch_run(data_dir, pywb_archive.base_url, date_from="20200101", date_to="20200115", **common))
     assert first.article_count == 1  # council-vote, captured 2020-01-10
-    second = ingest(date_to="20201231", **common)
+    second = ingest(_fetch_run(data_dir, pywb_archive.base_url, date_to="20201231", **common))
     # From 2020-01-10 08:00:01 on: council-vote's recaptures (its URL has an article: not
     # fetched), ferry-strike and cafe (new: fetched).
     assert second.capture_count == 2 and second.article_count == 2
