@@ -17,7 +17,9 @@ from pyarrow import fs as pafs
 
 from flows.acquire.warc import WarcReadError, check_warc_file, read_warc
 from flows.ingest import SAMPLE_WARC, ingest
+from flows.options import RunOptions
 from warehouse import ledger, parquet, storage
+from warehouse.layout import DataLayout
 
 EXPECTED = json.loads((SAMPLE_WARC.parent / "expected.json").read_text(encoding="utf-8"))["captures"]
 ARTICLE_COUNT = len({c["url"] for c in EXPECTED if c["kind"] == "article"})
@@ -62,10 +64,11 @@ def _upload(filesystem, local_path, key: str) -> str:
     return f"s3://{BUCKET}/{key}"
 
 
-def test_a_run_writes_its_dataset_to_s3_and_loads_it_into_duckdb(s3, prefect_server, tmp_path, monkeypatch):
-    monkeypatch.setenv(storage.PARQUET_URI_ENV, f"s3://{BUCKET}/news")
+def test_a_run_writes_its_dataset_to_s3_and_loads_it_into_duckdb(s3, prefect_server, tmp_path):
     data_dir = tmp_path / "data"
-    first = ingest(source="sample", data_dir=str(data_dir))
+    options = RunOptions.build(data_dir=str(data_dir), parquet_uri=f"s3://{BUCKET}/news")
+    layout = options.layout()
+    first = ingest(options)
     assert first.article_count == ARTICLE_COUNT
 
     keys = [
@@ -86,8 +89,8 @@ def test_a_run_writes_its_dataset_to_s3_and_loads_it_into_duckdb(s3, prefect_ser
     assert loaded and all(row[0].startswith("parquet/articles/publication_slug=") for row in loaded)
 
     # The ledger is read back from S3: a second run has nothing to do.
-    assert len(ledger.completed_capture_ids(data_dir)) == len(EXPECTED)
-    second = ingest(source="sample", data_dir=str(data_dir))
+    assert len(ledger.completed_capture_ids(layout)) == len(EXPECTED)
+    second = ingest(options)
     assert second.capture_count == 0 and second.article_count == 0
 
 
@@ -154,20 +157,20 @@ def test_a_failed_write_to_s3_leaves_no_visible_object(s3):
     assert [info.path for info in listing if info.type == pafs.FileType.File] == []
 
 
-def test_listing_skips_hidden_objects_and_reports_sizes(s3, tmp_path, monkeypatch):
-    monkeypatch.setenv(storage.PARQUET_URI_ENV, f"s3://{BUCKET}/listing")
+def test_listing_skips_hidden_objects_and_reports_sizes(s3, tmp_path):
     from tests.support.factories import make_article
 
-    [uri] = parquet.write_articles(tmp_path, [make_article(1)], run_id="r1")
+    layout = DataLayout(tmp_path, parquet_uri=f"s3://{BUCKET}/listing")
+    [uri] = parquet.write_articles(layout, [make_article(1)], run_id="r1")
     assert isinstance(uri, str) and uri.startswith(f"s3://{BUCKET}/listing/articles/")
     with s3.open_output_stream(f"{BUCKET}/listing/articles/.part-x.parquet.tmp") as out:
         out.write(b"half")
-    [stored] = parquet.dataset_files(tmp_path, "articles")
+    [stored] = parquet.dataset_files(layout, "articles")
     assert stored.location == uri and stored.byte_count == s3.get_file_info(uri[len("s3://") :]).size
     assert stored.relative.startswith("parquet/articles/publication_slug=")
-    assert parquet.read_dataset(tmp_path, "articles").num_rows == 1
+    assert parquet.read_dataset(layout, "articles").num_rows == 1
     with pytest.raises(storage.StorageError, match="local dataset only"):
-        parquet.list_files(tmp_path, "articles")
+        parquet.list_files(layout, "articles")
 
 
 @pytest.mark.parametrize(
@@ -177,10 +180,9 @@ def test_listing_skips_hidden_objects_and_reports_sizes(s3, tmp_path, monkeypatc
         ("s3:///no-bucket", "names no bucket"),
     ],
 )
-def test_unsupported_locations_are_refused_with_the_reason(uri, message, monkeypatch, tmp_path):
-    monkeypatch.setenv(storage.PARQUET_URI_ENV, uri)
+def test_unsupported_locations_are_refused_with_the_reason(uri, message, tmp_path):
     with pytest.raises(storage.StorageError, match=message):
-        parquet.dataset_files(tmp_path, "articles")
+        parquet.dataset_files(DataLayout(tmp_path, parquet_uri=uri), "articles")
     result = subprocess.run(
         [sys.executable, "-m", "flows.cli", "stats", "--data-dir", str(tmp_path), "--parquet-uri", uri],
         capture_output=True,
