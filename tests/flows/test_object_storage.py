@@ -6,6 +6,7 @@ listings and WARC reads, DuckDB's httpfs for the ledger and the loads.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -50,10 +51,8 @@ def s3(s3_server, monkeypatch):
     }.items():
         monkeypatch.setenv(name, value)
     filesystem, _ = pafs.FileSystem.from_uri("s3://probe?allow_bucket_creation=true&allow_bucket_deletion=true")
-    try:
+    with contextlib.suppress(OSError):
         filesystem.delete_dir(BUCKET)
-    except OSError:
-        pass
     filesystem.create_dir(BUCKET)
     return storage.resolve(f"s3://{BUCKET}")[0]
 
