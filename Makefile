@@ -26,8 +26,8 @@ test: $(STAMP)  ## the whole test suite
 test-fast: $(STAMP)  ## the tests that start no Prefect, pywb, Dask or S3 server (about a minute)
 	$(BIN)/python -m pytest -x -q -m "not prefect and not pywb and not dask and not s3"
 
-sample: $(STAMP)  ## regenerate the bundled sample archive (deterministic)
-	$(BIN)/python -m flows.sample.generate
+sample: $(STAMP)  ## regenerate the bundled sample archive (deterministic) from tests/fixtures/sample_archive.py
+	$(BIN)/python -m tests.fixtures.sample_archive
 
 bench: $(STAMP)
 	$(BIN)/python bench/extraction.py --data ../shared/extraction-dev

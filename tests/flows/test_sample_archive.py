@@ -2,7 +2,8 @@
 
 The committed `flows/sample/archive.warc.gz` and `expected.json` are what the quick start and the
 extraction golden tests use, so these tests pin that they are rebuilt byte for byte by the
-generator and that the ground truth describes exactly what is in the WARC.
+generator (tests/fixtures/sample_archive.py) and that the ground truth describes exactly what is
+in the WARC.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from fastwarc.warc import ArchiveIterator as FastArchiveIterator
 from fastwarc.warc import WarcRecordType
 from warcio.archiveiterator import ArchiveIterator
 
-from flows.sample import generate
+from tests.fixtures import sample_archive
 
-SAMPLE_DIR = Path(generate.__file__).resolve().parent
+SAMPLE_DIR = sample_archive.BUNDLED_DIR
 REPO_ROOT = SAMPLE_DIR.parent.parent
 
 
@@ -36,7 +37,7 @@ def sha256(path: Path) -> str:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sample")
-    generate.generate(out)
+    sample_archive.generate(out)
     return out
 
 
@@ -75,27 +76,27 @@ def page_text(body: bytes, charset: str) -> str:
 
 
 def test_generator_is_deterministic(generated, tmp_path):
-    generate.generate(tmp_path)
-    for name in (generate.WARC_FILENAME, generate.EXPECTED_FILENAME):
+    sample_archive.generate(tmp_path)
+    for name in (sample_archive.WARC_FILENAME, sample_archive.EXPECTED_FILENAME):
         assert sha256(tmp_path / name) == sha256(generated / name), name
 
 
 def test_committed_files_match_the_generator(generated):
-    # If this fails, rerun `python -m flows.sample.generate` and review the diff.
-    for name in (generate.WARC_FILENAME, generate.EXPECTED_FILENAME):
+    # If this fails, rerun `make sample` and review the diff.
+    for name in (sample_archive.WARC_FILENAME, sample_archive.EXPECTED_FILENAME):
         assert sha256(SAMPLE_DIR / name) == sha256(generated / name), name
 
 
 def test_module_runs_as_a_script_into_a_given_directory(tmp_path, generated):
     result = subprocess.run(
-        [sys.executable, "-m", "flows.sample.generate", str(tmp_path)],
+        [sys.executable, "-m", "tests.fixtures.sample_archive", str(tmp_path)],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         check=True,
     )
     assert "archive.warc.gz" in result.stdout
-    assert sha256(tmp_path / generate.WARC_FILENAME) == sha256(generated / generate.WARC_FILENAME)
+    assert sha256(tmp_path / sample_archive.WARC_FILENAME) == sha256(generated / sample_archive.WARC_FILENAME)
 
 
 def test_warc_is_small_and_every_record_is_its_own_gzip_member():
@@ -109,7 +110,7 @@ def test_warc_is_small_and_every_record_is_its_own_gzip_member():
 def test_warcio_records_match_expected(responses, captures):
     assert len(responses) == len(captures)
     assert len({r["record_id"] for r in responses}) == len(responses)
-    for record, entry in zip(responses, captures):
+    for record, entry in zip(responses, captures, strict=True):
         assert record["uri"] == entry["captured_url"]
         assert record["date"] == entry["captured_at"]
         assert record["status"] == entry["http_status"]
@@ -135,7 +136,7 @@ def test_fastwarc_reads_the_same_records(responses):
 def test_counts_and_kinds(captures):
     kinds = Counter(c["kind"] for c in captures)
     assert kinds["article"] >= 64
-    assert kinds["index"] == len(generate.OUTLETS)
+    assert kinds["index"] == len(sample_archive.OUTLETS)
     assert kinds["home"] == 1 and kinds["not_found"] == 1 and kinds["image"] == 1
     articles = [c for c in captures if c["kind"] == "article"]
     assert len({c["url"] for c in articles}) >= 64
@@ -146,7 +147,7 @@ def test_counts_and_kinds(captures):
 
 
 def test_rejections_carry_their_reason(captures, responses):
-    for entry, record in zip(captures, responses):
+    for entry, record in zip(captures, responses, strict=True):
         if entry["kind"] == "article":
             assert entry["reason"] is None
         elif entry["kind"] == "not_found":
@@ -199,7 +200,7 @@ def test_non_utf8_pages_declare_their_charset(captures, responses):
     assert by_charset["windows-1251"] >= 16
     assert by_charset["windows-1252"] + by_charset["iso-8859-1"] >= 16
     header_only = meta_only = 0
-    for entry, record in zip(captures, responses):
+    for entry, record in zip(captures, responses, strict=True):
         charset = entry["charset"]
         if charset in (None, "utf-8"):
             continue
@@ -211,13 +212,17 @@ def test_non_utf8_pages_declare_their_charset(captures, responses):
         header_only += in_header and not in_meta
         meta_only += in_meta and not in_header
     assert header_only >= 4 and meta_only >= 4
-    cyrillic = [r["body"].decode("windows-1251") for c, r in zip(captures, responses) if c["charset"] == "windows-1251"]
+    cyrillic = [
+        r["body"].decode("windows-1251")
+        for c, r in zip(captures, responses, strict=True)
+        if c["charset"] == "windows-1251"
+    ]
     assert any("Москва" in text for text in cyrillic)
 
 
 def test_ground_truth_is_in_the_page(captures, responses):
     """Each true paragraph, title and author is visible in the page it describes."""
-    for entry, record in zip(captures, responses):
+    for entry, record in zip(captures, responses, strict=True):
         if entry["kind"] != "article":
             continue
         text = page_text(record["body"], entry["charset"])
@@ -230,7 +235,9 @@ def test_ground_truth_is_in_the_page(captures, responses):
 
 
 def test_quirks_appear_several_times(captures, responses):
-    pages = [(c, r["body"].decode(c["charset"])) for c, r in zip(captures, responses) if c["kind"] == "article"]
+    pages = [
+        (c, r["body"].decode(c["charset"])) for c, r in zip(captures, responses, strict=True) if c["kind"] == "article"
+    ]
 
     def count(predicate) -> int:
         return sum(1 for entry, page in pages if predicate(entry, page))
@@ -280,7 +287,7 @@ def test_quirks_appear_several_times(captures, responses):
 def test_every_article_states_its_publish_instant_unambiguously(captures, responses):
     """Somewhere in each page (JSON-LD, meta or <time>) the true instant appears with an offset."""
     stamp = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)")
-    for entry, record in zip(captures, responses):
+    for entry, record in zip(captures, responses, strict=True):
         if entry["kind"] != "article":
             continue
         page = record["body"].decode(entry["charset"])
