@@ -76,7 +76,7 @@ class SharedLimits:
         host_limits: dict[str, float] | None = None,
         cdx_rate: float | None = DEFAULT_CDX_RATE,
     ) -> HostRateLimiter:
-        """The limiter for this process (what `Fetcher(limiter=...)` takes)."""
+        """The limiter for this process (what `Fetcher(limiter)` takes)."""
         if self.backend == "local":
             return HostRateLimiter(default_rate, host_limits, cdx_rate)
         if self.backend == "dask":
