@@ -104,6 +104,13 @@ def test_a_fetch_run_on_two_dask_workers_keeps_one_rate_limit(prefect_server, tm
         )
         summary = ingest.with_options(task_runner=task_runner_for(dask_workers=dask_workers))(options)
         busiest_second = server.max_requests_in_window(1.0)
+        arrivals = sorted(server.arrivals)
     assert summary.capture_count == 60 and summary.article_count + summary.rejection_count == 60
     assert summary.task_count == 6
-    assert busiest_second <= rate
+    # Per-worker limiters would let the host see about 2 x rate, in the run as a whole and in its
+    # busiest second. The server stamps each arrival in its own thread of this (busy) process, so
+    # a stamp can be late by a scheduling delay: over the run that moves only the two ends, but it
+    # can carry a request or two across a one-second boundary next to on-time ones. So the run's
+    # mean rate is held to the limit, and its busiest second to the limit plus that jitter.
+    assert (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) <= rate
+    assert busiest_second <= rate + 2, f"{busiest_second} requests in one second at a limit of {rate}"
