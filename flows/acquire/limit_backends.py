@@ -12,6 +12,7 @@ import contextlib
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def book_on_scheduler(
     return start - now, state[1]
 
 
-def _forget_on_scheduler(prefix: str, dask_scheduler=None) -> int:
+def _forget_on_scheduler(prefix: str, dask_scheduler: Any = None) -> int:
     limits = getattr(dask_scheduler, "newsarchive_rate_limits", {})
     keys = [key for key in limits if key.startswith(prefix)]
     for key in keys:
@@ -80,7 +81,7 @@ def _forget_on_scheduler(prefix: str, dask_scheduler=None) -> int:
     return len(keys)
 
 
-def _by_value(function):
+def _by_value(function: Callable[..., Any]) -> Callable[..., Any]:
     """A copy of a module-level function that cloudpickle sends by value: the scheduler of a
     remote cluster need not have newsarchive installed."""
     import types

@@ -66,7 +66,7 @@ class RawArchive:
     def __enter__(self) -> RawArchive:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @property

@@ -44,14 +44,14 @@ def _local(tag: object) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
-def _child_text(element, localname: str) -> str | None:
+def _child_text(element: etree._Element, localname: str) -> str | None:
     for child in element:
         if _local(child.tag) == localname:
             return (child.text or "").strip()
     return None
 
 
-def _news_date(url_element) -> str | None:
+def _news_date(url_element: etree._Element) -> str | None:
     for child in url_element:
         if _local(child.tag) == "news":
             for grandchild in child:

@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from fastwarc.warc import ArchiveIterator, WarcRecordType
+from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
 from flows.acquire.captures import Capture, CaptureRef
 from warehouse import storage
@@ -25,7 +25,7 @@ class WarcReadError(Exception):
     """A WARC file is missing, unreadable or corrupt."""
 
 
-def _header(record, name: str) -> str | None:
+def _header(record: WarcRecord, name: str) -> str | None:
     value = record.headers.get(name)
     return value.strip() if value else None
 
@@ -125,7 +125,9 @@ def _check_is_warc(path: str) -> None:
         raise WarcReadError(f"not a WARC file: {path} (no 'WARC/' record header)")
 
 
-def _capture_from_record(record, path: str, source: str, offsets_by_digest: dict) -> Capture | None:
+def _capture_from_record(
+    record: WarcRecord, path: str, source: str, offsets_by_digest: dict[str, int]
+) -> Capture | None:
     if not _header(record, "WARC-Type"):
         # FastWARC ends a damaged gzip member with a header-less record instead of an error.
         raise WarcReadError(f"corrupt or truncated WARC file {path}: unreadable record at byte {record.stream_pos}")
