@@ -1,7 +1,7 @@
 """The Prefect tasks of a run and the per-process resources they share.
 
-Tasks are coarse (one per batch of a few hundred captures): a Prefect task run costs about
-25 ms of server CPU. A run's fetcher (with its per-host rate limiter) and raw archive are
+Tasks are coarse (one per batch of a few hundred captures): a Prefect task run has a fixed
+cost on the server (bench/README.md). A run's fetcher (with its per-host rate limiter) and raw archive are
 shared by every task thread in a process, so limits hold across concurrent batches. Extraction
 is CPU-bound: on one machine it runs in a process pool owned by the flow; on a Dask cluster
 (`task_runner_for`) each task extracts in its own worker process instead.

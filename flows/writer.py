@@ -17,7 +17,7 @@ log = logging.getLogger("newsarchive")
 
 # What a run's loads may take from the machine they share with the extraction pool: during the
 # run the pool has the cores, and at the end the index update gains nothing from a second
-# thread; unbounded, indexing 10,000 articles kept ~280 MB more resident (bench/README.md).
+# thread or more memory (bench/README.md, the pipeline analysis).
 RUN_LOAD_LIMITS: dict = {"threads": 1, "memory_limit": "128MB"}
 
 

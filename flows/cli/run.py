@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
@@ -15,6 +15,10 @@ from click.core import ParameterSource
 from flows.acquire.archive import WAYBACK_PREFIX
 from flows.cli.common import LAYOUT_OPTIONS
 from warehouse.layout import DataLayout
+
+if TYPE_CHECKING:
+    from flows.options import RunOptions
+    from flows.summary import RunSummary
 
 # The run options that say what to ingest: taken from --config's source when --source is given.
 INPUT_FLAGS = (
@@ -171,8 +175,6 @@ def run(
         newsarchive run --config newsarchive.toml --source gazette
         newsarchive run --warc big.warc.gz --dask-address tcp://10.0.0.5:8786
     """
-    from flows.options import RunOptions
-
     options: RunOptions = _checked(_run_options, layout, config_path, source_name, {**flags, "load": not no_load})
     if dask_address and not os.environ.get("PREFECT_API_URL"):
         raise click.ClickException(DASK_SERVER_HINT)
@@ -209,7 +211,9 @@ def _given(name: str) -> bool:
     return source not in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
 
 
-def _run_options(layout: DataLayout, config_path: Path | None, source_name: str | None, flags: dict[str, Any]) -> Any:
+def _run_options(
+    layout: DataLayout, config_path: Path | None, source_name: str | None, flags: dict[str, Any]
+) -> RunOptions:
     """RunOptions from the command line (and --config/--source), inputs checked on this machine."""
     from flows.acquire.discovery import SourceError
     from flows.acquire.warc import check_warc_file
@@ -250,7 +254,7 @@ def _setup_logging(verbose: bool) -> None:
     logging.getLogger("distributed").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
-def _run_flow(options: Any, *, dask_address: str | None, dask_workers: int | None) -> Any:
+def _run_flow(options: RunOptions, *, dask_address: str | None, dask_workers: int | None) -> RunSummary:
     """Call the ingest flow, on Dask when asked."""
     from flows.ingest import ingest
     from flows.tasks import task_runner_for
@@ -304,7 +308,7 @@ def reprocess(processes: int | None, verbose: bool, layout: DataLayout) -> None:
         raise click.ClickException("; ".join(summary.errors))
 
 
-def print_summary(summary: Any) -> None:
+def print_summary(summary: RunSummary) -> None:
     echo = click.echo
     if summary.capture_count == 0:
         echo(f"Nothing new: all {summary.skipped_count} captures were already ingested.")
