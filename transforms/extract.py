@@ -30,7 +30,7 @@ from transforms.language import detect_language
 from transforms.meta import PageMeta, is_organization, read_page_meta, text_of
 from transforms.publications import clean_publication, publication_from_domain
 from transforms.records import EXTRACTOR_VERSION, Article, Rejection
-from transforms.text import clean_body, content_hash, normalize_text, simhash, split_paragraphs, word_count
+from transforms.text import block_key, clean_body, content_hash, normalize_text, simhash, split_paragraphs, word_count
 from transforms.urls import (
     InvalidURL,
     archive_timestamp,
@@ -714,6 +714,20 @@ def _page_kind_rejection(page: PageMeta, url: str, canonical: str) -> tuple[str,
     return None
 
 
+_OWN_BLOCK_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "dt", "dd", "blockquote", "figcaption", "pre")
+
+
+def _own_blocks(tree) -> frozenset[str]:
+    """How the page's headings, list items, table cells and quotes start (`block_key`): blocks
+    that stand on their own, never glued to a neighbour by the mid-sentence repair."""
+    keys = set()
+    for element in tree.iter(*_OWN_BLOCK_TAGS):
+        key = block_key("".join(element.itertext()))
+        if len(key) >= 8:
+            keys.add(key)
+    return frozenset(keys)
+
+
 def _link_texts(tree) -> frozenset[str]:
     """Texts of links of three words or more, case-folded and single-spaced."""
     texts = set()
@@ -876,7 +890,10 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
     text_bylines = _text_bylines(split_paragraphs(normalize_text(raw_body)))
     byline_lines = tuple(page.byline_texts) + tuple(text_bylines)
     body_text = clean_body(
-        raw_body, drop_lines=byline_lines + ((title,) if title else ()), link_texts=_link_texts(tree)
+        raw_body,
+        drop_lines=byline_lines + ((title,) if title else ()),
+        link_texts=_link_texts(tree),
+        own_blocks=_own_blocks(tree),
     )
     count = word_count(body_text)
     consent_source = " ".join(split_paragraphs(body_text)[:3]) or text_of(tree)[:2000]

@@ -54,26 +54,96 @@ def _starts_continuation(paragraph: str) -> bool:
     return bool(first) and (first.islower() or first in ",;)—–-")
 
 
-def join_broken_paragraphs(paragraphs: list[str]) -> list[str]:
+# A list item as trafilatura and Markdown write it: "- item", "• item", "1. item", "a) item".
+_LIST_ITEM = re.compile(r"^\s*(?:[-•*·▪►–]\s|\d{1,3}[.)]\s|[a-z][)]\s)")
+# A dateline opening a story: "LONDON (Reuters) -", "BERLIN, 5. Mai (dpa) -", "WASHINGTON —".
+_DATELINE = re.compile(r"^[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ .'\-]{2,40}(?:,[^—–\-]{0,40})?\s*(?:\([^)]{1,30}\))?\s*[—–\-]{1,2}\s")
+
+
+# Closed-class words no sentence ends on (articles, prepositions, conjunctions, auxiliaries).
+_FUNCTION_WORD_LINES = """
+    the a an of to in on at for with and or but by from as that which who whose is are was were be been has have
+    had will would can could should its their his her our your this these those than into onto about over under
+    der die das den dem des ein eine einen einem einer eines und oder aber mit von zu zum zur im am an auf für bei
+    nach aus über unter vor als wie dass sich sind ist war wird werden hat haben nicht auch noch durch gegen ohne
+    um seine ihre ihren seinen sein ihr
+    le la les de du des un une et ou à au aux en pour par sur dans avec que qui sont est ce cette ces leur
+    el los las del y con por para una unos unas como pero sus
+    il lo gli della delle dei di e che per con nel nella sul sulla una
+    het een van voor met op aan bij naar uit dat
+    o os um uma dos das na no pelo pela com
+"""
+_FUNCTION_WORDS = frozenset(_FUNCTION_WORD_LINES.split())
+
+
+def _ends_on_function_word(paragraph: str) -> bool:
+    words = _WORD.findall(paragraph[-40:])
+    # written in lower case: "IN", "OR", "DE" at the end of a line are states and countries
+    return bool(words) and words[-1].islower() and words[-1] in _FUNCTION_WORDS
+
+
+_SENTENCE_BREAK = re.compile(r"[^\W\d_]{3}[.!?][\"”»’']?\s+[\"“„«‘']?[A-ZÀ-ÖØ-ÞА-ЯЁ]")
+
+
+def _is_list_item(paragraph: str) -> bool:
+    """A list item or a table row (trafilatura writes rows as '| a | b |')."""
+    return _LIST_ITEM.match(paragraph) is not None or paragraph.lstrip().startswith("|")
+
+
+def block_key(text: str) -> str:
+    """How a block's text starts (case-folded, single-spaced, first 40 characters): to match
+    a paragraph of the extracted text with the page element it came from."""
+    return " ".join(text.lstrip("-•*·▪► ").split())[:40].casefold()
+
+
+def join_broken_paragraphs(paragraphs: list[str], own_blocks: frozenset[str] = frozenset()) -> list[str]:
     """Join a paragraph that stops mid-sentence with the next one that continues it.
 
-    'at the G8' + 'talks.' -> 'at the G8 talks.'. The first must not end a sentence and must
-    read as running text (long, or already holding a sentence break), so that subheadings,
-    which also lack a full stop, stay on their own.
+    'at the G8' + 'talks.' -> 'at the G8 talks.'. Only a break that really falls inside one
+    sentence is repaired: the first part must not end a sentence and must be at least four
+    words long, and the second must read as the rest of that sentence (it starts in lower
+    case or with a comma, dash or bracket, or is a short tail ending the sentence: 'talks.').
+    List items, subheadings, datelines and date lines are never joined to their neighbours:
+    they also lack a full stop, but each is a block of its own. `own_blocks` are the starts
+    (`block_key`) of the page's headings, list items, table cells and quotes: a paragraph
+    that begins one of them is never joined to another.
     """
     out: list[str] = []
+    starts: list[str] = []
     for paragraph in paragraphs:
         if out and _ends_open(out[-1]):
             previous = out[-1]
             words = len(previous.split())
-            letters = [ch for ch in previous if ch.isalpha()]
-            shouting = bool(letters) and sum(ch.isupper() for ch in letters) > 0.6 * len(letters)
-            running = words >= 4 and not shouting and re.search(r"[.,;:!?»”\"] ", previous) is not None
-            short_tail = len(paragraph.split()) <= 3 and paragraph.rstrip().endswith((".", "!", "?"))
-            if running or (words >= 4 and (_starts_continuation(paragraph) or short_tail)):
+            # The next block opens with the last word or three of a sentence ("talks.", "Brennan. Traders ...").
+            first_sentence = re.match(r"\s*[^.!?]*[.!?][\"”»’']?(?=$|\s+[\"“„«‘']?[^\W\d_])", paragraph)
+            short_tail = first_sentence is not None and len(first_sentence.group(0).split()) <= 3
+            separate = (
+                _is_list_item(previous)
+                or _is_list_item(paragraph)
+                or is_date_line(previous)
+                or _DATELINE.match(paragraph) is not None
+                or (len(block_key(paragraph)) >= 8 and block_key(paragraph) in own_blocks)
+                or (len(starts[-1]) >= 8 and starts[-1] in own_blocks)
+            )
+            # A sentence cannot end on an article, a preposition or a conjunction ("... sollen die").
+            dangling = words >= 8 and _ends_on_function_word(previous)
+            # Prose whose last sentence stops a few words in ("... on Tuesday. Björn" + "Wickham
+            # said ..."): headings, captions and list lines are not written that way, and a
+            # paragraph that only lost its final full stop ends a whole sentence, not five words.
+            breaks = list(_SENTENCE_BREAK.finditer(previous))
+            running = (
+                words >= 12
+                and bool(breaks)
+                and len(previous[breaks[-1].end() - 1 :].split()) <= 5
+                and not previous.rstrip()[-1:].isdigit()
+                and not re.search(r"\b[A-Z]{2,}\W*$", previous)  # "..., Denver, CO": a list line
+                and not paragraph.lstrip().startswith("|")
+            )
+            if not separate and words >= 4 and (_starts_continuation(paragraph) or short_tail or dangling or running):
                 out[-1] = f"{previous.rstrip()} {paragraph.lstrip()}"
                 continue
         out.append(paragraph)
+        starts.append(block_key(paragraph))
     return out
 
 
@@ -160,16 +230,22 @@ def _line_key(text: str) -> str:
     return " ".join(text.lstrip("-•* ").casefold().split())
 
 
-def clean_body(text: str, drop_lines: tuple[str, ...] = (), link_texts: frozenset[str] = frozenset()) -> str:
+def clean_body(
+    text: str,
+    drop_lines: tuple[str, ...] = (),
+    link_texts: frozenset[str] = frozenset(),
+    own_blocks: frozenset[str] = frozenset(),
+) -> str:
     """The final body: normalised, boilerplate and given lines dropped, broken paragraphs joined.
 
     `link_texts` are the page's link texts (case-folded, single-spaced): a paragraph that is
-    nothing but a link is a 'read more' teaser, not article text.
+    nothing but a link is a 'read more' teaser, not article text. `own_blocks`: see
+    `join_broken_paragraphs`.
     """
     paragraphs = split_paragraphs(normalize_text(text))
     drop = {_line_key(line) for line in drop_lines if line} | link_texts
     kept = [p for p in paragraphs if not is_boilerplate(p) and _line_key(p) not in drop]
-    kept = join_broken_paragraphs(kept)
+    kept = join_broken_paragraphs(kept, own_blocks)
     # Adjacent identical paragraphs are a template artefact (teaser repeated as first line).
     deduped: list[str] = []
     for paragraph in kept:

@@ -149,7 +149,7 @@ def test_one_invalid_byte_in_a_utf8_page_replaces_only_that_byte(content_type):
         "Fishing crews — all of them from Sørvik — said the closure would add an hour to every landing, a cost the café owners share."
     )
     html = page(body="<article><h1>Quay closed to lorries</h1>" + paragraphs(text) + "</article>").encode("utf-8")
-    html = html.replace("an hour".encode(), b"an \x93hour")
+    html = html.replace(b"an hour", b"an \x93hour")
     result = article(html, content_type=content_type)
     assert "Sørvik" in result.text and "café" in result.text and "—" in result.text
     assert "Ã" not in result.text and "â€" not in result.text
@@ -238,3 +238,67 @@ def test_a_lone_h1_still_wins_over_an_seo_variant_of_the_title():
         title="Quay closed to lorries after cracks found | Lornmouth Post",
     )
     assert article(html).title == "Lorries barred from the north quay as cracks appear"
+
+
+# --- structure -----------------------------------------------------------------------------
+
+
+def _paragraphs_of(html: str) -> list[str]:
+    return article(html).text.split("\n\n")
+
+
+def test_list_items_without_full_stops_stay_apart():
+    items = [
+        "Harbour board, north quay, closed to lorries from Monday",
+        "Fishing crews, south road, an extra hour per landing",
+        "County grant, autumn repairs, decision in September",
+    ]
+    html = page(
+        body="<article><h1>Quay closed to lorries</h1>"
+        + paragraphs(BODY[:2])
+        + "<ul>"
+        + "".join(f"<li>{item}</li>" for item in items)
+        + "</ul>"
+        + paragraphs(BODY[2:])
+        + "</article>"
+    )
+    text = _paragraphs_of(html)
+    for item in items:
+        assert any(p.lstrip("-• ") == item for p in text), item
+
+
+def test_a_subheading_after_an_open_paragraph_stays_apart():
+    # the paragraph before the subheading lacks its final full stop; the subheading starts a block of its own
+    open_paragraph = "The board met for three hours. Members agreed that the wall had to be repaired before winter"
+    html = page(
+        body="<article><h1>Quay closed to lorries</h1>"
+        + paragraphs(BODY[:2])
+        + f"<p>{open_paragraph}</p><h2>costs and the county grant</h2>"
+        + paragraphs(BODY[2:])
+        + "</article>"
+    )
+    text = _paragraphs_of(html)
+    assert open_paragraph in text
+    assert "costs and the county grant" in text
+
+
+def test_a_dateline_stays_apart_from_the_next_paragraph():
+    html = page(
+        body="<article><h1>Quay closed to lorries</h1>"
+        "<p>A standfirst that runs for a while before the story. Lorries barred from the north quay</p>"
+        "<p>LORNMOUTH (Coast Wire) — The harbour board voted on Tuesday to close the north quay.</p>"
+        + paragraphs(BODY[1:])
+        + "</article>"
+    )
+    text = _paragraphs_of(html)
+    assert any(p.startswith("LORNMOUTH (Coast Wire) —") for p in text)
+
+
+def test_a_sentence_broken_across_two_paragraphs_is_still_joined():
+    # the seed's case: a paragraph stopping mid-sentence, its tail in the next <p>
+    html = page(
+        body="<article><h1>Quay closed to lorries</h1>"
+        "<p>The harbour board of Lornmouth voted on Tuesday to close the north quay to heavy lorries at the</p>"
+        "<p>meeting.</p>" + paragraphs(BODY[1:]) + "</article>"
+    )
+    assert _paragraphs_of(html)[0].endswith("to heavy lorries at the meeting.")
