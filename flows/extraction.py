@@ -1,4 +1,4 @@
-"""The plain-Python steps of a run; `flows/ingest.py` wraps them in Prefect tasks.
+"""The plain-Python steps of a run; `flows/tasks.py` wraps them in Prefect tasks.
 
 A batch of captures becomes articles and ledger rows here. Kept free of Prefect so the same
 code serves the flow, `reprocess`, the benchmarks and the tests.
