@@ -96,3 +96,33 @@ def test_dask_address_without_a_prefect_server_is_a_one_line_error(tmp_path):
         "Error: --dask-address needs a Prefect server the workers can reach: run `prefect server start` "
         "and export PREFECT_API_URL=http://<host>:4200/api"
     ]
+
+
+def test_run_a_configured_source_into_the_configured_data_dir(tmp_path, prefect_server):
+    """`run --config --source` takes the source's inputs and the file's data_dir (no --data-dir given)."""
+    data_dir = tmp_path / "from-config"
+    config = tmp_path / "newsarchive.toml"
+    config.write_text(f'data_dir = "{data_dir}"\n\n[[sources]]\nname = "bundled"\nkind = "sample"\n')
+    env = {k: v for k, v in os.environ.items() if k != "NEWSARCHIVE_DATA_DIR"}
+    result = subprocess.run(
+        [str(BIN), "run", "--config", str(config), "--source", "bundled"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Ingesting source 'bundled' into" in result.stderr and "new articles:        68" in result.stdout
+    query = newsarchive(
+        "sql", "SELECT source, source_name FROM runs", "--format", "csv", "--data-dir", str(data_dir), cwd=tmp_path
+    )
+    assert query.stdout.split() == ["source,source_name", "sample,bundled"]
+
+
+def test_bad_from_is_a_one_line_error(tmp_path):
+    result = newsarchive("run", "--cdx", "example.com/*", "--from", "2019-01-01", "--data-dir", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: bad --from '2019-01-01': expected YYYY[MM[DD[hh[mm[ss]]]]], e.g. 20190101"
+    ]
