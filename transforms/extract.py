@@ -399,7 +399,7 @@ def _date_near_headline(nodes: list[str], page: PageMeta) -> datetime | None:
     for date_line_only in (True, False):
         for node in window:
             match = _PRINTED_DATE.search(node)
-            if match is None or _UPDATED_BEFORE.search(node[: match.start()]):
+            if match is None or _labelled_update(node[max(0, match.start() - 45) : match.start()]):
                 continue  # "Updated March 5": the date of a revision, not of publication
             if not date_line_only and _PHOTO_DATE.search(node):
                 continue  # "In this March 2, 2011 file photo": when a picture was taken
@@ -410,11 +410,27 @@ def _date_near_headline(nodes: list[str], page: PageMeta) -> datetime | None:
 
 
 # Words that put a printed date on a revision rather than on the first publication.
-_UPDATED_BEFORE = re.compile(
+_UPDATED_WORD = re.compile(
     r"\b(?:updated|last updated|last modified|modified|revised|aktualisiert|geändert|mis à jour|modifié|"
-    r"actualizado|aggiornato|atualizado|обновлено)\b[^\d]{0,20}$",
+    r"actualizado|aggiornato|atualizado|обновлено)\b",
     re.IGNORECASE,
 )
+_PUBLISHED_WORD = re.compile(
+    r"\b(?:published|posted|first published|veröffentlicht|erschienen|publié|publicado|pubblicato|опубликовано)\b",
+    re.IGNORECASE,
+)
+
+
+def _labelled_update(before: str) -> bool:
+    """True when the text just before a printed date labels it a revision ("Updated 10:04 AM
+    EDT, Tue" + date), with no publication label or other line in between."""
+    labels = list(_UPDATED_WORD.finditer(before))
+    if not labels:
+        return False
+    between = before[labels[-1].end() :]
+    return "|" not in between and _PUBLISHED_WORD.search(between) is None and not re.search(r"(?:19|20)\d\d", between)
+
+
 # Sentences about a picture ("In this March 2, 2011 file photo", "pictured on 5 May 2019").
 _PHOTO_DATE = re.compile(
     r"\b(?:file (?:photo|picture|image)|(?:photo|picture|image) (?:taken|dated|from)|pictured|archivfoto|archivbild|"
@@ -485,7 +501,7 @@ def _shown_as_date_line(day, shown_text: str) -> bool:
     for spelling in dates.date_spellings(day):
         start = shown_text.find(spelling)
         while start >= 0:
-            if not _UPDATED_BEFORE.search(shown_text[max(0, start - 40) : start]):
+            if not _labelled_update(shown_text[max(0, start - 45) : start]):
                 return True
             start = shown_text.find(spelling, start + 1)
     return False

@@ -73,6 +73,18 @@ def test_declared_published_date_wins_over_a_shown_update_date():
     assert result.modified_at is not None and result.modified_at.date() == datetime(2021, 5, 2).date()
 
 
+def test_update_label_with_a_time_before_the_date_is_still_an_update():
+    # "Updated 10:04 AM EDT, Tue May 2, 2021": the label, then a time, then the date
+    html = page(
+        head=ld({"@type": "NewsArticle", "headline": "Quay closed to lorries", "datePublished": "2021-05-01T17:00:00Z"})
+        + '<meta property="article:modified_time" content="2021-05-02T14:04:00Z">',
+        body="<article><h1>Quay closed to lorries</h1><p>Updated 10:04 AM EDT, Sun May 2, 2021</p>"
+        + paragraphs()
+        + "</article>",
+    )
+    assert day(article(html)) == datetime(2021, 5, 1).date()
+
+
 def test_shown_update_line_is_not_read_as_the_publication_date():
     # no structured date: "Updated" line near the headline, the publication line below it
     html = page(
@@ -169,6 +181,9 @@ def test_one_invalid_byte_in_a_utf8_page_replaces_only_that_byte(content_type):
         (["Last"], ()),
         (["Sign In"], ()),
         (["version", "label"], ()),
+        (["Account You're logged in"], ()),
+        # the newsroom as a byline ("Redacción", "Rédaction") is not a person
+        (["Redacción", "Rédaction"], ()),
         # a Twitter handle or CMS login listed next to the real name is the same person
         (["Maren Tulloch", "mtulloch"], ("Maren Tulloch",)),
         (["Maren Tulloch", "@MarenT"], ("Maren Tulloch",)),
