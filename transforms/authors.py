@@ -70,6 +70,7 @@ _NOT_PERSON = re.compile(
     r"updated|published|posted|minutes?|photo|photos|image|video|getty|shutterstock|"
     r"copyright|all rights|subscribe|follow|twitter|facebook|instagram|linkedin|email|share|comments?|"
     r"mitarbeiter|gastautor|online|group|media|magazine|magazin|zeitung|times|post|daily|journal|"
+    r"account|logged|redacción|redaccion|rédaction|redazione|redação|redacao|"
     r"text|texte|fotos?|name|datum|date|stand|human|says|sagt|hace|lesezeit|tiempo|autor(?:in)?|author|quelle|source|"
     r"gmbh|e\.\s?v|inc|ltd|llc|ag|verlag|redaktion|pressestelle|profile|profil|zuletzt|geändert|"
     r"januar|februar|märz|oktober|dezember|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
