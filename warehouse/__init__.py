@@ -8,13 +8,15 @@ Parquet dataset in `<data-dir>/parquet`); nothing reads the location from the en
     storage.py     local paths and s3:// URIs: listing, atomic writes, reads, DuckDB's httpfs
     schema.py      the Arrow schemas of articles, captures and runs (and their DuckDB types)
     parquet.py     the hive-partitioned Parquet dataset: slugs, atomic writes, reads
+    unreadable.py  damaged Parquet files: found, named and skipped by load, stats and the fallback
     ledger.py      what has been done already, read from Parquet (skips, retries, cursors)
     connection.py  open warehouse.duckdb read-write or read-only, lock retry, WarehouseError
     sqlfiles.py    the SQL files of warehouse/sql/, with `{{fragment}}` includes
     tables.py      tables from the schema, views and macros, comments
     load.py        load new Parquet files, merged one row per key (sql/rank_*.sql); record_run
     fts.py         the full-text index, updated incrementally or deferred
-    query.py       read-only SQL, with Parquet views while a load holds the file
+    sandbox.py     DuckDB's own settings on every connection that runs a user's SQL (sql/sandbox.sql)
+    query.py       read-only SQL in the sandbox, with Parquet views while a load holds the file
     db.py          the public entry: connect, load, record_run, query, run_query and the errors
     search.py      BM25 search with snippets (sql/search.sql)
     stats.py       counts and field coverage for `newsarchive stats`

@@ -2,8 +2,10 @@
 
 DuckDB allows one process at a time on the file, so `connect` retries while another process
 holds it and then raises `WarehouseBusy`; a read-only open of a missing file raises
-`WarehouseMissing`. Every connection gets the fts extension (DuckDB cannot download it here),
-UTC, and httpfs with the S3 secret when the Parquet dataset is on object storage.
+`WarehouseMissing`. Every connection gets the fts extension (DuckDB cannot download it here)
+and UTC; read-write ones (loads, which read the Parquet files) also get httpfs with the S3
+secret when the Parquet dataset is on object storage. Read-only ones read only the file: the
+readers of warehouse/query.py lock them down (warehouse/sandbox.py).
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ def connect(location: Location, *, read_only: bool, lock_timeout_s: float | None
             time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
             delay = min(delay * 2, 0.5)
             continue
-        return prepare(con, layout)
+        return prepare(con, None if read_only else layout)
 
 
 def one_row(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> tuple[Any, ...]:

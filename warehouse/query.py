@@ -3,7 +3,13 @@
 While one process has the DuckDB file open read-write, no other process can open it at all,
 not even read-only. So a reader waits a couple of seconds and then answers from an in-memory
 DuckDB whose `articles`, `captures` and `runs` are views over the Parquet files, ranked as
-the loader ranks them (sql/parquet_view_*.sql). Only SELECT and EXPLAIN statements run.
+the loader ranks them (sql/parquet_view_*.sql). pyarrow reads those files (locally or on
+object storage) as registered Arrow datasets, so DuckDB itself needs no file access; files
+that cannot be read are left out and listed in `unreadable_files`.
+
+Every connection handed out here is locked down (warehouse/sandbox.py): whatever the SQL,
+it cannot read or write a file, reach the network or change a setting. Only SELECT and
+EXPLAIN statements run; the statement check is there for a clear message, not as the barrier.
 """
 
 from __future__ import annotations
@@ -16,10 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import pyarrow.dataset as pads
 
-from warehouse import parquet
+from warehouse import parquet, storage, unreadable
 from warehouse.connection import WarehouseBusy, WarehouseError, WarehouseMissing, connect, one_line, prepare
 from warehouse.layout import DataLayout, Location
+from warehouse.sandbox import lock_down, refuse_unlocked_functions
 from warehouse.sqlfiles import sql_statements, sql_text
 from warehouse.tables import TABLES, create_table_sql, ensure_views
 
@@ -57,6 +65,7 @@ def _check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> list[duckdb.St
     # them before the parser sees them. DESCRIBE, SHOW and duckdb_*() cover the read-only ones.
     if "PRAGMA" in _leading_keywords(sql):
         raise QueryRefused("refused: PRAGMA statements are not allowed; use DESCRIBE, SHOW TABLES or duckdb_tables()")
+    refuse_unlocked_functions(sql)
     try:
         statements = con.extract_statements(sql)
     except duckdb.Error as error:
@@ -76,24 +85,47 @@ def parquet_connection(location: Location) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with `articles`, `captures`, `runs` as views over the Parquet dataset.
 
     The same ranking as the loader picks one row per key (sql/rank_*.sql), so answers match
-    the warehouse (without the FTS index). Works while a load holds the DuckDB file.
+    the warehouse (without the FTS index). Works while a load holds the DuckDB file. The
+    connection is locked down (warehouse/sandbox.py) before it is returned.
     """
     layout = DataLayout.of(location)
-    con = prepare(duckdb.connect(":memory:"), layout)
+    con = prepare(duckdb.connect(":memory:"))
+    # Spilling, if a query needs it, goes where the warehouse's own would (not the working directory).
+    con.execute("SET temp_directory = ?", [str(layout.warehouse_path) + ".tmp"])
+    for statement in sql_statements("tables.sql"):
+        con.execute(statement)
+    skipped = []
     for name, (columns, key) in TABLES.items():
-        files = parquet.file_locations(layout, name)
+        files, unreadable_files = unreadable.readable_files(layout, name)
+        skipped += unreadable_files
         if not files:
             con.execute(create_table_sql(name, columns, key))
             continue
-        con.execute(f"SET VARIABLE {name}_files = ?", [files])
+        con.register(f"parquet_{name}", _arrow_dataset(name, [stored.location for stored in files]))
         select = sql_text(f"parquet_view_{name}.sql").strip().rstrip(";")
         con.execute(f"CREATE VIEW {name} AS {select}")
-    for statement in sql_statements("tables.sql"):
-        con.execute(statement)
+    unreadable.record(con, skipped)
+    for item in skipped:
+        log.warning("skipped unreadable Parquet file %s: %s", item.file, item.reason)
     ensure_views(con, with_search=False)
     for statement in sql_statements("snippet.sql") + sql_statements("search_fallback.sql"):
         con.execute(statement)
-    return con
+    return _locked(con)
+
+
+def _arrow_dataset(name: str, locations: list[str]) -> pads.Dataset:
+    """The files as one Arrow dataset with the dataset's schema (columns older files lack are null)."""
+    filesystem, _ = storage.resolve(locations[0])
+    paths = [storage.resolve(location)[1] for location in locations]
+    return pads.dataset(paths, schema=parquet.SCHEMAS[name], format="parquet", filesystem=filesystem)
+
+
+def _locked(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    try:
+        return lock_down(con)
+    except BaseException:
+        con.close()
+        raise
 
 
 @contextmanager
@@ -108,7 +140,7 @@ def open_for_reading(
     layout = DataLayout.of(location)
     source = "warehouse"
     try:
-        con = connect(layout, read_only=True, lock_timeout_s=lock_timeout_s)
+        con = _locked(connect(layout, read_only=True, lock_timeout_s=lock_timeout_s))
     except (WarehouseBusy, WarehouseMissing) as error:
         has_parquet = any(parquet.file_locations(layout, name) for name in TABLES)
         if not fallback or not has_parquet:

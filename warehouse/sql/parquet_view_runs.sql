@@ -1,6 +1,6 @@
 -- `runs` over the Parquet dataset, one row per run_id, ranked by sql/rank_runs.sql as the
 -- loader's sql/merge_runs.sql.
-SELECT * FROM read_parquet(getvariable('runs_files'), hive_partitioning = false, union_by_name = true)
+SELECT * FROM parquet_runs
 QUALIFY row_number() OVER (
     PARTITION BY run_id
     ORDER BY {{rank_runs}}

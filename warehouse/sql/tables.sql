@@ -26,3 +26,12 @@ CREATE TABLE IF NOT EXISTS warehouse_info (
 CREATE TABLE IF NOT EXISTS fts_pending (
     article_id VARCHAR NOT NULL
 );
+
+-- Parquet files the last load (or, in the Parquet fallback, this connection) could not read:
+-- skipped, named here, their rows absent until the file is replaced and loaded again.
+CREATE TABLE IF NOT EXISTS unreadable_files (
+    file VARCHAR NOT NULL,
+    dataset VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    found_at TIMESTAMPTZ NOT NULL
+);

@@ -80,3 +80,9 @@ COMMENT ON COLUMN warehouse_info.value IS 'Its value.';
 
 COMMENT ON TABLE fts_pending IS 'Articles the full-text index does not hold yet (loads that deferred the index update); the next index update adds them.';
 COMMENT ON COLUMN fts_pending.article_id IS 'The article waiting for the index (articles.article_id).';
+
+COMMENT ON TABLE unreadable_files IS 'Parquet files the last load could not read: skipped, their rows absent from the warehouse until the file is replaced and loaded again.';
+COMMENT ON COLUMN unreadable_files.file IS 'Path of the Parquet file, relative to the data directory (as in loads.file).';
+COMMENT ON COLUMN unreadable_files.dataset IS 'Which dataset the file belongs to: articles, captures or runs.';
+COMMENT ON COLUMN unreadable_files.reason IS 'What the Parquet reader said.';
+COMMENT ON COLUMN unreadable_files.found_at IS 'When the load found it, UTC.';
