@@ -1,0 +1,29 @@
+"""Test helpers are imported one way, from tests.support; a conftest only holds fixtures."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+
+
+def _imported_modules(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+        elif isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+    return names
+
+
+def test_nothing_is_imported_from_a_conftest():
+    offenders = [
+        f"{path.relative_to(TESTS)}: {module}"
+        for path in sorted(TESTS.rglob("*.py"))
+        for module in _imported_modules(path)
+        if module.split(".")[-1] == "conftest"
+    ]
+    assert not offenders, "import helpers from tests.support, not from a conftest: " + ", ".join(offenders)
