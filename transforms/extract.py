@@ -699,7 +699,47 @@ def _rejection(url: str, reason: str, detail: str, archive_url: str | None, capt
     return Rejection(url=url, reason=reason, detail=detail, archive_url=archive_url, captured_at=captured_at)
 
 
-def _page_kind_rejection(page: PageMeta, url: str, canonical: str) -> tuple[str, str] | None:
+_SHOP_TYPES = frozenset({"product", "productgroup", "offer", "aggregateoffer", "store", "individualproduct"})
+# A listing's own heading: "Tag: Tregua", "Category Archives: Sport", "Schlagwort: Hafen".
+_LISTING_TITLE = re.compile(
+    r"^\s*(?:tag|tags|tagged|category|categories|categoria|categoría|catégorie|kategorie|schlagwort|stichwort|"
+    r"thema|topic|archives?|archiv|étiquette|etiqueta|rubrique)(?:\s+archives?)?\s*[:：]\s*\S",
+    re.IGNORECASE,
+)
+_CART = re.compile(
+    r"\b(?:add to (?:cart|basket|bag)|in den warenkorb|ajouter au panier|añadir al carrito|aggiungi al carrello|"
+    r"adicionar ao carrinho|buy now|jetzt kaufen|acheter maintenant|comprar ahora)\b",
+    re.IGNORECASE,
+)
+
+
+def _shop_evidence(page: PageMeta, tree) -> str | None:
+    """What makes the page itself a shop page (it declares a schema.org Product/Offer or a
+    product price, or its heading sits in a Product item with an add-to-cart control), or None."""
+    kinds = set()
+    for obj in page.json_ld:
+        kind = obj.get("@type")
+        for item in kind if isinstance(kind, list) else [kind]:
+            if isinstance(item, str) and item.lower().rsplit("/", 1)[-1] in _SHOP_TYPES:
+                kinds.add(item)
+    if kinds:
+        return "schema.org " + "/".join(sorted(kinds))
+    if (page.first("og:type") or "").lower().startswith("product") or page.first(
+        "product:price:amount", "og:price:amount", "product:price"
+    ):
+        return "product price metadata"
+    # Product microdata and buy buttons alone are not enough: reviews and deal articles embed
+    # them. The page's own heading inside a Product item with a cart control is.
+    for item in tree.xpath("//*[contains(@itemtype, 'schema.org/Product')]"):
+        if item.find(".//h1") is not None and any(
+            _CART.search(" ".join("".join(control.itertext()).split()) or control.get("value") or "")
+            for control in item.iter("button", "input")
+        ):
+            return "the page's heading inside a schema.org Product with an add-to-cart control"
+    return None
+
+
+def _page_kind_rejection(page: PageMeta, url: str, canonical: str, tree) -> tuple[str, str] | None:
     """('soft_404' | 'not_article', detail) for pages that are not articles, judged before the body."""
     title = page.title_tag or ""
     heading = page.h1_texts[0] if page.h1_texts else ""
@@ -718,6 +758,13 @@ def _page_kind_rejection(page: PageMeta, url: str, canonical: str) -> tuple[str,
                 return "not_article", f"the page declares the home page as its canonical URL ({declared})"
         except ValueError:
             pass
+    if not page.article_ld:
+        shop = _shop_evidence(page, tree)
+        if shop:
+            return "not_article", f"the page is a product or offer, not an article ({shop})"
+        listing = heading if _LISTING_TITLE.match(heading) else title if _LISTING_TITLE.match(title) else None
+        if listing:
+            return "not_article", f"the page is a tag, category or archive listing ({listing.strip()[:80]!r})"
     og_type = (page.first("og:type") or "").lower()
     if not page.article_ld and og_type in ("website", "profile", "video.other", "product"):
         has_article_meta = page.first("article:published_time", "article:author") is not None
@@ -894,7 +941,7 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
     if tree is None:
         return reject("no_article_text", "the HTML could not be parsed")
     page = read_page_meta(tree)
-    kind = _page_kind_rejection(page, url, canonical)
+    kind = _page_kind_rejection(page, url, canonical, tree)
     if kind:
         return reject(*kind)
 

@@ -317,3 +317,78 @@ def test_a_sentence_broken_across_two_paragraphs_is_still_joined():
         "<p>meeting.</p>" + paragraphs(BODY[1:]) + "</article>"
     )
     assert _paragraphs_of(html)[0].endswith("to heavy lorries at the meeting.")
+
+
+# --- not articles --------------------------------------------------------------------------
+
+PRODUCT_TEXT = [
+    "The Lornmouth harbour lantern is cast in solid brass and finished by hand in our workshop on the south quay.",
+    "Each lantern holds a standard candle or a small electric bulb and stands thirty centimetres tall with its handle folded.",
+    "Delivery within the county takes three working days; orders from further afield are sent by tracked post within a week.",
+]
+
+
+@pytest.mark.parametrize(
+    "head, body_extra, reason_word",
+    [
+        # schema.org Product with an Offer
+        (
+            ld({"@type": "Product", "name": "Harbour lantern", "offers": {"@type": "Offer", "price": "49.00"}}),
+            "",
+            "product",
+        ),
+        # OpenGraph product price metadata
+        (
+            '<meta property="og:type" content="product"><meta property="product:price:amount" content="49.00">',
+            "",
+            "product",
+        ),
+    ],
+)
+def test_shop_pages_are_rejected_with_a_reason(head, body_extra, reason_word):
+    # (the page-level microdata case is below: its heading inside the Product item)
+    html = page(head=head, body="<main><h1>Harbour lantern</h1>" + paragraphs(PRODUCT_TEXT) + body_extra + "</main>")
+    result = extract(html, "https://shop.lornmouth-post.example/lanterns/harbour", captured_at=CAPTURED)
+    assert not isinstance(result, Article)
+    assert result.reason == "not_article" and reason_word in result.detail
+
+
+@pytest.mark.parametrize("heading", ["Tag: north quay", "Category Archives: Harbour", "Schlagwort: Hafen"])
+def test_tag_and_category_listings_are_rejected(heading):
+    html = page(body=f"<main><h1>{heading}</h1>" + paragraphs() + "</main>", title=f"{heading} | Lornmouth Post")
+    result = extract(html, "https://www.lornmouth-post.example/tag/north-quay/", captured_at=CAPTURED)
+    assert not isinstance(result, Article)
+    assert result.reason == "not_article" and "listing" in result.detail
+
+
+def test_an_article_that_mentions_prices_and_tags_is_kept():
+    # a news article with its own JSON-LD, a price in the text and a "Tags:" line stays an article
+    html = page(
+        head=ld({"@type": "NewsArticle", "headline": "Quay closed to lorries"}),
+        body="<article><h1>Quay closed to lorries</h1>"
+        + paragraphs(BODY + ["Parking on the quay will cost £4.50 a day while the work goes on."])
+        + "<p>Tags: harbour, quay</p></article>",
+    )
+    assert isinstance(
+        extract(html, "https://www.lornmouth-post.example/news/quay-closed", captured_at=CAPTURED), Article
+    )
+
+
+def test_a_product_item_holding_the_page_heading_and_a_cart_button_is_a_shop_page():
+    html = page(
+        body='<main itemscope itemtype="https://schema.org/Product"><h1 itemprop="name">Harbour lantern</h1>'
+        + paragraphs(PRODUCT_TEXT)
+        + '<span itemprop="price">49.00</span><button type="submit">Add to cart</button></main>'
+    )
+    result = extract(html, "https://shop.lornmouth-post.example/lanterns/harbour", captured_at=CAPTURED)
+    assert not isinstance(result, Article) and result.reason == "not_article"
+
+
+def test_a_deals_article_with_embedded_products_and_buy_buttons_is_kept():
+    products = "".join(
+        f'<div itemscope itemtype="https://schema.org/Product"><h3 itemprop="name">Lantern {n}</h3>'
+        f'<span class="price">£{n}9.00</span><button>Buy now</button></div>'
+        for n in range(1, 4)
+    )
+    html = page(body="<article><h1>Quay closed to lorries</h1>" + paragraphs() + products + "</article>")
+    assert isinstance(article(html), Article)
