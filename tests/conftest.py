@@ -10,7 +10,7 @@ the tests do. `make test-fast` deselects every marked test:
              `prefect_home`)
     pywb     a real pywb archive (`pywb_archive`, `tide_archive`)
     dask     a local Dask cluster of worker processes (`cluster`, `dask_workers`)
-    s3       a moto S3 server (`s3_server`)
+    s3       a moto S3 server (`s3_server`, and `s3`, a fresh bucket on it)
 
 Ephemeral Prefect servers are switched off for the whole session: a test that starts Prefect
 without asking for `prefect_server` fails with "No Prefect API URL provided" instead of quietly
@@ -19,6 +19,7 @@ starting a server of its own, unmarked.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -59,7 +60,7 @@ SERVER_FIXTURES: dict[str, frozenset[str]] = {
             "dask_workers",  # tests/flows/conftest.py: for a flow's DaskTaskRunner
         }
     ),
-    "s3": frozenset({"s3_server"}),  # tests/flows/test_object_storage.py
+    "s3": frozenset({"s3_server"}),  # here
 }
 
 
@@ -97,3 +98,35 @@ def prefect_server():
             yield url
         finally:
             os.environ.pop("PREFECT_API_URL", None)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A moto S3 API server for the session; yields its endpoint URL."""
+    from tests.support.servers import running_moto
+
+    with running_moto() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3(s3_server, monkeypatch):
+    """A fresh bucket (S3_BUCKET); the AWS environment points pyarrow and DuckDB at the local
+    server. Returns the pyarrow filesystem."""
+    from pyarrow import fs as pafs
+
+    from tests.support.servers import S3_BUCKET
+    from warehouse import storage
+
+    for name, value in {
+        "AWS_ENDPOINT_URL": s3_server,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    filesystem, _ = pafs.FileSystem.from_uri("s3://probe?allow_bucket_creation=true&allow_bucket_deletion=true")
+    with contextlib.suppress(OSError):
+        filesystem.delete_dir(S3_BUCKET)
+    filesystem.create_dir(S3_BUCKET)
+    return storage.resolve(f"s3://{S3_BUCKET}")[0]

@@ -6,7 +6,6 @@ listings and WARC reads, DuckDB's httpfs for the ledger and the loads.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import subprocess
 import sys
@@ -19,42 +18,12 @@ from pyarrow import fs as pafs
 from flows.acquire.warc import WarcReadError, check_warc_file, read_warc
 from flows.ingest import SAMPLE_WARC, ingest
 from flows.options import RunOptions
+from tests.support.servers import S3_BUCKET as BUCKET
 from warehouse import ledger, parquet, storage
 from warehouse.layout import DataLayout
 
 EXPECTED = json.loads((SAMPLE_WARC.parent / "expected.json").read_text(encoding="utf-8"))["captures"]
 ARTICLE_COUNT = len({c["url"] for c in EXPECTED if c["kind"] == "article"})
-BUCKET = "newsarchive-test"
-
-
-@pytest.fixture(scope="module")
-def s3_server():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def s3(s3_server, monkeypatch):
-    """A fresh bucket; the AWS environment points pyarrow and DuckDB at the local server."""
-    for name, value in {
-        "AWS_ENDPOINT_URL": s3_server,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    filesystem, _ = pafs.FileSystem.from_uri("s3://probe?allow_bucket_creation=true&allow_bucket_deletion=true")
-    with contextlib.suppress(OSError):
-        filesystem.delete_dir(BUCKET)
-    filesystem.create_dir(BUCKET)
-    return storage.resolve(f"s3://{BUCKET}")[0]
 
 
 def _upload(filesystem, local_path, key: str) -> str:

@@ -6,6 +6,7 @@ over the size cap, a PDF, a wrong charset, an empty 200, ...). Paths under `/onc
 first request only and succeed afterwards, so tests can check that transient faults are retried.
 The server records when every request arrived, so tests can check the client's rate limit.
 `RouteServer` answers paths from Python functions (sitemaps, a Wayback-style CDX API).
+`running_moto` is a real S3 API server (moto) for the object-storage tests.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import struct
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -232,3 +234,20 @@ class RouteServer(FaultServer):
         self.counts = Counter()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self.serve_forever, name="route-server", daemon=True)
+
+
+S3_BUCKET = "newsarchive-test"  # the bucket the `s3` fixture (tests/conftest.py) makes afresh per test
+
+
+@contextmanager
+def running_moto() -> Iterator[str]:
+    """A moto S3 API server on a free port of 127.0.0.1, in a thread; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
