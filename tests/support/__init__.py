@@ -2,10 +2,12 @@
 
 - `factories`: pages (`article_html`, `json_ld`), WARC files (`ArchivedPage`, `write_warc`) and
   warehouse records (`make_article`, `make_outcome`).
-- `servers`: HTTP servers on 127.0.0.1 (`FaultServer` for HTTP faults, `RouteServer` for routes
-  answered by functions).
+- `servers`: servers on 127.0.0.1 (`FaultServer` for HTTP faults, `RouteServer` for routes
+  answered by functions, `running_moto` for S3).
 - `pywb`: a real pywb archive in its own virtual environment, and `PYWB_PAGES`, what the
   session's archive holds.
+- `sql_escapes`: SQL that tries to get out of `newsarchive sql`'s sandbox (tests/reliability/).
 
-Fixtures live in the conftest.py files; nothing is imported from a conftest.
+Fixtures live in the conftest.py files (the servers' in tests/conftest.py and
+tests/flows/conftest.py); nothing is imported from a conftest or from another test module.
 """
