@@ -1,4 +1,5 @@
-"""Test helpers are imported one way, from tests.support; a conftest only holds fixtures."""
+"""Test helpers are imported one way, from tests.support: a conftest only holds fixtures, and a
+test module is never imported by another (its fixtures would be defined twice)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,13 @@ def _imported_modules(path: Path) -> list[str]:
     return names
 
 
-def test_nothing_is_imported_from_a_conftest():
+def test_nothing_is_imported_from_a_conftest_or_a_test_module():
     offenders = [
         f"{path.relative_to(TESTS)}: {module}"
         for path in sorted(TESTS.rglob("*.py"))
         for module in _imported_modules(path)
-        if module.split(".")[-1] == "conftest"
+        if module.split(".")[-1] == "conftest" or module.split(".")[-1].startswith("test_")
     ]
-    assert not offenders, "import helpers from tests.support, not from a conftest: " + ", ".join(offenders)
+    assert not offenders, "import helpers from tests.support, not from a conftest or a test module: " + ", ".join(
+        offenders
+    )
