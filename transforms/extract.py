@@ -453,7 +453,7 @@ def _choose_published(
         others: dict = {}
         for other_source, value in candidates + _modified_candidates(page):
             moment = dates.parse_date(value)
-            if not dates.is_plausible(moment, captured_at):
+            if moment is None or not dates.is_plausible(moment, captured_at):
                 continue
             other_offset = dates.offset_minutes(value)
             day = dates.local_date(moment, other_offset)
@@ -491,7 +491,7 @@ def _choose_published(
         found = None
     if found:
         moment = dates.parse_date(found)
-        if dates.is_plausible(moment, captured_at) and _day_is_written(moment, tree, url):
+        if moment is not None and dates.is_plausible(moment, captured_at) and _day_is_written(moment, tree, url):
             return moment, "htmldate", None
     return None, None, None
 
