@@ -3,7 +3,7 @@ marks set from the fixtures a test uses.
 
 A test that needs a server gets its mark from the fixture that starts it, directly or through
 another fixture (`item.fixturenames` is the whole closure), so the marks cannot drift from what
-the tests do. `make test-fast` deselects every marked test:
+the tests do (the table is tests/support/marks.py). `make test-fast` deselects every marked test:
 
     prefect  the session's Prefect test server (`prefect_server`; calling a flow or running
              `newsarchive run` needs it), a `prefect server start` of its own (`prefect_api`,
@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.marks import server_marks
+
 REPO = Path(__file__).resolve().parents[1]
 
 # Before prefect is imported anywhere: a private, quiet, offline Prefect.
@@ -39,30 +41,6 @@ os.environ.pop("PREFECT_API_URL", None)
 os.environ.pop("NEWSARCHIVE_DATA_DIR", None)
 os.environ.pop("NEWSARCHIVE_PARQUET_URI", None)  # every test writes its dataset under its own data dir
 
-# mark -> the fixtures that start what the mark stands for (where they are defined).
-SERVER_FIXTURES: dict[str, frozenset[str]] = {
-    "prefect": frozenset(
-        {
-            "prefect_server",  # here
-            "prefect_api",  # tests/flows/test_serve.py: `prefect server start`
-            "prefect_home",  # tests/flows/conftest.py: for a server a test's subprocess starts
-        }
-    ),
-    "pywb": frozenset(
-        {
-            "pywb_archive",  # tests/flows/conftest.py
-            "tide_archive",  # tests/flows/test_serve.py
-        }
-    ),
-    "dask": frozenset(
-        {
-            "cluster",  # tests/flows/test_global_limits.py
-            "dask_workers",  # tests/flows/conftest.py: for a flow's DaskTaskRunner
-        }
-    ),
-    "s3": frozenset({"s3_server"}),  # here
-}
-
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
@@ -74,12 +52,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test with the servers its fixtures start (see SERVER_FIXTURES)."""
+    """Mark each test with the servers its fixtures start (tests/support/marks.py)."""
     for item in items:
-        used = set(getattr(item, "fixturenames", ()))
-        for mark, fixtures in SERVER_FIXTURES.items():
-            if used & fixtures:
-                item.add_marker(mark)
+        for mark in server_marks(getattr(item, "fixturenames", ())):
+            item.add_marker(mark)
 
 
 @pytest.fixture(scope="session")

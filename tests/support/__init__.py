@@ -6,6 +6,7 @@
   answered by functions, `running_moto` for S3).
 - `pywb`: a real pywb archive in its own virtual environment, and `PYWB_PAGES`, what the
   session's archive holds.
+- `marks`: which fixtures set the `prefect`, `pywb`, `dask` and `s3` marks.
 - `sql_escapes`: SQL that tries to get out of `newsarchive sql`'s sandbox (tests/reliability/).
 
 Fixtures live in the conftest.py files (the servers' in tests/conftest.py and
