@@ -23,7 +23,7 @@ test: $(STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest
 
 # The marks are set from the fixtures a test uses (tests/conftest.py).
-test-fast: $(STAMP)  ## the tests that start no Prefect, pywb, Dask or S3 server (about a minute)
+test-fast: $(STAMP)  ## the tests that start no Prefect, pywb, Dask or S3 server
 	$(BIN)/python -m pytest -x -q -m "not prefect and not pywb and not dask and not s3"
 
 sample: $(STAMP)  ## regenerate the bundled sample archive (deterministic) from tests/fixtures/sample_archive.py
