@@ -105,7 +105,7 @@ _LOWER_PARTICLES = {
 
 def _titlecase_if_shouting(name: str) -> str:
     if name.isupper() and len(name) > 3:
-        words = []
+        words: list[str] = []
         for word in name.split():
             lower = word.lower()
             words.append(

@@ -266,9 +266,7 @@ def is_plausible(moment: datetime | None, captured_at: datetime | None) -> bool:
     """Between 1990 and the capture time (when known)."""
     if moment is None or moment < _EARLIEST:
         return False
-    if captured_at is not None and moment > to_utc(captured_at):
-        return False
-    return True
+    return captured_at is None or moment <= to_utc(captured_at)
 
 
 def offset_minutes(value: object) -> int | None:

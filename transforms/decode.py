@@ -130,9 +130,9 @@ def declared_charset(body: bytes, content_type: str | None = None, headers: dict
             return _codec(match.group(1))
     head = body[:4096]
     for pattern in (_XML_ENCODING, _META_CHARSET):
-        match = pattern.search(head)
-        if match:
-            codec = _codec(match.group(1).decode("ascii", "ignore"))
+        found = pattern.search(head)
+        if found:
+            codec = _codec(found.group(1).decode("ascii", "ignore"))
             if codec:
                 return codec
     return None
@@ -160,14 +160,14 @@ def decode_html(body: bytes | str, content_type: str | None = None, headers: dic
                 return text
         except UnicodeDecodeError:
             pass
-    tried = []
-    for codec in (declared, "utf-8"):
-        if codec and codec not in tried:
+    tried: list[str] = []
+    for candidate in (declared, "utf-8"):
+        if candidate and candidate not in tried:
+            codec = candidate
             tried.append(codec)
-            if codec.startswith("utf-16") or codec.startswith("utf-32"):
-                # A declared UTF-16 on an ASCII-compatible body is a lie; the meta was readable.
-                if b"\x00" not in body[:512]:
-                    continue
+            # A declared UTF-16 on an ASCII-compatible body is a lie; the meta was readable.
+            if codec.startswith(("utf-16", "utf-32")) and b"\x00" not in body[:512]:
+                continue
             try:
                 return body.decode(codec)
             except (UnicodeDecodeError, LookupError):

@@ -161,7 +161,11 @@ def _script_authors(page_html: str) -> list[str]:
 
 
 def _authors(
-    page: PageMeta, tree, outlet_names: tuple[str, ...], text_bylines: list[str] = (), page_html: str = ""
+    page: PageMeta,
+    tree,
+    outlet_names: tuple[str, ...],
+    text_bylines: tuple[str, ...] | list[str] = (),
+    page_html: str = "",
 ) -> tuple[str, ...]:
     """Clean names from the first source that yields any: JSON-LD, meta, itemprop, byline
     elements, bylines in the text, author profile links, then trafilatura's heuristics."""
@@ -213,8 +217,9 @@ def _publication(page: PageMeta, domain: str, url: str) -> tuple[str | None, tup
             if name:
                 candidates.append(name)
     for obj in page.json_ld:
-        if is_organization(obj) and clean_publication(obj.get("name")):
-            candidates.append(clean_publication(obj.get("name")))
+        organization = clean_publication(obj.get("name")) if is_organization(obj) else None
+        if organization:
+            candidates.append(organization)
     for key in (
         "og:site_name",
         "application-name",
@@ -666,7 +671,7 @@ def _description(page: PageMeta) -> str | None:
 
 def _trafilatura_text(tree, url: str, recall: bool = False) -> str:
     document = trafilatura.bare_extraction(tree, url=url, options=_options(url, recall))
-    text = document.text if document is not None and document.text else ""
+    text = getattr(document, "text", None) or ""
     # trafilatura writes one paragraph per line.
     return "\n\n".join(text.split("\n"))
 

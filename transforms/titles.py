@@ -34,9 +34,7 @@ def _looks_like_outlet(part: str, outlet_names: tuple[str, ...], domain: str) ->
             key == outlet_key or (len(key) >= 4 and key in outlet_key) or (len(outlet_key) >= 4 and outlet_key in key)
         ):
             return True
-    if domain_key and (domain_key in key or key in _key(domain)):
-        return True
-    return False
+    return bool(domain_key) and (domain_key in key or key in _key(domain))
 
 
 def strip_outlet(title: str, outlet_names: tuple[str, ...] = (), domain: str = "") -> str:
@@ -54,7 +52,7 @@ def strip_outlet(title: str, outlet_names: tuple[str, ...] = (), domain: str = "
         parts.pop(0)
         separators.pop(0)
     out = parts[0]
-    for separator, part in zip(separators, parts[1:]):
+    for separator, part in zip(separators, parts[1:], strict=False):
         out += separator + part
     return out.strip()
 
