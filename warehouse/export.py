@@ -27,11 +27,11 @@ import duckdb
 import pyarrow as pa
 
 from transforms.records import Article
-from warehouse import card, parquet
+from warehouse import card, parquet, storage
 from warehouse.card import CARD, MANIFEST, SCHEMA_FILE, ExportFacts, day_text
-from warehouse.connection import WarehouseError
+from warehouse.connection import WarehouseError, one_line
 from warehouse.layout import Location
-from warehouse.query import open_for_reading
+from warehouse.query import read_with
 from warehouse.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, from_table
 
 FORMATS = ("parquet", "jsonl", "markdown")
@@ -49,6 +49,7 @@ class ExportSummary:
     article_count: int
     file_count: int  # data files
     byte_count: int  # data files
+    manifest_sha256: str  # to send apart from the folder: `newsarchive verify --manifest-sha256` checks it
 
 
 def _selection_sql(publication: str | None, published_from: date | None, published_to: date | None) -> tuple[str, list]:
@@ -83,25 +84,50 @@ def export(
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     dest = Path(dest)
-    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-        raise ExportError(f"{dest} already exists and is not an empty directory")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    building = dest.parent / f".{dest.name}.partial-{uuid.uuid4().hex[:8]}"
-    building.mkdir()
+    building = _start_building(dest)
     selection = (publication, published_from, published_to)
+
+    def work(con: duckdb.DuckDBPyConnection, _source: str) -> tuple[ExportFacts, list[str]]:
+        shutil.rmtree(building)  # empty, or what a first pass wrote before it met a damaged file
+        building.mkdir()
+        return _write_selection(con, building, fmt, selection), _run_sources(con)
+
     try:
-        with open_for_reading(location) as (con, _source):
-            facts = _write_selection(con, building, fmt, selection)
-            sources = _run_sources(con)
+        facts, sources = read_with(location, work)
         files = _describe_folder(building, dest.name, facts, fmt=fmt, sources=sources, selection=selection)
         if dest.exists():
             dest.rmdir()  # empty, checked above
         os.replace(building, dest)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(building, ignore_errors=True)
+        if isinstance(error, (OSError, duckdb.Error)):
+            raise ExportError(f"cannot export to {dest}: {one_line(error)}") from error
         raise
     data_files = [f for f in files if f["path"].startswith("data/")]
-    return ExportSummary(dest, fmt, facts.article_count, len(data_files), sum(f["byte_count"] for f in data_files))
+    return ExportSummary(
+        dest,
+        fmt,
+        facts.article_count,
+        len(data_files),
+        sum(f["byte_count"] for f in data_files),
+        manifest_sha256=storage.file_sha256(dest / MANIFEST),
+    )
+
+
+def _start_building(dest: Path) -> Path:
+    """The hidden folder beside DEST the export is built in; ExportError for a DEST that is a
+    symbolic link (the export would land wherever it points), a file or a non-empty directory."""
+    if dest.is_symlink():
+        raise ExportError(f"{dest} is a symbolic link: give a new or empty directory itself, not a link to one")
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise ExportError(f"{dest} already exists and is not an empty directory")
+    building = dest.parent / f".{dest.name}.partial-{uuid.uuid4().hex[:8]}"
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        building.mkdir()
+    except OSError as error:
+        raise ExportError(f"cannot export to {dest}: {one_line(error)}") from error
+    return building
 
 
 def _write_selection(con: duckdb.DuckDBPyConnection, root: Path, fmt: str, selection: tuple) -> ExportFacts:

@@ -5,6 +5,9 @@ reads only the files not yet in the `loads` ledger and merges them (sql/merge_*.
 by sql/rank_*.sql), so deleting the DuckDB file and loading again rebuilds it exactly. The
 full-text index follows (warehouse/fts.py), or is deferred to a later load. A writer holds
 the file only for the load: readers wait for it or answer from Parquet (warehouse/query.py).
+
+A file that cannot be read (warehouse/unreadable.py) is skipped, named in the summary and in
+the `unreadable_files` table, and tried again by the next load; the rest loads.
 """
 
 from __future__ import annotations
@@ -17,14 +20,14 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from warehouse import fts, parquet, storage
+from warehouse import fts, parquet, storage, unreadable
 from warehouse.connection import connect, scalar
 from warehouse.layout import DataLayout, Location
 from warehouse.schema import RunRecord
 from warehouse.sqlfiles import sql_statements
 from warehouse.tables import TABLES, ensure_schema, ensure_views
+from warehouse.unreadable import READ_ERRORS, UnreadableFile
 
 # With a memory limit, freed memory above this goes back to the system after each statement
 # (DuckDB's default kept an index chunk's memory resident: bench/README.md).
@@ -59,6 +62,8 @@ class LoadSummary:
     fts_duration_s: float
     duration_s: float
     fts_pending_count: int = 0  # articles not in the search index yet (left by deferred loads)
+    # Parquet files skipped because they cannot be read: their rows are not in the warehouse
+    unreadable_files: tuple[UnreadableFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +73,16 @@ class _FileFacts:
     dataset: str
     byte_count: int
     modified_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A new or changed file to load, with what its footer says."""
+
+    facts: _FileFacts
+    sha256: str
+    row_count: int
+    run_id: str | None
 
 
 @dataclass
@@ -120,8 +135,8 @@ def load(
     try:
         _limit_resources(con, threads=threads, memory_limit=memory_limit)
         ensure_schema(con)
-        pending, skipped = _new_files(con, files)
-        merged = _merge_all(con, pending, rebuild_index=rebuild_index)
+        pending, skipped, unreadable_files = _new_files(con, files)
+        merged = _merge_retrying(con, pending, unreadable_files, rebuild_index=rebuild_index)
         fts_started = time.perf_counter()
         indexed_count = fts.index_pending(con) if update_search_index or rebuild_index else 0
         fts_duration = merged.fts_duration_s + time.perf_counter() - fts_started
@@ -146,6 +161,7 @@ def load(
         fts_duration_s=fts_duration,
         duration_s=time.perf_counter() - started,
         fts_pending_count=fts_pending_count,
+        unreadable_files=tuple(unreadable_files),
     )
 
 
@@ -186,36 +202,76 @@ def _discover(layout: DataLayout) -> list[_FileFacts]:
 
 def _new_files(
     con: duckdb.DuckDBPyConnection, files: list[_FileFacts]
-) -> tuple[dict[str, list[tuple[_FileFacts, str]]], int]:
-    """(dataset → [(file, sha256)] to load, count of files skipped as already loaded).
+) -> tuple[dict[str, list[_Pending]], int, list[UnreadableFile]]:
+    """(dataset → files to load, count of files skipped as already loaded, unreadable files).
 
     A file whose size and mtime match the ledger is skipped unread; one touched but with the
-    same sha256 only gets its new mtime recorded.
+    same sha256 only gets its new mtime recorded. A file that cannot be read, or whose Parquet
+    footer cannot, is set aside as unreadable.
     """
     known = {
         row[0]: row[1:] for row in con.execute("SELECT file, byte_count, modified_ns, sha256 FROM loads").fetchall()
     }
-    pending: dict[str, list[tuple[_FileFacts, str]]] = {dataset: [] for dataset in parquet.DATASETS}
-    skipped = 0
+    pending: dict[str, list[_Pending]] = {dataset: [] for dataset in parquet.DATASETS}
+    skipped, unreadable_files = 0, []
     for facts in files:
         previous = known.get(facts.relative)
         if previous is not None and previous[0] == facts.byte_count and previous[1] == facts.modified_ns:
             skipped += 1
             continue
-        sha = storage.file_sha256(facts.path)
-        if previous is not None and previous[2] == sha:
-            skipped += 1  # touched but identical: remember the new mtime, load nothing
-            con.execute("UPDATE loads SET modified_ns = ? WHERE file = ?", [facts.modified_ns, facts.relative])
+        try:
+            sha = storage.file_sha256(facts.path)
+            if previous is not None and previous[2] == sha:
+                skipped += 1  # touched but identical: remember the new mtime, load nothing
+                con.execute("UPDATE loads SET modified_ns = ? WHERE file = ?", [facts.modified_ns, facts.relative])
+                continue
+            row_count, run_id = unreadable.footer_rows_and_run(facts.path)
+        except READ_ERRORS as error:
+            unreadable_files.append(UnreadableFile(facts.relative, facts.dataset, unreadable.reason_text(error)))
             continue
-        pending[facts.dataset].append((facts, sha))
-    return pending, skipped
+        pending[facts.dataset].append(_Pending(facts, sha, row_count, run_id))
+    return pending, skipped, unreadable_files
+
+
+def _merge_retrying(
+    con: duckdb.DuckDBPyConnection,
+    pending: dict[str, list[_Pending]],
+    unreadable_files: list[UnreadableFile],
+    *,
+    rebuild_index: bool,
+) -> _Merged:
+    """`_merge_all`; when DuckDB fails on the files, find those whose data cannot be decoded
+    (their footers were fine), add them to `unreadable_files` and merge the rest again."""
+    while True:
+        try:
+            return _merge_all(con, pending, unreadable_files, rebuild_index=rebuild_index)
+        except duckdb.Error:
+            damaged = [
+                UnreadableFile(item.facts.relative, dataset, problem)
+                for dataset, batch in pending.items()
+                for item in batch
+                if (problem := unreadable.data_problem(item.facts.path)) is not None
+            ]
+            if not damaged:
+                raise  # not a damaged file: a bug or a full disk, reported as it is
+            names = {item.file for item in damaged}
+            unreadable_files += damaged
+            pending = {
+                dataset: [item for item in batch if item.facts.relative not in names]
+                for dataset, batch in pending.items()
+            }
 
 
 def _merge_all(
-    con: duckdb.DuckDBPyConnection, pending: dict[str, list[tuple[_FileFacts, str]]], *, rebuild_index: bool
+    con: duckdb.DuckDBPyConnection,
+    pending: dict[str, list[_Pending]],
+    unreadable_files: list[UnreadableFile],
+    *,
+    rebuild_index: bool,
 ) -> _Merged:
     """One transaction: merge every dataset's new files, then mark the changed articles for
-    the search index (or start a fresh index), and refresh the views when needed."""
+    the search index (or start a fresh index), and refresh the views when needed. The
+    `unreadable_files` table is replaced with this load's findings."""
     merged = _Merged(file_count=sum(len(batch) for batch in pending.values()))
     load_id = uuid.uuid4().hex
     con.execute("BEGIN TRANSACTION")
@@ -223,8 +279,9 @@ def _merge_all(
         con.execute("CREATE OR REPLACE TEMP TABLE fts_changed (article_id VARCHAR)")
         for dataset, batch in pending.items():
             if batch:
-                _merge(con, dataset, [facts.path for facts, _ in batch], merged)
+                _merge(con, dataset, [item.facts.path for item in batch], merged)
                 _record_loads(con, dataset, batch, load_id)
+        unreadable.record(con, unreadable_files)
         fts_started = time.perf_counter()
         merged.rebuilt_index = rebuild_index or fts.is_stale(con)
         merged.deferred_mode = fts.defer(con, rebuild=merged.rebuilt_index)
@@ -273,23 +330,21 @@ def _merge(con: duckdb.DuckDBPyConnection, dataset: str, paths: list[str], merge
     con.execute("DROP TABLE incoming_keys")
 
 
-def _record_loads(
-    con: duckdb.DuckDBPyConnection, dataset: str, batch: list[tuple[_FileFacts, str]], load_id: str
-) -> None:
+def _record_loads(con: duckdb.DuckDBPyConnection, dataset: str, batch: list[_Pending], load_id: str) -> None:
     """One row per loaded file in the `loads` ledger, in one statement from an Arrow table
     (executemany would run a statement per row: see bench/README.md)."""
     loaded_at = datetime.now(UTC)
     rows = []
-    for facts, sha in batch:
-        row_count, run_id = _file_rows_and_run(facts.path)
+    for item in batch:
+        facts = item.facts
         values = (
             facts.relative,
             dataset,
-            row_count,
+            item.row_count,
             facts.byte_count,
             facts.modified_ns,
-            sha,
-            run_id,
+            item.sha256,
+            item.run_id,
             load_id,
             loaded_at,
         )
@@ -300,11 +355,3 @@ def _record_loads(
         con.execute("INSERT OR REPLACE INTO loads SELECT * FROM new_loads")
     finally:
         con.unregister("new_loads")
-
-
-def _file_rows_and_run(path: str) -> tuple[int, str | None]:
-    """Row count and the writing run's id, from the file's footer."""
-    with storage.open_input(path) as handle:
-        metadata = pq.read_metadata(handle)
-    value = (metadata.metadata or {}).get(b"newsarchive.run_id")
-    return metadata.num_rows, value.decode("utf-8") if value else None

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow.dataset as pads
@@ -35,6 +35,8 @@ log = logging.getLogger("newsarchive.warehouse")
 
 # Statement types `query` runs; everything else (INSERT, COPY, ATTACH, SET, CALL, ...) is refused.
 READ_STATEMENT_TYPES = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+
+T = TypeVar("T")
 
 
 class QueryRefused(WarehouseError):
@@ -81,11 +83,13 @@ def _check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> list[duckdb.St
     return statements
 
 
-def parquet_connection(location: Location) -> duckdb.DuckDBPyConnection:
+def parquet_connection(location: Location, *, decode_all: bool = False) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with `articles`, `captures`, `runs` as views over the Parquet dataset.
 
     The same ranking as the loader picks one row per key (sql/rank_*.sql), so answers match
-    the warehouse (without the FTS index). Works while a load holds the DuckDB file. The
+    the warehouse (without the FTS index). Works while a load holds the DuckDB file. Files
+    whose footer cannot be read are left out (`unreadable_files`); with `decode_all`, so are
+    files with a good footer and damaged data (every file is read once to find them). The
     connection is locked down (warehouse/sandbox.py) before it is returned.
     """
     layout = DataLayout.of(location)
@@ -96,7 +100,7 @@ def parquet_connection(location: Location) -> duckdb.DuckDBPyConnection:
         con.execute(statement)
     skipped = []
     for name, (columns, key) in TABLES.items():
-        files, unreadable_files = unreadable.readable_files(layout, name)
+        files, unreadable_files = unreadable.readable_files(layout, name, decode_all=decode_all)
         skipped += unreadable_files
         if not files:
             con.execute(create_table_sql(name, columns, key))
@@ -130,7 +134,7 @@ def _locked(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 @contextmanager
 def open_for_reading(
-    location: Location, *, lock_timeout_s: float | None = None, fallback: bool = True
+    location: Location, *, lock_timeout_s: float | None = None, fallback: bool = True, decode_all: bool = False
 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
     """(connection, source): the warehouse read-only, or Parquet views if it stays locked or is absent.
 
@@ -151,12 +155,39 @@ def open_for_reading(
             raise
         if isinstance(error, WarehouseBusy):
             log.warning("%s; answering from the Parquet dataset instead", error)
-        con = parquet_connection(layout)
+        con = parquet_connection(layout, decode_all=decode_all)
         source = "parquet"
     try:
         yield con, source
     finally:
         con.close()
+
+
+def read_with(
+    location: Location,
+    work: Callable[[duckdb.DuckDBPyConnection, str], T],
+    *,
+    lock_timeout_s: float | None = None,
+    fallback: bool = True,
+) -> T:
+    """`work(con, source)` on a connection from `open_for_reading`.
+
+    When the Parquet fallback fails on a file whose footer was fine but whose data cannot be
+    decoded, every file is decoded once to find it, and `work` runs again without it (named
+    in `unreadable_files`). `work` must be safe to run twice.
+    """
+    for decode_all in (False, True):
+        with open_for_reading(location, lock_timeout_s=lock_timeout_s, fallback=fallback, decode_all=decode_all) as (
+            con,
+            source,
+        ):
+            try:
+                return work(con, source)
+            except duckdb.Error as error:
+                if source != "parquet" or decode_all or "arrow_scan" not in str(error):
+                    raise
+                log.warning("a Parquet file failed while reading (%s); checking every file", one_line(error))
+    raise AssertionError("unreachable: the second pass returns or raises")
 
 
 def run_query(
@@ -168,17 +199,19 @@ def run_query(
     fallback: bool = True,
 ) -> QueryResult:
     """Run read-only SQL; answer from Parquet views if the warehouse stays locked or is absent."""
-    with open_for_reading(location, lock_timeout_s=lock_timeout_s, fallback=fallback) as (con, source):
+
+    def work(con: duckdb.DuckDBPyConnection, source: str) -> QueryResult:
         statements = _check_read_only(con, sql)
-        try:
-            for statement in statements[:-1]:
-                con.execute(statement)
-            cursor = con.execute(statements[-1], list(params) if params else None)
-            columns = [d[0] for d in cursor.description] if cursor.description else []
-            rows = cursor.fetchall()
-        except duckdb.Error as error:
-            raise WarehouseError(one_line(error)) from error
-    return QueryResult(columns, rows, source)
+        for statement in statements[:-1]:
+            con.execute(statement)
+        cursor = con.execute(statements[-1], list(params) if params else None)
+        columns = [d[0] for d in cursor.description] if cursor.description else []
+        return QueryResult(columns, cursor.fetchall(), source)
+
+    try:
+        return read_with(location, work, lock_timeout_s=lock_timeout_s, fallback=fallback)
+    except duckdb.Error as error:
+        raise WarehouseError(one_line(error)) from error
 
 
 def query(location: Location, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:

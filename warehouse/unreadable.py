@@ -63,11 +63,16 @@ def data_problem(location: str) -> str | None:
     return None
 
 
-def readable_files(layout: DataLayout, dataset: str) -> tuple[list[StoredFile], list[UnreadableFile]]:
-    """The dataset's files whose footer reads, and the ones whose footer does not."""
+def readable_files(
+    layout: DataLayout, dataset: str, *, decode_all: bool = False
+) -> tuple[list[StoredFile], list[UnreadableFile]]:
+    """The dataset's files whose footer reads (with `decode_all`: whose every column decodes),
+    and the ones that do not."""
     readable, unreadable = [], []
     for stored in parquet.dataset_files(layout, dataset):
         problem = footer_problem(stored.location)
+        if problem is None and decode_all:
+            problem = data_problem(stored.location)
         if problem is None:
             readable.append(stored)
         else:

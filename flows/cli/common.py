@@ -178,6 +178,23 @@ def format_rows(columns: Sequence[str], rows: Sequence[tuple], fmt: str) -> str:
 
 
 # Quiet, offline Prefect unless the user configured otherwise.
+def date_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A --from/--to style option taking YYYY-MM-DD."""
+    return click.option(
+        name, type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD", help=help_text
+    )
+
+
+def size_text(byte_count: int) -> str:
+    """A byte count for people: 512 B, 3.4 MB."""
+    size = float(byte_count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
 PREFECT_DEFAULTS = {
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

@@ -1,4 +1,5 @@
-"""Warehouse commands of `newsarchive`: sql (and, registered the same way, the rest).
+"""Warehouse commands of `newsarchive`: sql (and, registered the same way, the rest; export and
+verify are written in flows/cli/share.py and listed here).
 
 A thin layer over warehouse/: each command parses options, calls one function and prints.
 Known errors (warehouse.db.WarehouseError, warehouse.storage.StorageError) become one line
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
-from flows.cli.common import FORMATS, LAYOUT_OPTIONS, format_rows, plain_value
+from flows.cli.common import FORMATS, LAYOUT_OPTIONS, date_option, format_rows, plain_value, size_text
+from flows.cli.share import export_command, verify_command
 from warehouse import db, storage
 from warehouse.layout import DataLayout
 
@@ -75,20 +76,14 @@ def sql_command(sql: str | None, sql_file, fmt: str, params: tuple[str, ...], la
     click.echo(format_rows(result.columns, result.rows, fmt))
 
 
-def _date_option(name: str, help_text: str):
-    return click.option(
-        name, type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD", help=help_text
-    )
-
-
 @click.command("search")
 @click.argument("words")
 @click.option(
     "--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 10_000), help="Most results to show."
 )
 @click.option("--publication", default=None, metavar="NAME", help="Only articles of this publication (exact name).")
-@_date_option("--from", "Only articles published on or after this day (UTC).")
-@_date_option("--to", "Only articles published on or before this day (UTC).")
+@date_option("--from", "Only articles published on or after this day (UTC).")
+@date_option("--to", "Only articles published on or before this day (UTC).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
 @LAYOUT_OPTIONS
 def search_command(words: str, limit: int, publication: str | None, fmt: str, layout: DataLayout, **dates) -> None:
@@ -182,13 +177,15 @@ def stats_command(fmt: str, layout: DataLayout) -> None:
         + (f"  (last: {facts.last_run[0]}, {facts.last_run[1]})" if facts.last_run else "")
     )
     sizes = ", ".join(
-        f"{name} {info.file_count} files / {_size(info.byte_count)}" for name, info in facts.files.items()
+        f"{name} {info.file_count} files / {size_text(info.byte_count)}" for name, info in facts.files.items()
     )
     echo(f"Parquet:       {sizes}")
     if facts.warehouse_byte_count is not None:
-        echo(f"Warehouse:     {_size(facts.warehouse_byte_count)}")
+        echo(f"Warehouse:     {size_text(facts.warehouse_byte_count)}")
     if facts.search_pending_count:
         echo(f"Search index:  {facts.search_pending_count} articles not indexed yet (run `newsarchive load`)")
+    if facts.unreadable_files:
+        _echo_unreadable(facts.unreadable_files)
     echo("")
     echo(
         format_rows(
@@ -206,15 +203,6 @@ def stats_command(fmt: str, layout: DataLayout) -> None:
 
 def _day(value) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
-
-
-def _size(byte_count: int) -> str:
-    size = float(byte_count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
 
 
 @click.command("load")
@@ -264,6 +252,21 @@ def load_command(rebuild_index: bool, defer_index: bool, wait: float, layout: Da
     if summary.fts_pending_count:
         click.echo(f"  {summary.fts_pending_count} articles wait for the search index: `newsarchive load` adds them.")
     click.echo(f"Articles in the warehouse: {summary.total_article_count}  ({summary.duration_s:.1f} s)")
+    if summary.unreadable_files:
+        _echo_unreadable([(item.file, item.reason) for item in summary.unreadable_files])
+
+
+def _echo_unreadable(files: list[tuple[str, str]]) -> None:
+    """Name every unreadable Parquet file, on stderr: their rows are missing, and say so."""
+    count = len(files)
+    click.echo(
+        f"Warning: {count} unreadable Parquet file{'s' if count != 1 else ''} skipped; "
+        "their rows are not in the warehouse (nor in one rebuilt from Parquet):",
+        err=True,
+    )
+    for file, reason in files:
+        click.echo(f"  {file}: {reason}", err=True)
+    click.echo("Replace or remove them, then run `newsarchive load` again.", err=True)
 
 
 @click.command("compact")
@@ -294,72 +297,6 @@ def compact_command(dry_run: bool, layout: DataLayout) -> None:
             + (f", {summary.duplicate_row_count} exact duplicates dropped" if summary.duplicate_row_count else "")
             + ")."
         )
-
-
-@click.command("export")
-@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--publication", default=None, metavar="NAME", help="Only articles of this publication (exact name).")
-@_date_option("--from", "Only articles published on or after this day (UTC).")
-@_date_option("--to", "Only articles published on or before this day (UTC).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["parquet", "jsonl", "markdown"]),
-    default="parquet",
-    show_default=True,
-    help="Format of the data files.",
-)
-@LAYOUT_OPTIONS
-def export_command(dest: Path, publication: str | None, fmt: str, layout: DataLayout, **dates) -> None:
-    """Write a self-describing dataset folder to share: data, card, schema, checksums.
-
-    DEST gets README.md (a dataset card), schema.json, manifest.json (sha256 and row
-    count of every file) and the articles under data/. DEST must not exist yet (or be empty).
-    Check a received folder with `newsarchive verify DEST`.
-
-    \b
-    Examples:
-        newsarchive export exports/all-articles
-        newsarchive export exports/gazette-2010 --publication "The Harbour Gazette" --from 2010-01-01 --to 2010-12-31
-        newsarchive export exports/text --format jsonl
-    """
-    from warehouse import export
-
-    try:
-        summary = export.export(
-            layout, dest, publication=publication, published_from=dates["from"], published_to=dates["to"], fmt=fmt
-        )
-    except KNOWN_ERRORS as error:
-        raise _fail(error) from error
-    click.echo(
-        f"Exported {summary.article_count} articles to {summary.dest} ({summary.file_count} {fmt} files, {_size(summary.byte_count)})."
-    )
-
-
-@click.command("verify")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def verify_command(folder: Path) -> None:
-    """Check an exported dataset folder against its manifest and schema.
-
-    Recomputes every sha256 and row count, checks each data file's columns against
-    schema.json, and lists missing, changed and unexpected files. Exit status 1 on any
-    difference.
-
-    \b
-    Examples:
-        newsarchive verify exports/all-articles
-    """
-    from warehouse import verify
-
-    report = verify.verify(folder)
-    if report.ok:
-        click.echo(f"OK: {report.checked_file_count} files, {report.row_count} rows match the manifest and schema.")
-        return
-    for problem in report.problems:
-        click.echo(f"  {problem}", err=True)
-    raise click.ClickException(
-        f"{folder}: {len(report.problems)} difference{'s' if len(report.problems) != 1 else ''} from the manifest"
-    )
 
 
 COMMANDS: list[click.Command] = [
