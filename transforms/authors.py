@@ -238,7 +238,8 @@ def clean_authors(raw_values: list[str], outlet_names: tuple[str, ...] = ()) -> 
 
 
 _BODY_BYLINE = re.compile(
-    r"^(?:von|by|par|por|di|door|av|af|text|texto|autor(?:in)?|author)\s*:?\s+"
+    r"^(?:(?:written|reported|posted|words|story|text|interview)\s+by|(?:geschrieben|verfasst)\s+von|écrit\s+par|"
+    r"escrito\s+por|scritto\s+da|von|by|par|por|di|door|av|af|text|texto|autor(?:in)?|author)\s*:?\s+"
     r"((?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.\-]*\.?\s*){1,4}(?:\s*(?:,|&|and|und|et|y)\s*(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.\-]*\s*){1,4})*)$",
     re.IGNORECASE,
 )

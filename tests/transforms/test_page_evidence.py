@@ -392,3 +392,14 @@ def test_a_deals_article_with_embedded_products_and_buy_buttons_is_kept():
     )
     html = page(body="<article><h1>Quay closed to lorries</h1>" + paragraphs() + products + "</article>")
     assert isinstance(article(html), Article)
+
+
+def test_a_written_by_line_in_the_body_names_the_author_and_leaves_the_text():
+    # the only byline is a line of the body ("Written by: ..."); the page's own name is no author
+    html = page(
+        head='<meta name="author" content="Lornmouth Post"><meta property="og:site_name" content="Lornmouth Post">',
+        body="<article><h1>Quay closed to lorries</h1><p>Written by: Maren Tulloch</p>" + paragraphs() + "</article>",
+    )
+    result = article(html)
+    assert result.authors == ("Maren Tulloch",)
+    assert "Written by" not in result.text
