@@ -90,12 +90,16 @@ def _strings(values: list) -> list[str]:
 
 
 def _ld_authors(page: PageMeta) -> list[str]:
-    """Person names from the first article object that names any (related stories list theirs too)."""
+    """Person names from the first article object that names any (related stories list theirs too).
+    An author given as a reference ({"@id": ".../#author"}) is the graph node with that id."""
+    nodes = {obj["@id"]: obj for obj in page.json_ld if isinstance(obj.get("@id"), str) and obj.get("name")}
     for obj in page.article_ld or [o for o in page.json_ld if "author" in o]:
         values = [obj[key] for key in ("author", "creator") if obj.get(key)]
         names: list[str] = []
         for value in values:
             for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict) and "name" not in item and isinstance(item.get("@id"), str):
+                    item = nodes.get(item["@id"], item)
                 if is_organization(item):
                     continue
                 if isinstance(item, dict):
@@ -194,9 +198,10 @@ def _authors(
         names = authors_mod.clean_authors(raw, outlet_names)
         if names:
             return names
-    names = authors_mod.clean_authors(_author_links(tree)[:1], outlet_names)
-    if names:
-        return names
+    for link_text in _author_links(tree):  # the first profile link whose text is a name
+        names = authors_mod.clean_authors([link_text], outlet_names)
+        if names:
+            return names
     names = authors_mod.clean_authors(_script_authors(page_html)[:1], outlet_names)
     if names:
         return names

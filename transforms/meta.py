@@ -94,7 +94,11 @@ def is_article_object(obj: dict) -> bool:
 
 
 def is_organization(obj: object) -> bool:
-    return isinstance(obj, dict) and bool(_types(obj) & ORGANIZATION_TYPES)
+    """An organization and not a person (a personal site types its owner Person *and* Organization)."""
+    if not isinstance(obj, dict):
+        return False
+    kinds = _types(obj)
+    return bool(kinds & ORGANIZATION_TYPES) and "person" not in kinds
 
 
 def _flatten(value: object, out: list[dict], depth: int = 0) -> None:

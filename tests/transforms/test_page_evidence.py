@@ -403,3 +403,44 @@ def test_a_written_by_line_in_the_body_names_the_author_and_leaves_the_text():
     result = article(html)
     assert result.authors == ("Maren Tulloch",)
     assert "Written by" not in result.text
+
+
+def test_a_json_ld_author_given_by_reference_is_resolved_in_the_graph():
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {
+                "@type": "NewsArticle",
+                "headline": "Quay closed to lorries",
+                "author": {"@id": "https://x.example/#maren"},
+            },
+            {"@type": "Person", "@id": "https://x.example/#maren", "name": "Maren Tulloch"},
+        ],
+    }
+    html = page(head=ld(graph), body="<article><h1>Quay closed to lorries</h1>" + paragraphs() + "</article>")
+    assert article(html).authors == ("Maren Tulloch",)
+
+
+def test_the_owner_of_a_personal_site_typed_person_and_organization_is_the_author():
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": ["Person", "Organization"], "@id": "https://maren.example/#me", "name": "Maren Tulloch"},
+            {
+                "@type": "BlogPosting",
+                "headline": "Quay closed to lorries",
+                "author": {"@id": "https://maren.example/#me"},
+                "publisher": {"@id": "https://maren.example/#me"},
+            },
+        ],
+    }
+    html = page(head=ld(graph), body="<article><h1>Quay closed to lorries</h1>" + paragraphs() + "</article>")
+    assert article(html, url="https://maren.example/2021/05/quay").authors == ("Maren Tulloch",)
+
+
+def test_the_first_author_profile_link_that_is_a_name_is_taken():
+    html = page(
+        body="<nav><a href='/about/newsteam/'>Newsroom Staff Bios</a></nav><article><h1>Quay closed to lorries</h1>"
+        "<div><a href='/about/newsteam/m-tulloch'>M.J. Tulloch</a></div>" + paragraphs() + "</article>"
+    )
+    assert article(html).authors == ("M.J. Tulloch",)
