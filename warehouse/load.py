@@ -12,6 +12,7 @@ the `unreadable_files` table, and tried again by the next load; the rest loads.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from warehouse.schema import RunRecord
 from warehouse.sqlfiles import sql_statements
 from warehouse.tables import TABLES, ensure_schema, ensure_views
 from warehouse.unreadable import READ_ERRORS, UnreadableFile
+
+log = logging.getLogger("newsarchive.warehouse")
 
 # With a memory limit, freed memory above this goes back to the system after each statement
 # (DuckDB's default kept an index chunk's memory resident: bench/README.md).
@@ -149,6 +152,10 @@ def load(
             con.execute("CHECKPOINT")
     finally:
         con.close()
+    for item in unreadable_files:  # also in the summary; logged for runs whose loads print none
+        log.warning(
+            "skipped unreadable Parquet file %s (its rows are not in the warehouse): %s", item.file, item.reason
+        )
     return LoadSummary(
         new_file_count=merged.file_count,
         new_article_count=merged.new_articles,

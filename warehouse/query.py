@@ -211,6 +211,10 @@ def run_query(
     try:
         return read_with(location, work, lock_timeout_s=lock_timeout_s, fallback=fallback)
     except duckdb.Error as error:
+        if isinstance(error, duckdb.PermissionException) or "configuration has been locked" in str(error):
+            raise QueryRefused(
+                f"refused by the SQL sandbox (no file, network or setting changes): {one_line(error)}"
+            ) from error
         raise WarehouseError(one_line(error)) from error
 
 
