@@ -221,10 +221,6 @@ def _publication(page: PageMeta, domain: str, url: str) -> tuple[str | None, tup
             name = clean_publication(item)
             if name:
                 candidates.append(name)
-    for obj in page.json_ld:
-        organization = clean_publication(obj.get("name")) if is_organization(obj) else None
-        if organization:
-            candidates.append(organization)
     for key in (
         "og:site_name",
         "application-name",
@@ -239,6 +235,14 @@ def _publication(page: PageMeta, domain: str, url: str) -> tuple[str | None, tup
             name = clean_publication(value.lstrip("@") if key == "twitter:site" else value)
             if name:
                 candidates.append(name)
+    # Other organizations in the page's JSON-LD come after what the page declares as its own
+    # name, and only when they live on the page's domain: a web agency credited in the
+    # markup ("Website by ...") is not the outlet.
+    for obj in page.json_ld:
+        organization = clean_publication(obj.get("name")) if is_organization(obj) else None
+        home = obj.get("url") or obj.get("@id")
+        if organization and (not isinstance(home, str) or _on_domain(home, domain) or not candidates):
+            candidates.append(organization)
     if page.title_tag:
         suffix = titles.suffix_outlet(page.title_tag)
         if suffix:
@@ -256,6 +260,16 @@ def _publication(page: PageMeta, domain: str, url: str) -> tuple[str | None, tup
     names = tuple(dict.fromkeys(candidates + extra))
     publication = candidates[0] if candidates else from_domain
     return publication, names
+
+
+def _on_domain(link: str, domain: str) -> bool:
+    """True when an absolute link points into `domain` (relative links and fragments do too)."""
+    if not link.startswith(("http://", "https://", "//")):
+        return True
+    try:
+        return registered_domain(link if not link.startswith("//") else "https:" + link) == domain
+    except ValueError:
+        return False
 
 
 def _date_candidates(page: PageMeta) -> list[tuple[str, object]]:

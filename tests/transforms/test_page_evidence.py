@@ -444,3 +444,17 @@ def test_the_first_author_profile_link_that_is_a_name_is_taken():
         "<div><a href='/about/newsteam/m-tulloch'>M.J. Tulloch</a></div>" + paragraphs() + "</article>"
     )
     assert article(html).authors == ("M.J. Tulloch",)
+
+
+# --- outlet names --------------------------------------------------------------------------
+
+
+def test_a_web_agency_credited_in_json_ld_is_not_the_outlet():
+    html = page(
+        head='<meta property="og:site_name" content="Lornmouth Post">'
+        + ld({"@type": "Organization", "name": "Pixelworks Web Design", "url": "https://pixelworks.example/"}),
+        body="<article><h1>Quay closed to lorries</h1>"
+        + paragraphs()
+        + "</article><footer>Website by Pixelworks</footer>",
+    )
+    assert article(html).publication == "Lornmouth Post"
