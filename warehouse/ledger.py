@@ -2,19 +2,25 @@
 
 A run asks these before fetching, so they must work while another process is loading the
 DuckDB file (which then cannot be opened at all): they read the Parquet files with an
-in-memory DuckDB instead.
+in-memory DuckDB instead. A damaged file does not stop the run: when a read fails, every file
+is checked (warehouse/unreadable.py), the unreadable ones are logged by name and left out, and
+the read is made again.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 import duckdb
 
-from warehouse import parquet, storage
-from warehouse.layout import Location
+from warehouse import parquet, storage, unreadable
+from warehouse.layout import DataLayout, Location
 from warehouse.sqlfiles import sql_text
+
+log = logging.getLogger("newsarchive.warehouse")
 
 # Rejection reasons worth another try in a later run; every other outcome is final.
 TRANSIENT_REASONS = frozenset(
@@ -41,16 +47,40 @@ def _reader(files: list[str]) -> duckdb.DuckDBPyConnection:
     return storage.prepare_duckdb(duckdb.connect(":memory:"), files)
 
 
-def _latest_outcomes(location: Location) -> list[tuple[str, str, str | None]]:
-    files = parquet.file_locations(location, "captures")
+def _read(
+    location: Location, dataset: str, query: Callable[[duckdb.DuckDBPyConnection, list[str]], list[tuple]]
+) -> list[tuple]:
+    """`query(con, files)` over the dataset's files; [] when it has none. When it fails, the
+    files that cannot be read (footer or data) are logged, left out, and it runs once more."""
+    files = parquet.file_locations(location, dataset)
     if not files:
         return []
+    try:
+        return _read_once(files, query)
+    except duckdb.Error:
+        readable, skipped = unreadable.readable_files(DataLayout.of(location), dataset, decode_all=True)
+        if not skipped:
+            raise  # not a damaged file: a bug, reported as it is
+    for item in skipped:
+        log.warning("skipped unreadable Parquet file %s: %s", item.file, item.reason)
+    files = [stored.location for stored in readable]
+    return _read_once(files, query) if files else []
+
+
+def _read_once(files: list[str], query: Callable[[duckdb.DuckDBPyConnection, list[str]], list[tuple]]) -> list[tuple]:
     con = _reader(files)
     try:
-        con.execute("SET VARIABLE captures_files = ?", [files])
-        return con.execute(sql_text("latest_outcomes.sql")).fetchall()
+        return query(con, files)
     finally:
         con.close()
+
+
+def _latest_outcomes(location: Location) -> list[tuple[str, str, str | None]]:
+    def query(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[tuple]:
+        con.execute("SET VARIABLE captures_files = ?", [files])
+        return con.execute(sql_text("latest_outcomes.sql")).fetchall()
+
+    return _read(location, "captures", query)
 
 
 def completed_capture_ids(location: Location) -> set[str]:
@@ -114,11 +144,4 @@ def warc_files(location: Location) -> list[str]:
 
 def _rows(location: Location, dataset: str, sql: str, *params: object) -> list[tuple]:
     """The rows of `sql` over the dataset's files (bound to its first `?`); [] when it has none."""
-    files = parquet.file_locations(location, dataset)
-    if not files:
-        return []
-    con = _reader(files)
-    try:
-        return con.execute(sql, [files, *params]).fetchall()
-    finally:
-        con.close()
+    return _read(location, dataset, lambda con, files: con.execute(sql, [files, *params]).fetchall())

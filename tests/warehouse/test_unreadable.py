@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from flows.cli import warehouse as cli_warehouse
 from tests.support.damage import overwrite_with_junk, scramble_pages, truncate
-from tests.support.factories import BASE_TIME, make_article
-from warehouse import db, parquet, stats
+from tests.support.factories import BASE_TIME, make_article, make_outcome
+from warehouse import db, ledger, parquet, stats
 from warehouse.schema import RunRecord
 
 OUTLETS = 6
@@ -109,3 +109,16 @@ def test_recording_a_run_beside_a_damaged_file_does_not_fail(damaged):
     db.record_run(data_dir, run)
     assert db.query(data_dir, "SELECT run_id FROM runs")[1] == [(run.run_id,)]
     assert {row[0] for row in db.query(data_dir, "SELECT file FROM unreadable_files")[1]} == bad
+
+
+def test_the_ledger_a_run_reads_first_skips_unreadable_files(damaged, caplog):
+    """What a run asks before fetching (warehouse/ledger.py) answers from the readable files."""
+    data_dir, bad = damaged
+    parquet.write_captures(data_dir, [make_outcome(i) for i in range(3)], run_id="r1")
+    captures = parquet.list_files(data_dir, "captures")
+    parquet.write_captures(data_dir, [make_outcome(10 + i) for i in range(3)], run_id="r2")
+    truncate(captures[0])
+    assert ledger.completed_capture_ids(data_dir) == {f"cap{10 + i:04d}" for i in range(3)}
+    assert len(ledger.article_ids(data_dir)) == OUTLETS - 3
+    logged = caplog.text
+    assert all(file in logged for file in bad) and captures[0].name in logged
