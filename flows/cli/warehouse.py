@@ -10,7 +10,10 @@ flows/cli/__init__.py registers every command in COMMANDS on the main group.
 from __future__ import annotations
 
 import json
+import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -153,7 +156,8 @@ def stats_command(fmt: str, layout: DataLayout) -> None:
     from warehouse import stats
 
     try:
-        facts = stats.collect(layout)
+        with _unreadable_files_told_here():
+            facts = stats.collect(layout)
     except KNOWN_ERRORS as error:
         raise _fail(error) from error
     if fmt == "json":
@@ -185,7 +189,9 @@ def stats_command(fmt: str, layout: DataLayout) -> None:
     if facts.search_pending_count:
         echo(f"Search index:  {facts.search_pending_count} articles not indexed yet (run `newsarchive load`)")
     if facts.unreadable_files:
-        _echo_unreadable(facts.unreadable_files)
+        _echo_unreadable(
+            facts.unreadable_files, "loads skip them, and a warehouse rebuilt from Parquet lacks their rows"
+        )
     echo("")
     echo(
         format_rows(
@@ -237,7 +243,10 @@ def load_command(rebuild_index: bool, defer_index: bool, wait: float, layout: Da
     if rebuild_index and defer_index:
         raise click.UsageError("--rebuild-index and --defer-index contradict each other: choose one")
     try:
-        summary = db.load(layout, lock_timeout_s=wait, rebuild_index=rebuild_index, update_search_index=not defer_index)
+        with _unreadable_files_told_here():
+            summary = db.load(
+                layout, lock_timeout_s=wait, rebuild_index=rebuild_index, update_search_index=not defer_index
+            )
     except KNOWN_ERRORS as error:
         raise _fail(error) from error
     if summary.new_file_count == 0:
@@ -253,20 +262,31 @@ def load_command(rebuild_index: bool, defer_index: bool, wait: float, layout: Da
         click.echo(f"  {summary.fts_pending_count} articles wait for the search index: `newsarchive load` adds them.")
     click.echo(f"Articles in the warehouse: {summary.total_article_count}  ({summary.duration_s:.1f} s)")
     if summary.unreadable_files:
-        _echo_unreadable([(item.file, item.reason) for item in summary.unreadable_files])
+        _echo_unreadable(
+            [(item.file, item.reason) for item in summary.unreadable_files],
+            "skipped: their rows were not loaded (a warehouse rebuilt from Parquet lacks them)",
+        )
 
 
-def _echo_unreadable(files: list[tuple[str, str]]) -> None:
-    """Name every unreadable Parquet file, on stderr: their rows are missing, and say so."""
+def _echo_unreadable(files: list[tuple[str, str]], consequence: str) -> None:
+    """Name every unreadable Parquet file, on stderr, and what it means for the warehouse."""
     count = len(files)
-    click.echo(
-        f"Warning: {count} unreadable Parquet file{'s' if count != 1 else ''} skipped; "
-        "their rows are not in the warehouse (nor in one rebuilt from Parquet):",
-        err=True,
-    )
+    click.echo(f"Warning: {count} Parquet file{'s' if count != 1 else ''} cannot be read; {consequence}:", err=True)
     for file, reason in files:
         click.echo(f"  {file}: {reason}", err=True)
     click.echo("Replace or remove them, then run `newsarchive load` again.", err=True)
+
+
+@contextmanager
+def _unreadable_files_told_here() -> Iterator[None]:
+    """The warehouse logs each unreadable file it skips (for runs); this command says it itself."""
+    logger = logging.getLogger("newsarchive.warehouse")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 @click.command("compact")
