@@ -46,7 +46,7 @@ def _read_sample() -> list[tuple[dict, Article | Rejection]]:
             )
     assert len(responses) == len(expected), "expected.json has one entry per response record"
     results = []
-    for (uri, warc_date, content_type, headers, body), truth in zip(responses, expected):
+    for (uri, warc_date, content_type, headers, body), truth in zip(responses, expected, strict=True):
         assert uri == truth["captured_url"]
         captured_at = _utc(truth["captured_at"])
         assert warc_date == captured_at

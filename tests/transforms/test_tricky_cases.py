@@ -123,7 +123,9 @@ CASES = {
     # JSON-LD articleBody when the markup hides most of the text (a teaser page)
     "json_ld_article_body": dict(
         page=html(
-            head=json_ld({"@type": "NewsArticle", "headline": "Swing bridge stuck open", "articleBody": "\n\n".join(BODY)}),
+            head=json_ld(
+                {"@type": "NewsArticle", "headline": "Swing bridge stuck open", "articleBody": "\n\n".join(BODY)}
+            ),
             body='<article><h1>Swing bridge stuck open</h1><p>Residents of Port Skarn woke on Monday to find the old swing bridge stuck half open.</p><a href="/subscribe">Subscribe to read more</a></article>',
         ),
         paragraph_count=4,
