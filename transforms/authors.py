@@ -226,6 +226,11 @@ def clean_authors(raw_values: list[str], outlet_names: tuple[str, ...] = ()) -> 
             if key not in seen:
                 seen.add(key)
                 names.append(name)
+    # Next to another name, one spelled like the outlet without its spaces ("USA TODAY" on
+    # usatoday.com) is the outlet's credit, not a co-author (alone, it may be a blog's owner).
+    if len(names) >= 2:
+        outlet_keys = {re.sub(r"[\W_]+", "", outlet.casefold().split(".")[0]) for outlet in outlet_names if outlet}
+        names = [name for name in names if re.sub(r"[\W_]+", "", name.casefold()) not in outlet_keys] or names
     # A login or handle next to the person's name is the same person's account, not a co-author.
     people = [name for name in names if " " in name]
     if people:

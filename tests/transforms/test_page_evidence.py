@@ -206,6 +206,19 @@ def test_byline_parts_that_are_not_people_are_dropped(raw, names):
     assert clean_authors(raw, ("The Lornmouth Post", "lornmouth-post.example")) == names
 
 
+def test_next_to_a_person_the_outlet_spelled_like_its_domain_is_dropped():
+    # "USA TODAY"-style credit on a domain that runs the words together; alone it may be a blog's owner
+    outlets = ("Coastwire", "coastwire.example")
+    assert clean_authors_of(["Maren Tulloch", "COAST WIRE"], outlets) == ("Maren Tulloch",)
+    assert clean_authors_of(["Coast Wire"], outlets) == ("Coast Wire",)
+
+
+def clean_authors_of(raw, outlets):
+    from transforms.authors import clean_authors
+
+    return clean_authors(raw, outlets)
+
+
 def test_byline_on_a_page_with_an_update_label_and_sign_in_link():
     html = page(
         head='<meta name="author" content="Maren Tulloch">',
