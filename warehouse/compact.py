@@ -8,6 +8,8 @@ twice for a moment; readers and loads pick one row per key anyway, and the next 
 drops exact duplicate rows while merging, so the dataset converges to the same content.
 
 The runs dataset is left alone: one file per run, rewritten in place when a run records again.
+A file that cannot be read (warehouse/unreadable.py) is neither merged nor removed: it stays
+where it is, for someone to look at, and the summary names it.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from warehouse import parquet, storage
+from warehouse import parquet, storage, unreadable
 from warehouse.connection import WarehouseError, connect, one_row
 from warehouse.layout import DataLayout, Location
 from warehouse.tables import ensure_schema
+from warehouse.unreadable import UnreadableFile
 
 COMPACTED_DATASETS = ("articles", "captures")
 # Files at least this large are left as they are; smaller ones in a partition are merged.
@@ -40,13 +43,22 @@ class CompactSummary:
     row_count: int  # rows in the written files
     duplicate_row_count: int  # exact duplicate rows dropped (left by an interrupted compact)
     ledger_updated: bool  # whether the warehouse's loads ledger was told (else the next load re-reads the rows)
+    unreadable_files: tuple[UnreadableFile, ...] = ()  # small files left as they are: they cannot be read
 
 
-def _partitions(layout: DataLayout, dataset: str) -> dict[Path, list[Path]]:
+def _partitions(layout: DataLayout, dataset: str, skipped: list[UnreadableFile]) -> dict[Path, list[Path]]:
+    """Partition directory → its small files that can be read (read whole: compaction reads them
+    anyway), where there are several; the unreadable ones go to `skipped`."""
     groups: dict[Path, list[Path]] = defaultdict(list)
+    dataset_root = Path(parquet.dataset_dir(layout, dataset))
     for path in parquet.list_files(layout, dataset):
-        if path.stat().st_size < SMALL_FILE_BYTES:
+        if path.stat().st_size >= SMALL_FILE_BYTES:
+            continue
+        problem = unreadable.data_problem(str(path))
+        if problem is None:
             groups[path.parent].append(path)
+        else:
+            skipped.append(UnreadableFile(_ledger_name(dataset_root, dataset, path), dataset, problem))
     return {directory: files for directory, files in groups.items() if len(files) > 1}
 
 
@@ -58,9 +70,10 @@ def compact(location: Location, *, dry_run: bool = False) -> CompactSummary:
     layout = DataLayout.of(location)
     partition_count = source_count = written = rows_written = duplicates = 0
     replaced: list[tuple[str, Path, list[str]]] = []  # (dataset, new file, source files as the ledger names them)
+    skipped: list[UnreadableFile] = []
     for dataset in COMPACTED_DATASETS:
         dataset_root = Path(parquet.dataset_dir(layout, dataset))
-        for directory, files in sorted(_partitions(layout, dataset).items()):
+        for directory, files in sorted(_partitions(layout, dataset, skipped).items()):
             partition_count += 1
             source_count += len(files)
             if dry_run:
@@ -75,7 +88,9 @@ def compact(location: Location, *, dry_run: bool = False) -> CompactSummary:
             sources = [_ledger_name(dataset_root, dataset, p) for p in files if p != new_path]
             replaced.append((dataset, new_path, sources))
     ledger_updated = bool(replaced) and _update_ledger(layout, replaced)
-    return CompactSummary(partition_count, source_count, written, rows_written, duplicates, ledger_updated)
+    return CompactSummary(
+        partition_count, source_count, written, rows_written, duplicates, ledger_updated, tuple(skipped)
+    )
 
 
 def _ledger_name(dataset_root: Path, dataset: str, path: Path) -> str:

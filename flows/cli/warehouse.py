@@ -305,7 +305,10 @@ def compact_command(dry_run: bool, layout: DataLayout) -> None:
     """
     from warehouse import compact
 
-    summary = compact.compact(layout, dry_run=dry_run)
+    try:
+        summary = compact.compact(layout, dry_run=dry_run)
+    except KNOWN_ERRORS as error:
+        raise _fail(error) from error
     if summary.partition_count == 0:
         click.echo("Nothing to compact: no partition holds more than one small file.")
     elif dry_run:
@@ -316,6 +319,10 @@ def compact_command(dry_run: bool, layout: DataLayout) -> None:
             f"({summary.row_count} rows"
             + (f", {summary.duplicate_row_count} exact duplicates dropped" if summary.duplicate_row_count else "")
             + ")."
+        )
+    if summary.unreadable_files:
+        _echo_unreadable(
+            [(item.file, item.reason) for item in summary.unreadable_files], "left as they are, not merged"
         )
 
 

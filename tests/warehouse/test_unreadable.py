@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from flows.cli import warehouse as cli_warehouse
 from tests.support.damage import overwrite_with_junk, scramble_pages, truncate
 from tests.support.factories import BASE_TIME, make_article, make_outcome
-from warehouse import db, ledger, parquet, stats
+from warehouse import compact, db, ledger, parquet, stats
 from warehouse.schema import RunRecord
 
 OUTLETS = 6
@@ -122,3 +122,19 @@ def test_the_ledger_a_run_reads_first_skips_unreadable_files(damaged, caplog):
     assert len(ledger.article_ids(data_dir)) == OUTLETS - 3
     logged = caplog.text
     assert all(file in logged for file in bad) and captures[0].name in logged
+
+
+def test_compact_leaves_an_unreadable_file_alone_and_names_it(data_dir):
+    for run in range(3):
+        batch = [make_article(10 * run + i, publication="Gazette") for i in range(3)]
+        parquet.write_articles(data_dir, batch, run_id=f"r{run}")
+    files = parquet.list_files(data_dir, "articles")
+    assert len(files) == 3
+    scramble_pages(files[0])
+    damaged_bytes = files[0].read_bytes()
+    summary = compact.compact(data_dir)
+    assert [item.file for item in summary.unreadable_files] == [files[0].relative_to(data_dir).as_posix()]
+    assert summary.source_file_count == 2 and summary.row_count == 6
+    assert files[0].read_bytes() == damaged_bytes  # kept as it was, for someone to look at
+    result = CliRunner().invoke(cli_warehouse.compact_command, ["--data-dir", str(data_dir)])
+    assert result.exit_code == 0 and "cannot be read; left as they are" in result.stderr
