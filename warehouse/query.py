@@ -94,6 +94,15 @@ def parquet_connection(location: Location, *, decode_all: bool = False) -> duckd
     """
     layout = DataLayout.of(location)
     con = prepare(duckdb.connect(":memory:"))
+    try:
+        _create_parquet_views(con, layout, decode_all=decode_all)
+    except BaseException:
+        con.close()
+        raise
+    return _locked(con)
+
+
+def _create_parquet_views(con: duckdb.DuckDBPyConnection, layout: DataLayout, *, decode_all: bool) -> None:
     # Spilling, if a query needs it, goes where the warehouse's own would (not the working directory).
     con.execute("SET temp_directory = ?", [str(layout.warehouse_path) + ".tmp"])
     for statement in sql_statements("tables.sql"):
@@ -114,7 +123,6 @@ def parquet_connection(location: Location, *, decode_all: bool = False) -> duckd
     ensure_views(con, with_search=False)
     for statement in sql_statements("snippet.sql") + sql_statements("search_fallback.sql"):
         con.execute(statement)
-    return _locked(con)
 
 
 def _arrow_dataset(name: str, locations: list[str]) -> pads.Dataset:
