@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 
 from tests.support.factories import make_article
-from tests.support.servers import S3_BUCKET as BUCKET
+from tests.support.servers import S3_BUCKET
 from warehouse import db, parquet, search
 from warehouse.layout import DataLayout
 
 
 def test_the_fallback_reads_the_s3_dataset_and_nothing_else(s3, tmp_path):
-    layout = DataLayout(tmp_path / "data", parquet_uri=f"s3://{BUCKET}/fallback")
+    layout = DataLayout(tmp_path / "data", parquet_uri=f"s3://{S3_BUCKET}/fallback")
     parquet.write_articles(layout, [make_article(i) for i in range(4)], run_id="r1")
     result = db.run_query(layout, "SELECT count(*) FROM articles")
     assert result.source == "parquet" and result.rows == [(4,)]
