@@ -7,7 +7,9 @@ code serves the flow, `reprocess`, the benchmarks and the tests.
 from __future__ import annotations
 
 import gc
+import hashlib
 import secrets
+import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -112,8 +114,13 @@ def outcome_row(capture: Capture, result: Article | Rejection, *, run_id: str, d
 def prepare_extraction_worker() -> None:
     """Initializer of an extraction process: the code is imported by now, so move what exists
     to the permanent generation. Python's full collections then no longer walk the modules'
-    objects each time the chunks of captures and results trigger one."""
+    objects each time the chunks of captures and results trigger one.
+
+    Ctrl-C in a terminal reaches every process of the group: the worker ignores it (and
+    SIGTERM), and the run that owns the pool stops cleanly (flows/stopping.py) and shuts it down."""
     gc.freeze()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _timed_extract(capture: Capture) -> tuple[Article | Rejection, int]:
@@ -221,3 +228,28 @@ class RunTally:
     @property
     def rejection_count(self) -> int:
         return sum(self.rejections.values())
+
+
+def input_rejection_row(rejection: Rejection, *, source: str, run_id: str) -> CaptureOutcome:
+    """A ledger row for an input that never became a capture (an invalid line in a URL list)."""
+    key = f"{rejection.url}\n{rejection.reason}\n{rejection.detail}"
+    return CaptureOutcome(
+        capture_id=hashlib.sha256(key.encode("utf-8")).hexdigest()[:32],
+        url=rejection.url,
+        archive_url=rejection.archive_url,
+        captured_at=rejection.captured_at,
+        status="rejected",
+        reason=rejection.reason,
+        detail=rejection.detail,
+        http_status=None,
+        content_type=None,
+        byte_count=0,
+        attempt_count=0,
+        duration_ms=0,
+        warc_file=None,
+        warc_offset=None,
+        article_id=None,
+        source=source,
+        run_id=run_id,
+        recorded_at=datetime.now(UTC),
+    )

@@ -7,7 +7,6 @@ and each batch's Parquet files land atomically; the batch tasks are in flows/tas
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,11 +20,14 @@ from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 from prefect.settings import temporary_settings
 
+from flows import progress, stopping
 from flows.acquire.captures import Capture, CaptureRef
 from flows.acquire.shared_limits import shared_limits_for_run
 from flows.acquire.warc import WarcReadError, read_warc
-from flows.extraction import BatchResult, CaptureBatch, new_run_id
+from flows.extraction import BatchResult, CaptureBatch, input_rejection_row, new_run_id
 from flows.options import LoadOptions, RunOptions
+from flows.progress import RunProgress
+from flows.quickcheck import SAMPLE_WARC
 from flows.summary import RunSummary, run_record, summary_markdown
 from flows.tasks import (
     FetchSettings,
@@ -40,13 +42,12 @@ from flows.tasks import (
 )
 from flows.writer import RUN_LOAD_LIMITS, RunWriter
 from transforms import article_id_for
-from transforms.records import CaptureOutcome, Rejection
+from transforms.records import Rejection
 from warehouse import db, ledger, parquet, storage
 from warehouse.layout import DataLayout
 
 log = logging.getLogger("newsarchive")
 
-SAMPLE_WARC = Path(__file__).parent / "sample" / "archive.warc.gz"
 SAMPLE_RUN = RunOptions()  # no inputs: the bundled sample archive into ./data
 DEFAULT_LOAD = LoadOptions()
 
@@ -64,6 +65,7 @@ class Run:
     errors: list[str] = field(default_factory=list)  # unusable inputs, reported at the end
     cursor_at: datetime | None = None  # the latest capture seen
     task_count: int = 0
+    submitted_count: int = 0  # captures handed to tasks, and input lines recorded as rejections
 
     @property
     def layout(self) -> DataLayout:
@@ -89,11 +91,15 @@ def ingest(options: RunOptions = SAMPLE_RUN) -> RunSummary:
     (none of them) the bundled sample archive. An incremental source continues after the latest
     capture its earlier runs ingested (state kept in the `runs` table).
     """
+    stopping.reclaim_sigterm()  # a Ctrl-C/SIGTERM stops the run cleanly (flows/stopping.py)
     run = start_run(options)
-    items = discover(run)
-    submit_batches(run, pending(run, items))
-    total = final_load(run)
-    summary = record_run(run, total)
+    try:
+        submit_batches(run, pending(run, discover(run)))
+        total = None if stopping.requested() else final_load(run)
+    except Exception as error:
+        _record_failure(run, error)
+        raise
+    summary = record_run(run, total, status="interrupted" if stopping.requested() else "completed")
     create_markdown_artifact(
         markdown=summary_markdown(summary), key="run-summary", description=f"newsarchive run {summary.run_id}"
     )
@@ -174,11 +180,12 @@ def pending(run: Run, items: Iterable[Capture | CaptureRef | Rejection]) -> Iter
     one_per_url = one_per_url and not (options.refresh or options.replace)
     for item in items:
         if isinstance(item, Rejection):
-            row = _rejection_row(item, source=options.inputs.kind, run_id=run.run_id)
+            row = input_rejection_row(item, source=options.inputs.kind, run_id=run.run_id)
             if row.capture_id in run.done_ids:
                 tally.skipped_count += 1
             else:
                 run.writer.add(BatchResult(outcomes=[row]), hold=True)
+                run.submitted_count += 1
             continue
         ref = item.ref if isinstance(item, Capture) else item
         if ref.captured_at and (run.cursor_at is None or ref.captured_at > run.cursor_at):
@@ -198,8 +205,11 @@ def submit_batches(run: Run, items: Iterable[Capture | CaptureRef]) -> None:
     try:
         first = 0
         for batch in _batches(items, tuning.batch_size or 1):
+            if stopping.requested():
+                break
             name = f"{label} {first + 1}-{first + len(batch)}"
             first += len(batch)
+            run.submitted_count += len(batch)
             if isinstance(batch[0], Capture):
                 in_flight.append(extract_batch_task.submit(name, CaptureBatch(batch), run.run_id))
             else:
@@ -222,6 +232,10 @@ def _drain(run: Run, in_flight: list[PrefectFuture[BatchResult]], limit: int) ->
     while len(in_flight) > limit:
         run.writer.add(in_flight.pop(0).result())
         log.info("%d captures done, %d new articles", tally.capture_count, tally.article_count)
+        total = run.submitted_count if run.writer.input_done else None
+        progress.publish(
+            RunProgress(tally.capture_count, total, tally.article_count, tally.rejection_count, tally.skipped_count)
+        )
 
 
 def final_load(run: Run) -> int:
@@ -239,28 +253,48 @@ def final_load(run: Run) -> int:
     return loaded.total_article_count
 
 
-def record_run(run: Run, total_article_count: int) -> RunSummary:
-    """The run's summary, recorded in the `runs` table (or its Parquet file, without a load)."""
+def record_run(run: Run, total_article_count: int | None, *, status: str = "completed") -> RunSummary:
+    """The run's summary, recorded in the `runs` table (or its Parquet file, without a load).
+
+    A completed run with unusable input, or whose every capture failed transiently, is `failed`.
+    A run that did not complete has had no final load (`total_article_count` None): its row is
+    loaded without the search index update, which the next run's load does."""
     options = run.options
+    tally = run.writer.tally
     summary = RunSummary.from_tally(
-        run.writer.tally,
+        tally,
         run_id=run.run_id,
         source=options.inputs.kind,
         started_at=run.started_at,
         finished_at=datetime.now(UTC),
-        total_article_count=total_article_count,
+        total_article_count=len(run.writer.dedupe.seen) if total_article_count is None else total_article_count,
         new_article_count=run.writer.new_article_count if options.load else None,
         source_name=options.inputs.source_name,
         cursor_captured_at=run.cursor_at,
         task_count=run.task_count,
         errors=run.errors,
         options=options.model_dump(mode="json"),
+        status=status,
+        transient_failure_count=sum(n for reason, n in tally.rejections.items() if ledger.is_transient(reason)),
     )
+    if status == "completed" and (summary.errors or summary.all_failed_transiently):
+        summary.status = "failed"  # some input was unusable, or nothing got through: exit status 1
     if options.load:
-        db.record_run(run.layout, run_record(summary))
+        db.record_run(run.layout, run_record(summary), update_search_index=total_article_count is not None)
     else:
         parquet.write_run(run.layout, run_record(summary))
     return summary
+
+
+def _record_failure(run: Run, error: Exception) -> None:
+    """Keep what a failing run finished and record it as `failed` with its error; a failure
+    to do so is logged, and the run's own error is what the caller raises."""
+    run.errors.append(f"{type(error).__name__}: {error}".splitlines()[0])
+    try:
+        run.writer.flush()
+        record_run(run, None, status="failed")
+    except Exception as record_error:  # the original error matters more than this one
+        log.warning("could not record the failed run %s: %s", run.run_id, record_error)
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
@@ -276,7 +310,7 @@ def _warc_captures(paths: list[str], source: str, errors: list[str]) -> Iterator
         try:
             yield from read_warc(path, source=source)
         except WarcReadError as error:
-            log.warning("%s", error)
+            log.info("%s", error)  # `run` prints the run's errors at its end
             errors.append(str(error))
 
 
@@ -288,33 +322,8 @@ def _guarded(items: Iterable, errors: list[str]) -> Iterator:
     try:
         yield from items
     except SourceError as error:
-        log.warning("%s", error)
+        log.info("%s", error)  # `run` prints the run's errors at its end
         errors.append(str(error))
-
-
-def _rejection_row(rejection: Rejection, *, source: str, run_id: str) -> CaptureOutcome:
-    """A ledger row for an input that never became a capture (an invalid line in a URL list)."""
-    key = f"{rejection.url}\n{rejection.reason}\n{rejection.detail}"
-    return CaptureOutcome(
-        capture_id=hashlib.sha256(key.encode("utf-8")).hexdigest()[:32],
-        url=rejection.url,
-        archive_url=rejection.archive_url,
-        captured_at=rejection.captured_at,
-        status="rejected",
-        reason=rejection.reason,
-        detail=rejection.detail,
-        http_status=None,
-        content_type=None,
-        byte_count=0,
-        attempt_count=0,
-        duration_ms=0,
-        warc_file=None,
-        warc_offset=None,
-        article_id=None,
-        source=source,
-        run_id=run_id,
-        recorded_at=datetime.now(UTC),
-    )
 
 
 def _load_run_name() -> str:

@@ -35,6 +35,8 @@ class RunSummary:
     task_count: int = 0
     errors: list[str] = field(default_factory=list)  # unusable inputs (damaged WARC files, ...)
     options: dict[str, Any] = field(default_factory=dict)  # the run's options, as JSON values
+    status: str = "completed"  # or "interrupted" (Ctrl-C/SIGTERM), "failed"
+    transient_failure_count: int = 0  # rejections worth another try (timeouts, 429, 5xx)
 
     @classmethod
     def from_tally(cls, tally: RunTally, **fields: Any) -> RunSummary:
@@ -54,6 +56,22 @@ class RunSummary:
     def label(self) -> str:
         return self.source_name or self.source
 
+    @property
+    def all_failed_transiently(self) -> bool:
+        """Every capture the run processed failed with an error a later run may overcome."""
+        return self.capture_count > 0 and self.transient_failure_count == self.capture_count
+
+    def as_json(self) -> dict[str, Any]:
+        """What `run --format json` prints: every field, timestamps as ISO 8601, plus the
+        duration and rejection total."""
+        values = {name: _plain(value) for name, value in dataclasses.asdict(self).items() if name != "options"}
+        values.update(duration_s=round(self.duration_s, 3), rejection_count=self.rejection_count)
+        return values
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
 
 def run_record(summary: RunSummary) -> RunRecord:
     """The run's row in the `runs` table."""
@@ -71,7 +89,9 @@ def run_record(summary: RunSummary) -> RunRecord:
         extractor_version=EXTRACTOR_VERSION,
         parameters=summary.options,
         source_name=summary.source_name,
-        cursor_captured_at=summary.cursor_captured_at,
+        cursor_captured_at=summary.cursor_captured_at if summary.status == "completed" else None,
+        status=summary.status,
+        error="; ".join(summary.errors) or None,
     )
 
 
@@ -83,6 +103,7 @@ def summary_markdown(summary: RunSummary) -> str:
         "| measure | value |",
         "|---|---|",
         f"| source | {summary.label} |",
+        f"| status | {summary.status} |",
         f"| captures processed | {summary.capture_count} |",
         f"| captures skipped (already done) | {summary.skipped_count} |",
         f"| new articles | {summary.article_count} |",

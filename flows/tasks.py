@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,15 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows import stopping
+from flows.acquire.captures import Capture, CaptureRef
 from flows.acquire.shared_limits import SharedLimits
 from flows.extraction import BatchResult, CaptureBatch, extract_batch, prepare_extraction_worker
 from flows.options import RunOptions
+
+# A batch extracts in pieces of this many captures (well under a second on two cores), so that
+# a stopped run (flows/stopping.py) waits for one piece per running task, not a whole batch.
+EXTRACT_PIECE = 64
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,6 +104,9 @@ def start_extraction_pool(processes: int) -> None:
             mp_context=multiprocessing.get_context("spawn"),
             initializer=prepare_extraction_worker,
         )
+        # Start the workers now (they import the extractor for seconds), while the first batch
+        # is read or fetched, not when its extraction (or a stopped run's last one) waits for them.
+        _extraction_pool.submit(os.getpid)
 
 
 def _current_extraction_pool() -> Executor | None:
@@ -118,19 +127,49 @@ def stop_extraction_pool() -> None:
 
 @task(name="extract-batch", task_run_name="extract {label}", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def extract_batch_task(label: str, batch: CaptureBatch, run_id: str) -> BatchResult:
-    """Captures already in hand (WARC files): extract them."""
-    return extract_batch(batch.items, run_id=run_id, executor=_current_extraction_pool())
+    """Captures already in hand (WARC files): extract them (those extracted before the run was
+    asked to stop)."""
+    return _extract_until_stopped(batch.items, run_id)
 
 
 @task(name="fetch-batch", task_run_name="fetch {label}", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def fetch_batch_task(label: str, batch: CaptureBatch, settings: FetchSettings) -> BatchResult:
     """Fetch a batch politely (threads within the shared per-host limits), keep every response
-    in the raw WARC archive, then extract."""
-    from flows.acquire.fetching import fetch_batch
-
+    in the raw WARC archive, then extract. Once the run is asked to stop, no new request starts
+    and the captures fetched so far are extracted and returned."""
     fetcher, archive = fetch_resources_for(settings)
-    captures = fetch_batch(batch.items, fetcher, archive, max_workers=settings.fetch_workers)
+    captures = fetch_until_stopped(batch.items, fetcher, archive, max_workers=settings.fetch_workers)
+    # Every capture fetched is extracted, stop or not: its response is in the raw archive already
+    # and a later run would not fetch it again, so its ledger row must be written now.
     return extract_batch(captures, run_id=settings.run_id, executor=_current_extraction_pool())
+
+
+def fetch_until_stopped(refs: list[CaptureRef], fetcher: Any, archive: Any, *, max_workers: int) -> list[Capture]:
+    """`fetch_batch` (flows/acquire/fetching.py) that starts no request after a stop: the
+    captures fetched, in input order (fewer than `refs` when stopped)."""
+    from flows.acquire.fetching import fetch_one
+
+    def fetch(ref: CaptureRef) -> Capture | None:
+        return None if stopping.requested() else fetch_one(ref, fetcher, archive)
+
+    if not refs:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(refs))), thread_name_prefix="fetch") as pool:
+        return [capture for capture in pool.map(fetch, refs) if capture is not None]
+
+
+def _extract_until_stopped(captures: list[Capture], run_id: str) -> BatchResult:
+    """Extract piece by piece; after a stop, what the pieces done so far gave."""
+    result = BatchResult()
+    for start in range(0, len(captures), EXTRACT_PIECE):
+        if stopping.requested():
+            break
+        piece = extract_batch(
+            captures[start : start + EXTRACT_PIECE], run_id=run_id, executor=_current_extraction_pool()
+        )
+        result.articles.extend(piece.articles)
+        result.outcomes.extend(piece.outcomes)
+    return result
 
 
 def task_runner_for(*, dask_address: str | None = None, dask_workers: int | None = None) -> Any:

@@ -8,6 +8,7 @@ mark, and a run killed at any point resumes to the same final dataset.
 from __future__ import annotations
 
 import logging
+import time
 
 from flows.extraction import ArticleDeduplicator, BatchResult, RunTally
 from warehouse import db, parquet
@@ -19,6 +20,9 @@ log = logging.getLogger("newsarchive")
 # run the pool has the cores, and at the end the index update gains nothing from a second
 # thread or more memory (bench/README.md, the pipeline analysis).
 RUN_LOAD_LIMITS: dict = {"threads": 1, "memory_limit": "128MB"}
+# Results are written at least this often (seconds) while batches come back, however few
+# captures they hold: a stopped or killed run keeps what it did up to a few seconds before.
+WRITE_EVERY_S = 5.0
 
 
 def write_batch(layout: DataLayout, batch: BatchResult, run_id: str) -> None:
@@ -31,7 +35,8 @@ def write_batch(layout: DataLayout, batch: BatchResult, run_id: str) -> None:
 
 class RunWriter:
     """Deduplicates task results against the dataset, buffers them, writes them as Parquet
-    every `write_every` captures and loads DuckDB every `load_every` new articles."""
+    every `write_every` captures (or `WRITE_EVERY_S` seconds) and loads DuckDB every
+    `load_every` new articles."""
 
     def __init__(
         self,
@@ -54,6 +59,7 @@ class RunWriter:
         self.unindexed_count = 0  # in DuckDB, not yet in the search index
         self.new_article_count = 0
         self.input_done = False
+        self.written_at = time.monotonic()
 
     def add(self, batch: BatchResult, *, hold: bool = False) -> None:
         """`hold`: only buffer (rows that cost nothing to redo, e.g. invalid input lines).
@@ -63,12 +69,14 @@ class RunWriter:
         self.unwritten.articles.extend(batch.articles)
         self.unwritten.outcomes.extend(batch.outcomes)
         self.tally.add(batch)
-        if not hold and len(self.unwritten.outcomes) >= self.write_every:
+        due = time.monotonic() - self.written_at >= WRITE_EVERY_S
+        if not hold and (len(self.unwritten.outcomes) >= self.write_every or due):
             self.flush()
             if self.loading and not self.input_done and self.unloaded_count >= self.load_every:
                 self.load()
 
     def flush(self) -> None:
+        self.written_at = time.monotonic()
         if self.unwritten.outcomes:
             write_batch(self.layout, self.unwritten, self.run_id)
             self.unloaded_count += len(self.unwritten.articles)

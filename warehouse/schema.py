@@ -117,6 +117,14 @@ RUN_COLUMNS: list[tuple[str, pa.DataType, bool, str]] = [
         True,
         "Latest capture time the run ingested: the next incremental run of the source starts after it.",
     ),
+    (
+        "status",
+        pa.string(),
+        True,
+        "How the run ended: 'completed', 'interrupted' (Ctrl-C/SIGTERM; what it finished is kept)"
+        " or 'failed'; null for runs recorded before the column existed (they completed).",
+    ),
+    ("error", pa.string(), True, "Why the run failed or what input was unusable, in one line; null if nothing."),
 ]
 
 
@@ -138,6 +146,8 @@ class RunRecord:
     parameters: str | None = None
     source_name: str | None = None
     cursor_captured_at: datetime | None = None
+    status: str | None = None
+    error: str | None = None
 
     @classmethod
     def create(cls, *, rejections: dict[str, int], parameters: dict | None = None, **fields) -> RunRecord:

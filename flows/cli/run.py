@@ -14,6 +14,8 @@ from click.core import ParameterSource
 
 from flows.acquire.archive import WAYBACK_PREFIX
 from flows.cli.common import LAYOUT_OPTIONS
+from flows.cli.progress import ProgressDisplay
+from flows.cli.report import OUTPUT_FORMATS, announce_stop, finish, nothing_new, wall_seconds
 from warehouse.layout import DataLayout
 
 if TYPE_CHECKING:
@@ -137,6 +139,15 @@ def _fetch_and_tuning_options(command: Any) -> Any:
             "--refresh", is_flag=True, help="Fetch and process captures again even if the ledger says they are done."
         ),
         click.option("--no-load", is_flag=True, help="Write Parquet only; do not load the DuckDB warehouse."),
+        click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(OUTPUT_FORMATS),
+            default="text",
+            show_default=True,
+            help="How to print the run's summary: text, or one JSON object on stdout.",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="No progress; only the summary and errors."),
         click.option("-v", "--verbose", is_flag=True, help="Print progress for every batch."),
     ]
     for option in reversed(options):
@@ -155,6 +166,8 @@ def run(
     dask_address: str | None,
     dask_workers: int | None,
     no_load: bool,
+    output_format: str,
+    quiet: bool,
     verbose: bool,
     **flags: Any,
 ) -> None:
@@ -162,7 +175,8 @@ def run(
 
     With no source option, ingests the bundled sample archive (offline).
     Running the same input again adds nothing and fetches nothing twice;
-    a run that was killed resumes where it stopped.
+    a run that was killed resumes where it stopped. Ctrl-C (or SIGTERM) stops
+    it within seconds, keeping every capture finished (exit status 130, 143).
 
     \b
     Examples:
@@ -174,18 +188,46 @@ def run(
         newsarchive run --sitemap https://example.com/news-sitemap.xml
         newsarchive run --config newsarchive.toml --source gazette
         newsarchive run --warc big.warc.gz --dask-address tcp://10.0.0.5:8786
+        newsarchive run --warc crawl.warc.gz --format json -q | jq .article_count
     """
+    from flows import stopping
+
     options: RunOptions = _checked(_run_options, layout, config_path, source_name, {**flags, "load": not no_load})
     if dask_address and not os.environ.get("PREFECT_API_URL"):
         raise click.ClickException(DASK_SERVER_HINT)
     _check_data_dir(options.layout().data_dir)
-    _setup_logging(verbose)
-    click.echo(f"Ingesting {options.describe()} into {options.data_dir} ...", err=True)
-    summary = _run_flow(options, dask_address=dask_address, dask_workers=dask_workers)
-    print_summary(summary)
-    if summary.errors:
-        # What was readable is kept; the damaged input is reported and the exit status says so.
-        raise click.ClickException("; ".join(summary.errors))
+    _setup_logging(verbose, quiet)
+    if not quiet:
+        click.echo(f"Ingesting {options.describe()} into {options.data_dir} ...", err=True)
+    from flows.quickcheck import dataset_article_count, done_capture_count
+
+    done_count = done_capture_count(options)
+    if done_count is not None:  # answered from the ledger: no Prefect server, no flow
+        nothing_new(done_count, dataset_article_count(options), output_format, wall_s=wall_seconds())
+        return
+    display = ProgressDisplay(ProgressDisplay.mode_for(quiet=quiet, verbose=verbose))
+    if not (dask_address or dask_workers):
+
+        def on_stop(signum: int) -> None:
+            display.close()
+            announce_stop(signum)
+
+        stopping.install_handlers(on_stop)
+    with display:
+        summary = _checked_run(_run_flow, options, dask_address, dask_workers)
+    finish(summary, output_format, wall_s=wall_seconds())
+
+
+def _checked_run(run_flow: Any, options: RunOptions, dask_address: str | None, dask_workers: int | None) -> Any:
+    """The flow's run; a failure the user can act on (warehouse locked, source gone) is one line.
+    The run is recorded as `failed` in `runs` by the flow itself."""
+    from flows.acquire.discovery import SourceError
+    from warehouse.connection import WarehouseError
+
+    try:
+        return run_flow(options, dask_address=dask_address, dask_workers=dask_workers)
+    except (WarehouseError, SourceError, OSError) as error:
+        raise click.ClickException(f"run failed: {error}".splitlines()[0]) from error
 
 
 def _checked(build: Any, *args: Any) -> Any:
@@ -248,9 +290,10 @@ def _check_data_dir(data_dir: Path) -> None:
         raise click.ClickException(f"data directory {data_dir} is not writable")
 
 
-def _setup_logging(verbose: bool) -> None:
+def _setup_logging(verbose: bool, quiet: bool = False) -> None:
     logging.basicConfig(format="%(message)s", stream=sys.stderr)
-    logging.getLogger("newsarchive").setLevel(logging.INFO if verbose else logging.WARNING)
+    level = logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING
+    logging.getLogger("newsarchive").setLevel(level)
     logging.getLogger("distributed").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
@@ -260,7 +303,10 @@ def _run_flow(options: RunOptions, *, dask_address: str | None, dask_workers: in
     from flows.tasks import task_runner_for
 
     if not (dask_address or dask_workers):
-        return ingest(options)
+        from flows.cli.prefect_api import prefect_api
+
+        with prefect_api():
+            return ingest(options)
     flow = ingest.with_options(task_runner=task_runner_for(dask_address=dask_address, dask_workers=dask_workers))
     # Dask workers extract in their own processes; a local pool would sit idle.
     tuning = options.tuning.model_copy(update={"processes": options.tuning.processes or 1})
@@ -295,34 +341,19 @@ def reprocess(processes: int | None, verbose: bool, layout: DataLayout) -> None:
     Example:
         newsarchive reprocess --data-dir /srv/news
     """
+    from flows import stopping
+    from flows.cli.prefect_api import prefect_api
     from flows.ingest import reprocess_captures
 
     _setup_logging(verbose)
+    stopping.install_handlers(announce_stop)
     click.echo(f"Reprocessing the stored captures under {layout.data_dir} ...", err=True)
     try:
-        summary = reprocess_captures(str(layout.data_dir), layout.parquet_uri, processes)
+        with prefect_api():
+            summary = reprocess_captures(str(layout.data_dir), layout.parquet_uri, processes)
     except FileNotFoundError as error:
         raise click.ClickException(str(error)) from error
-    print_summary(summary)
-    if summary.errors:
-        raise click.ClickException("; ".join(summary.errors))
-
-
-def print_summary(summary: RunSummary) -> None:
-    echo = click.echo
-    if summary.capture_count == 0:
-        echo(f"Nothing new: all {summary.skipped_count} captures were already ingested.")
-    else:
-        echo(f"Run {summary.run_id}: {summary.capture_count} captures in {summary.duration_s:.1f} s")
-        echo(f"  new articles:        {summary.article_count}")
-        if summary.duplicate_count:
-            echo(f"  duplicate captures:  {summary.duplicate_count} (same canonical URL as an article already kept)")
-        echo(f"  rejections:          {summary.rejection_count}")
-        for reason, count in sorted(summary.rejections.items(), key=lambda item: (-item[1], item[0])):
-            echo(f"    {reason:<20} {count}")
-        if summary.skipped_count:
-            echo(f"  skipped (done before): {summary.skipped_count}")
-    echo(f"Articles in the warehouse: {summary.total_article_count}")
+    finish(summary, "text", wall_s=wall_seconds())
 
 
 COMMANDS = [run, reprocess]
