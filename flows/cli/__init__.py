@@ -1,9 +1,11 @@
 """The `newsarchive` command: a thin layer over flows/ and warehouse/, one module per group.
 
-    run.py        run, reprocess          build RunOptions, call the ingest flow, print the summary
+    run.py        run, reprocess          build RunOptions, call the ingest flow (report.py: summary, exit status)
+    history.py    runs, rejections        what the runs did, in the `sql` output formats
     serve.py      serve, deploy           scheduled ingestion (flows/schedules.py)
     warehouse.py  sql, search, load, ...  the warehouse commands
     common.py     --data-dir/--parquet-uri (LAYOUT_OPTIONS), quiet Prefect defaults
+    prefect_api.py  the run's Prefect API: the configured one, or a temporary server of its own
 
 Every command has --help with an example. Known errors become one line, `Error: ...`, and
 exit status 1; tracebacks are for bugs only.
@@ -17,7 +19,7 @@ from flows.cli.common import apply_prefect_defaults
 
 apply_prefect_defaults()  # before any command module imports prefect
 
-from flows.cli import run, serve, warehouse  # noqa: E402 -- after the Prefect defaults above
+from flows.cli import history, run, serve, warehouse  # noqa: E402 -- after the Prefect defaults above
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,7 +34,7 @@ def main() -> None:
     """
 
 
-for _module in (run, serve, warehouse):
+for _module in (run, history, serve, warehouse):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 
