@@ -10,6 +10,9 @@ One run, `ingest(options: RunOptions)`, goes through these steps (flows/ingest.p
     record     summary.py (RunSummary, the runs row, the Prefect artifact)
 
     options.py    RunOptions, the run's one parameter, and build_run_options (CLI, config, deployments)
+    stopping.py   Ctrl-C/SIGTERM: stop submitting, finish the captures in hand, record `interrupted`
+    progress.py   RunProgress, published as batches are written (the CLI's progress display)
+    quickcheck.py whether a WARC/sample run has anything to do, before any Prefect server starts
     config.py     newsarchive.toml
     schedules.py  deployments of configured sources (serve, deploy, prefect.yaml)
     cli/          the `newsarchive` command, one module per command group

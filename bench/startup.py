@@ -1,0 +1,62 @@
+"""How long a user waits for `newsarchive`, measured in one run as its own baseline.
+
+    .venv/bin/python bench/startup.py [--rounds N]
+
+Three commands, as a new user runs them (no PREFECT_API_URL, a fresh PREFECT_HOME and data
+directory per round), wall time of the whole process:
+
+    sample     `newsarchive run`: the first run of the bundled sample (starts a temporary Prefect server)
+    rerun      `newsarchive run` again: nothing new (answered from the ledger, no Prefect server)
+    sql        `newsarchive sql "SELECT 1"`: the reference
+
+Aims (issue 14): rerun within 1.5x the query's wall time, the sample run within 3x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent / "newsarchive"
+
+
+def _timed(args: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    result = subprocess.run([str(BIN), *args], capture_output=True, text=True, env=env, timeout=600)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"newsarchive {' '.join(args)} failed: {result.stderr}")
+    return elapsed
+
+
+def one_round() -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="newsarchive-startup-") as root:
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        env["PREFECT_HOME"] = str(Path(root) / "prefect")
+        data = ["--data-dir", str(Path(root) / "data")]
+        return {
+            "sample": _timed(["run", *data], env),
+            "rerun": _timed(["run", *data], env),
+            "sql": _timed(["sql", "SELECT 1", *data], env),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=1)
+    rounds = [one_round() for _ in range(parser.parse_args().rounds)]
+    median = {name: statistics.median(r[name] for r in rounds) for name in rounds[0]}
+    print(f"{'command':<8} {'wall s':>7} {'x sql':>6}")
+    for name, seconds in median.items():
+        print(f"{name:<8} {seconds:7.2f} {seconds / median['sql']:6.2f}")
+    print(f"(median of {len(rounds)} round{'s' if len(rounds) > 1 else ''}, {os.cpu_count()} cores)")
+
+
+if __name__ == "__main__":
+    main()
