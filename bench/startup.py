@@ -8,6 +8,8 @@ directory per round), wall time of the whole process:
     sample     `newsarchive run`: the first run of the bundled sample (starts a temporary Prefect server)
     rerun      `newsarchive run` again: nothing new (answered from the ledger, no Prefect server)
     sql        `newsarchive sql "SELECT 1"`: the reference
+    kept       the first run of the sample again (a new data directory), with the Prefect server
+               `newsarchive prefect-server start` keeps (started before, not timed)
 
 Aims (issue 14): rerun within 1.5x the query's wall time, the sample run within 3x.
 """
@@ -40,11 +42,17 @@ def one_round() -> dict[str, float]:
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
         env["PREFECT_HOME"] = str(Path(root) / "prefect")
         data = ["--data-dir", str(Path(root) / "data")]
-        return {
+        times = {
             "sample": _timed(["run", *data], env),
             "rerun": _timed(["run", *data], env),
             "sql": _timed(["sql", "SELECT 1", *data], env),
         }
+        _timed(["prefect-server", "start"], env)
+        try:
+            times["kept"] = _timed(["run", "--data-dir", str(Path(root) / "kept")], env)
+        finally:
+            _timed(["prefect-server", "stop"], env)
+        return times
 
 
 def main() -> None:

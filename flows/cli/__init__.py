@@ -5,7 +5,8 @@
     serve.py      serve, deploy           scheduled ingestion (flows/schedules.py)
     warehouse.py  sql, search, load, ...  the warehouse commands
     common.py     --data-dir/--parquet-uri (LAYOUT_OPTIONS), quiet Prefect defaults
-    prefect_api.py  the run's Prefect API: the configured one, or a temporary server of its own
+    server.py     prefect-server          a local Prefect server kept for quick runs
+    prefect_api.py  the run's Prefect API: the configured one, the kept one, or a temporary one
 
 Every command has --help with an example. Known errors become one line, `Error: ...`, and
 exit status 1; tracebacks are for bugs only.
@@ -19,7 +20,7 @@ from flows.cli.common import apply_prefect_defaults
 
 apply_prefect_defaults()  # before any command module imports prefect
 
-from flows.cli import history, run, serve, warehouse  # noqa: E402 -- after the Prefect defaults above
+from flows.cli import history, run, serve, server, warehouse  # noqa: E402 -- after the Prefect defaults above
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,7 +35,7 @@ def main() -> None:
     """
 
 
-for _module in (run, history, serve, warehouse):
+for _module in (run, history, serve, server, warehouse):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 

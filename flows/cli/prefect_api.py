@@ -1,24 +1,59 @@
 """The Prefect API a `newsarchive run` talks to.
 
-With PREFECT_API_URL (or a Prefect profile's api.url), that server. Otherwise a temporary
-server for this run, like the one Prefect starts by itself, but in a session of its own: Ctrl-C
-in a terminal goes to every process of the terminal's foreground group, and a server that died
-with the run's first Ctrl-C would leave the run unable to finish cleanly (it would retry its API
-calls for minutes).
+With PREFECT_API_URL (or a Prefect profile's api.url), that server. Otherwise the local server
+`newsarchive prefect-server start` keeps (reused by every run until `prefect-server stop`: a run
+then skips the server's start, 10-20 s on a busy machine). Otherwise a temporary server for this
+run, like the one Prefect starts by itself, but in a session of its own: Ctrl-C in a terminal
+goes to every process of the terminal's foreground group, and a server that died with the run's
+first Ctrl-C would leave the run unable to finish cleanly (it would retry its API calls for
+minutes). The kept server runs in a session of its own too.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import httpx
 import prefect
 from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+STATE_FILE = "newsarchive-server.json"  # in PREFECT_HOME: the kept server's pid and URL
+STARTUP_TIMEOUT_S = 120
+
+
+def _uvicorn_command(port: int) -> tuple[list[str], dict[str, str]]:
+    """Prefect 3.9's temporary server command and environment (prefect/server/api/server.py)."""
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(prefect.__module_path__.parent),
+        "--factory",
+        "prefect.server.api.server:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "error",
+        "--lifespan",
+        "on",
+    ]
+    server_env = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+    env = {**os.environ, **server_env, **get_current_settings().to_environment_variables(exclude_unset=True)}
+    return args, env
 
 
 class _OwnSessionServer(SubprocessASGIServer):
@@ -26,49 +61,112 @@ class _OwnSessionServer(SubprocessASGIServer):
     terminal's process group do not reach it)."""
 
     def _run_uvicorn_command(self) -> subprocess.Popen[Any]:
-        # Prefect 3.9's command (prefect/server/api/server.py), plus start_new_session.
-        server_env = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
-        return subprocess.Popen(
-            args=[
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--app-dir",
-                str(prefect.__module_path__.parent),
-                "--factory",
-                "prefect.server.api.server:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "error",
-                "--lifespan",
-                "on",
-            ],
-            env={
-                **os.environ,
-                **server_env,
-                **get_current_settings().to_environment_variables(exclude_unset=True),
-            },
-            start_new_session=True,
-        )
+        assert self.port is not None
+        args, env = _uvicorn_command(self.port)
+        return subprocess.Popen(args=args, env=env, start_new_session=True)
 
 
 def configured_api_url() -> str | None:
     return os.environ.get("PREFECT_API_URL") or get_current_settings().api.url
 
 
+def state_path() -> Path:
+    return Path(get_current_settings().home) / STATE_FILE
+
+
+def _healthy(api_url: str, timeout_s: float = 2.0) -> bool:
+    try:
+        return httpx.get(f"{api_url}/health", timeout=timeout_s).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def kept_server() -> dict[str, Any] | None:
+    """The kept server's state (pid, api_url, started_at) when it is running and answers."""
+    try:
+        state = json.loads(state_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not _alive(int(state["pid"])) or not _healthy(state["api_url"]):
+        return None
+    return dict(state)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_kept_server() -> dict[str, Any]:
+    """Start a server that outlives this process (its own session, its log in PREFECT_HOME),
+    or return the one already running."""
+    running = kept_server()
+    if running is not None:
+        return running
+    port = _free_port()
+    args, env = _uvicorn_command(port)
+    home = state_path().parent
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / "newsarchive-server.log", "ab") as log:
+        process = subprocess.Popen(
+            args, env=env, start_new_session=True, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+        )
+    state: dict[str, Any] = {"pid": process.pid, "api_url": f"http://127.0.0.1:{port}/api", "started_at": time.time()}
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while not _healthy(state["api_url"], timeout_s=1.0):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the Prefect server did not start; see {home / 'newsarchive-server.log'}")
+        time.sleep(0.2)
+    state_path().write_text(json.dumps(state), encoding="utf-8")
+    return state
+
+
+def stop_kept_server() -> int | None:
+    """Stop the kept server; returns its pid, or None when none was running."""
+    try:
+        state = json.loads(state_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    pid = int(state["pid"])
+    state_path().unlink(missing_ok=True)
+    if not _alive(pid):
+        return None
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    return pid
+
+
 @contextmanager
 def prefect_api() -> Iterator[str]:
-    """The API URL the run's flows use, with a temporary server of the run's own if none is
-    configured (stopped when the block ends)."""
+    """The API URL the run's flows use: the configured one, the kept server's, or a temporary
+    server of the run's own (stopped when the block ends)."""
     url = configured_api_url()
     if url:
         yield url
         return
+    kept = kept_server()
+    if kept is not None:
+        with temporary_settings(updates={PREFECT_API_URL: kept["api_url"]}):
+            yield kept["api_url"]
+        return
     server = _OwnSessionServer()
-    server.start(timeout=int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")))
+    server.start(timeout=int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", STARTUP_TIMEOUT_S)))
     try:
         with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
             yield server.api_url
