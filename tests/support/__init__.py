@@ -7,6 +7,8 @@
 - `pywb`: a real pywb archive in its own virtual environment, and `PYWB_PAGES`, what the
   session's archive holds.
 - `marks`: which fixtures set the `prefect`, `pywb`, `dask` and `s3` marks.
+- `cli`: the `newsarchive` command as a subprocess, as a user runs it.
+- `damage` and `exports`: damaged Parquet files and tampered export folders.
 - `sql_escapes`: SQL that tries to get out of `newsarchive sql`'s sandbox (tests/reliability/).
 
 Fixtures live in the conftest.py files (the servers' in tests/conftest.py and
