@@ -20,6 +20,7 @@ import click
 from flows import stopping
 
 if TYPE_CHECKING:
+    from flows.dryrun import Plan
     from flows.summary import RunSummary
 
 OUTPUT_FORMATS = ("text", "json")
@@ -94,3 +95,30 @@ def print_summary(summary: RunSummary, *, wall_s: float | None = None) -> None:
         if summary.skipped_count:
             echo(f"  skipped (done before): {summary.skipped_count}")
     echo(f"Articles in the warehouse: {summary.total_article_count}")
+
+
+def print_plan(plan: Plan, output_format: str, *, fetching: bool) -> None:
+    """What `run --dry-run` prints: the captures to do (one per line: time, URL), then the counts
+    on stderr; unusable input is an error as in a real run."""
+    rows = [
+        {
+            "url": ref.url,
+            "archive_url": ref.archive_url,
+            "captured_at": ref.captured_at.isoformat() if ref.captured_at else None,
+        }
+        for ref in plan.todo
+    ]
+    if output_format == "json":
+        values = {"todo_count": len(rows), "done_count": plan.done_count, "invalid_count": plan.invalid_count}
+        click.echo(json.dumps({**values, "errors": plan.errors, "captures": rows}, indent=2))
+    else:
+        for row in rows:
+            click.echo(f"{row['captured_at'] or '-'}  {row['archive_url'] or row['url']}")
+        verb = "fetch" if fetching else "read"
+        click.echo(
+            f"Would {verb} {len(rows)} captures ({plan.done_count} already done, "
+            f"{plan.invalid_count} invalid input lines); nothing was fetched or written.",
+            err=True,
+        )
+    if plan.errors:
+        raise click.ClickException("; ".join(plan.errors))

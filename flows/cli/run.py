@@ -15,7 +15,7 @@ from click.core import ParameterSource
 from flows.acquire.archive import WAYBACK_PREFIX
 from flows.cli.common import LAYOUT_OPTIONS
 from flows.cli.progress import ProgressDisplay
-from flows.cli.report import OUTPUT_FORMATS, announce_stop, finish, nothing_new, wall_seconds
+from flows.cli.report import OUTPUT_FORMATS, announce_stop, finish, nothing_new, print_plan, wall_seconds
 from warehouse.layout import DataLayout
 
 if TYPE_CHECKING:
@@ -148,6 +148,9 @@ def _fetch_and_tuning_options(command: Any) -> Any:
             help="How to print the run's summary: text, or one JSON object on stdout.",
         ),
         click.option("-q", "--quiet", is_flag=True, help="No progress; only the summary and errors."),
+        click.option(
+            "--dry-run", is_flag=True, help="Say what would be fetched (or read): no fetching, no writing, no Prefect."
+        ),
         click.option("-v", "--verbose", is_flag=True, help="Print progress for every batch."),
     ]
     for option in reversed(options):
@@ -168,6 +171,7 @@ def run(
     no_load: bool,
     output_format: str,
     quiet: bool,
+    dry_run: bool,
     verbose: bool,
     **flags: Any,
 ) -> None:
@@ -189,12 +193,18 @@ def run(
         newsarchive run --config newsarchive.toml --source gazette
         newsarchive run --warc big.warc.gz --dask-address tcp://10.0.0.5:8786
         newsarchive run --warc crawl.warc.gz --format json -q | jq .article_count
+        newsarchive run --cdx 'example.com/news/*' --from 20190101 --dry-run
     """
     from flows import stopping
 
     options: RunOptions = _checked(_run_options, layout, config_path, source_name, {**flags, "load": not no_load})
     if dask_address and not os.environ.get("PREFECT_API_URL"):
         raise click.ClickException(DASK_SERVER_HINT)
+    if dry_run:
+        from flows.dryrun import plan_run
+
+        print_plan(plan_run(options), output_format, fetching=options.inputs.kind == "fetch")
+        return
     _check_data_dir(options.layout().data_dir)
     _setup_logging(verbose, quiet)
     if not quiet:

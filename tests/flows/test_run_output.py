@@ -10,6 +10,7 @@ import json
 import pytest
 
 from tests.support.cli import newsarchive
+from tests.support.servers import FaultServer
 
 SAMPLE_REJECTIONS = {"not_article": 5, "http_404": 1, "not_html": 1}
 
@@ -71,3 +72,28 @@ def test_runs_without_any_data_is_a_one_line_error(tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"Error: no warehouse and no Parquet dataset in {tmp_path / 'none'}: run `newsarchive run` first"
     ]
+
+
+def test_dry_run_says_what_would_be_done_and_does_nothing(sample_data, tmp_path):
+    data_dir, _, _ = sample_data
+    done = newsarchive("run", "--dry-run", "--format", "json", "--data-dir", str(data_dir))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) | {"captures": []} == {
+        "todo_count": 0,
+        "done_count": 78,
+        "invalid_count": 0,
+        "errors": [],
+        "captures": [],
+    }
+    with FaultServer() as server:
+        urls = tmp_path / "urls.txt"
+        urls.write_text(f"{server.base_url}/ok/a\n{server.base_url}/ok/b\nnot a url\n")
+        fresh = tmp_path / "fresh"
+        plan = newsarchive("run", "--urls", str(urls), "--dry-run", "--data-dir", str(fresh))
+        assert server.counts == {}  # nothing fetched, not even robots.txt
+    assert plan.returncode == 0, plan.stderr
+    assert plan.stdout.splitlines() == [f"-  {server.base_url}/ok/a", f"-  {server.base_url}/ok/b"]
+    assert plan.stderr.strip() == (
+        "Would fetch 2 captures (0 already done, 1 invalid input lines); nothing was fetched or written."
+    )
+    assert not fresh.exists()
