@@ -921,6 +921,45 @@ def strip_archive_banner(text: str) -> str:
     return _ARCHIVE_BANNER.sub("", text)
 
 
+def _thin_page(tree, page: PageMeta, raw_body: str, body_text: str, count: int) -> tuple[str, str] | None:
+    """(reason, detail) when the extracted text is a wall, a list of links or too little."""
+    consent_source = " ".join(split_paragraphs(body_text)[:3]) or text_of(tree)[:2000]
+    if count < 150 and _CONSENT.search(consent_source):
+        return "not_article", "the page is a consent or subscription wall"
+    if _looks_like_index(tree, page, normalize_text(raw_body)):
+        return "not_article", f"the page is a list of links (index or section page, {count} words of text)"
+    if count < MIN_WORD_COUNT and len(body_text) < MIN_TEXT_CHARS:
+        return "no_article_text", f"only {count} words of article text"
+    return None
+
+
+def _page_text(html, content_type, headers) -> str | tuple[str, str]:
+    """The capture's body as text, or (reason, detail) when it is not an HTML page."""
+    if not is_html_content_type(content_type):
+        return "not_html", f"content type {media_type(content_type)!r} is not a page"
+    if html is None:
+        return "empty", "there is no body"
+    if not isinstance(html, (str, bytes, bytearray, memoryview)):
+        return "not_html", f"the body is a {type(html).__name__}, not text or bytes"
+    if len(html) == 0:
+        return "empty", "the body is empty"
+    if isinstance(html, str):
+        text = html
+    else:
+        body = bytes(html)
+        if looks_binary(body):
+            return "not_html", "the body is binary (image, PDF, archive, ...)"
+        try:
+            text = decode_html(body, content_type, headers)
+        except DecodeError as error:
+            return "decode_error", str(error)
+    if not text.strip():
+        return "empty", "the body is only whitespace"
+    if "<" not in text:
+        return "not_html", "the body has no markup"
+    return text
+
+
 def _extract(html, url, captured_at, archive_url, content_type, headers) -> Article | Rejection:
     def reject(reason: str, detail: str) -> Rejection:
         return _rejection(url, reason, detail, archive_url, captured_at)
@@ -937,30 +976,9 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
         return reject("invalid_url", str(error))
     if captured_at is not None:
         captured_at = dates.to_utc(captured_at)
-    if not is_html_content_type(content_type):
-        return reject("not_html", f"content type {media_type(content_type)!r} is not a page")
-    if html is None:
-        return reject("empty", "there is no body")
-    if not isinstance(html, (str, bytes, bytearray, memoryview)):
-        return reject("not_html", f"the body is a {type(html).__name__}, not text or bytes")
-    if len(html) == 0:
-        return reject("empty", "the body is empty")
-    if isinstance(html, (bytes, bytearray, memoryview)):
-        body = bytes(html)
-        if looks_binary(body):
-            return reject("not_html", "the body is binary (image, PDF, archive, ...)")
-        try:
-            text = decode_html(body, content_type, headers)
-        except DecodeError as error:
-            return reject("decode_error", str(error))
-    elif isinstance(html, str):
-        text = html
-    else:
-        return reject("not_html", f"the body is a {type(html).__name__}, not text or bytes")
-    if not text.strip():
-        return reject("empty", "the body is only whitespace")
-    if "<" not in text[:5000] and "<" not in text:
-        return reject("not_html", "the body has no markup")
+    text = _page_text(html, content_type, headers)
+    if isinstance(text, tuple):
+        return reject(*text)
     tree = load_html(strip_archive_banner(text))
     if tree is None:
         return reject("no_article_text", "the HTML could not be parsed")
@@ -983,13 +1001,9 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
         own_blocks=_own_blocks(tree),
     )
     count = word_count(body_text)
-    consent_source = " ".join(split_paragraphs(body_text)[:3]) or text_of(tree)[:2000]
-    if count < 150 and _CONSENT.search(consent_source):
-        return reject("not_article", "the page is a consent or subscription wall")
-    if _looks_like_index(tree, page, normalize_text(raw_body)):
-        return reject("not_article", f"the page is a list of links (index or section page, {count} words of text)")
-    if count < MIN_WORD_COUNT and len(body_text) < MIN_TEXT_CHARS:
-        return reject("no_article_text", f"only {count} words of article text")
+    thin = _thin_page(tree, page, raw_body, body_text, count)
+    if thin:
+        return reject(*thin)
     if not title:
         paragraphs = split_paragraphs(body_text)
         title = paragraphs[0][:200] if paragraphs else ""
