@@ -6,8 +6,9 @@ display subscribes. Nothing subscribes in scheduled or deployed runs, and then t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,21 @@ class RunProgress:
 
 Listener = Callable[[RunProgress], None]
 _listeners: list[Listener] = []
+_processed_count = 0  # captures finished by this process's tasks (fetched, or extracted), written or not
+_processed_lock = threading.Lock()
+
+
+def note_processed(count: int = 1) -> None:
+    """Called by tasks as captures finish, so a display moves within a long batch (a fetch batch
+    takes minutes at an archive's rate limit); tasks on Dask workers count in their own process."""
+    global _processed_count
+    with _processed_lock:
+        _processed_count += count
+
+
+def with_processed(state: RunProgress) -> RunProgress:
+    """`state` with the captures finished in tasks but not yet written counted as done."""
+    return replace(state, done_count=max(state.done_count, _processed_count))
 
 
 def subscribe(listener: Listener) -> None:

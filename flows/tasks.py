@@ -21,7 +21,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows import stopping
+from flows import progress, stopping
 from flows.acquire.captures import Capture, CaptureRef
 from flows.acquire.shared_limits import SharedLimits
 from flows.extraction import BatchResult, CaptureBatch, extract_batch, prepare_extraction_worker
@@ -150,7 +150,11 @@ def fetch_until_stopped(refs: list[CaptureRef], fetcher: Any, archive: Any, *, m
     from flows.acquire.fetching import fetch_one
 
     def fetch(ref: CaptureRef) -> Capture | None:
-        return None if stopping.requested() else fetch_one(ref, fetcher, archive)
+        if stopping.requested():
+            return None
+        capture = fetch_one(ref, fetcher, archive)
+        progress.note_processed()
+        return capture
 
     if not refs:
         return []
@@ -169,6 +173,7 @@ def _extract_until_stopped(captures: list[Capture], run_id: str) -> BatchResult:
         )
         result.articles.extend(piece.articles)
         result.outcomes.extend(piece.outcomes)
+        progress.note_processed(len(piece.outcomes))
     return result
 
 

@@ -60,9 +60,8 @@ class ProgressDisplay:
         progress.subscribe(self.update)
         if self.mode == "live":
             self._start_live()
-        else:
-            self._thread = threading.Thread(target=self._print_plain, name="progress", daemon=True)
-            self._thread.start()
+        self._thread = threading.Thread(target=self._tick, name="progress", daemon=True)
+        self._thread.start()
         return self
 
     def _start_live(self) -> None:
@@ -84,24 +83,30 @@ class ProgressDisplay:
 
     def update(self, state: RunProgress) -> None:
         self.latest = state
-        if self._live is not None and not self.closed.is_set():
-            elapsed = time.monotonic() - self.started
-            rate = f"{state.done_count / elapsed:.1f}/s" if elapsed > 0 and state.done_count else ""
-            self._live.update(
-                self._task,
-                completed=state.done_count,
-                total=state.total_count,
-                rate=rate,
-                articles=state.article_count,
-                rejections=state.rejection_count,
-            )
 
-    def _print_plain(self) -> None:
-        while not self.closed.wait(PLAIN_EVERY_S):
-            state = self.latest
-            if state is not None and state != self.printed:
+    def current(self) -> RunProgress:
+        """The latest state published, with the captures finished in tasks since."""
+        return progress.with_processed(self.latest or RunProgress(0, None, 0, 0, 0))
+
+    def _tick(self) -> None:
+        """Redraw the live line twice a second; print a plain line every PLAIN_EVERY_S seconds
+        when something changed."""
+        every = 0.5 if self._live is not None else PLAIN_EVERY_S
+        while not self.closed.wait(every):
+            state, elapsed = self.current(), time.monotonic() - self.started
+            if self._live is not None:
+                rate = f"{state.done_count / elapsed:.1f}/s" if elapsed > 0 and state.done_count else ""
+                self._live.update(
+                    self._task,
+                    completed=state.done_count,
+                    total=state.total_count,
+                    rate=rate,
+                    articles=state.article_count,
+                    rejections=state.rejection_count,
+                )
+            elif state != self.printed and state.done_count:
                 self.printed = state
-                sys.stderr.write(plain_line(state, time.monotonic() - self.started) + "\n")
+                sys.stderr.write(plain_line(state, elapsed) + "\n")
                 sys.stderr.flush()
 
     def close(self) -> None:
