@@ -20,15 +20,7 @@ from flows.acquire.sitemaps import read_sitemap
 from flows.acquire.urllists import read_url_list
 from transforms.records import Rejection
 
-__all__ = ["SourceError", "cdx_endpoint", "check_timestamp_option", "discover"]
-
-
-def check_timestamp_option(value: str | None, name: str) -> str | None:
-    """`--from`/`--to` (archive.check_timestamp's rule), raising SourceError instead of ValueError."""
-    try:
-        return check_timestamp(value, name)
-    except ValueError as error:
-        raise SourceError(str(error)) from None
+__all__ = ["SourceError", "cdx_endpoint", "discover"]
 
 
 def discover(
@@ -49,8 +41,11 @@ def discover(
     SourceError at once; sources are read lazily as the result is iterated. The same capture
     named twice is yielded once.
     """
-    check_timestamp_option(from_, "--from")
-    check_timestamp_option(to, "--to")
+    try:
+        check_timestamp(from_, "--from")
+        check_timestamp(to, "--to")
+    except ValueError as error:
+        raise SourceError(str(error)) from None
     check_capture_policy(capture_policy, "--capture-policy")
     urls, cdx, sitemaps = list(urls), list(cdx), list(sitemaps)
     if cdx:
