@@ -90,16 +90,20 @@ def ingest(options: RunOptions = SAMPLE_RUN) -> RunSummary:
     `options.inputs` says what: WARC files, URL lists, CDX patterns and sitemaps to fetch, or
     (none of them) the bundled sample archive. An incremental source continues after the latest
     capture its earlier runs ingested (state kept in the `runs` table).
+
+    A run stopped by Ctrl-C/SIGTERM (`newsarchive run`, flows/stopping.py) keeps what it finished
+    and is recorded as `interrupted`; one that raises is recorded as `failed`, then re-raises.
     """
-    stopping.reclaim_sigterm()  # a Ctrl-C/SIGTERM stops the run cleanly (flows/stopping.py)
+    stopping.reclaim_sigterm()
     run = start_run(options)
     try:
         submit_batches(run, pending(run, discover(run)))
-        total = None if stopping.requested() else final_load(run)
+        stopped = stopping.requested()  # a stop during the final load comes too late to matter
+        total = None if stopped else final_load(run)
     except Exception as error:
         _record_failure(run, error)
         raise
-    summary = record_run(run, total, status="interrupted" if stopping.requested() else "completed")
+    summary = record_run(run, total, status="interrupted" if stopped else "completed")
     create_markdown_artifact(
         markdown=summary_markdown(summary), key="run-summary", description=f"newsarchive run {summary.run_id}"
     )

@@ -52,6 +52,8 @@ def finish(summary: RunSummary, output_format: str, *, wall_s: float) -> None:
             click.echo(json.dumps({**summary.as_json(), "wall_s": round(wall_s, 3)}))
         signum = stopping.stop_signal() or signal.SIGINT
         sys.exit(stopping.EXIT_STATUS.get(signal.Signals(signum), 128 + signum))
+    if stopping.requested():  # the signal came after the last capture: the run is complete
+        click.echo(" the run had finished.", err=True)
     if output_format == "json":
         click.echo(json.dumps({**summary.as_json(), "wall_s": round(wall_s, 3)}, indent=2))
     elif summary.capture_count or summary.skipped_count or not summary.errors:
