@@ -20,6 +20,7 @@ Parquet dataset in `<data-dir>/parquet`); nothing reads the location from the en
     db.py          the public entry: connect, load, record_run, query, run_query and the errors
     search.py      BM25 search with snippets (sql/search.sql)
     stats.py       counts and field coverage for `newsarchive stats`
+    history.py     the runs and the rejected captures for `newsarchive runs` and `rejections`
     compact.py     merge small Parquet files per partition
     export.py      a shareable dataset folder; card.py writes its card, schema and manifest
     verify.py      check a received export folder against its manifest and schema
