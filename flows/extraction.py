@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 import transforms
 from flows.acquire.captures import Capture
+from transforms.language import language_identifier
 from transforms.records import Article, CaptureOutcome, Rejection
 
 
@@ -118,6 +119,7 @@ def prepare_extraction_worker() -> None:
 
     Ctrl-C in a terminal reaches every process of the group: the worker ignores it (and
     SIGTERM), and the run that owns the pool stops cleanly (flows/stopping.py) and shuts it down."""
+    language_identifier()  # loaded before the freeze, like the modules
     gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-# Loaded once per process from the package's bundled model (no network).
-_IDENTIFIER = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 _SAMPLE_CHARS = 1000
+
+
+@cache
+def language_identifier() -> LanguageIdentifier:
+    """The package's bundled model, loaded on first use (no network): loading takes over a
+    second, which every CLI command that imports `transforms` would otherwise pay."""
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def declared_language(value: str | None) -> str | None:
@@ -25,7 +31,7 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     sample = text[:_SAMPLE_CHARS]
     if len(sample.strip()) < 20:
         return hint
-    code, probability = _IDENTIFIER.classify(sample)
+    code, probability = language_identifier().classify(sample)
     if hint and (probability < 0.9 or len(sample) < 200):
         return hint
     return code

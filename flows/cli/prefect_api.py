@@ -97,7 +97,9 @@ def kept_server() -> dict[str, Any] | None:
         state = json.loads(state_path().read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not _alive(int(state["pid"])) or not _healthy(state["api_url"]):
+    # Its process is alive: give it time to answer (a busy machine can take seconds), rather
+    # than start a second server beside it.
+    if not _alive(int(state["pid"])) or not _healthy(state["api_url"], timeout_s=15.0):
         return None
     return dict(state)
 
