@@ -30,8 +30,6 @@ import duckdb
 import duckdb_extension_httpfs
 from pyarrow import fs as pafs
 
-# Read by the CLI only (flows/cli/common.py); the library takes the location as an argument.
-PARQUET_URI_ENV = "NEWSARCHIVE_PARQUET_URI"
 SUPPORTED_SCHEMES = ("s3", "file")
 HTTPFS_EXTENSION = (
     Path(duckdb_extension_httpfs.__file__).parent / "extensions" / f"v{duckdb.__version__}" / "httpfs.duckdb_extension"

@@ -24,42 +24,6 @@ _PARQUET_URI_HELP = (
     "(credentials, region and endpoint from the AWS_* environment variables)."
 )
 
-_DATA_DIR = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="data",
-    show_default=True,
-    envvar="NEWSARCHIVE_DATA_DIR",
-    help=_DATA_DIR_HELP,
-)
-
-
-def use_parquet_uri(value: str | None) -> None:
-    """Make `value` the Parquet dataset's location for this process (warehouse/parquet.py reads it)."""
-    from warehouse import storage
-
-    if value:
-        try:
-            storage.check_location(value)
-        except storage.StorageError as error:
-            raise click.BadParameter(str(error), param_hint="--parquet-uri") from error
-        os.environ[storage.PARQUET_URI_ENV] = value
-
-
-_PARQUET_URI = click.option(
-    "--parquet-uri",
-    metavar="URI",
-    envvar="NEWSARCHIVE_PARQUET_URI",
-    expose_value=False,
-    callback=lambda ctx, param, value: use_parquet_uri(value),
-    help=_PARQUET_URI_HELP,
-)
-
-
-def DATA_DIR_OPTION(command):  # noqa: N802 -- used as a decorator like the click options it combines
-    """--data-dir and --parquet-uri, on every command that touches the data."""
-    return _DATA_DIR(_PARQUET_URI(command))
-
 
 def _checked_parquet_uri(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if not value or not value.strip():
@@ -92,8 +56,9 @@ _LAYOUT_PARQUET_URI = click.option(
 def LAYOUT_OPTIONS(command: Callable[..., Any]) -> Callable[..., Any]:  # noqa: N802 -- a decorator named like the click options it adds
     """--data-dir and --parquet-uri, handed to the command as one keyword argument `layout: DataLayout`.
 
-    NEWSARCHIVE_DATA_DIR and NEWSARCHIVE_PARQUET_URI are read here, by click, and nowhere else:
-    the library takes the layout as an argument.
+    NEWSARCHIVE_DATA_DIR and NEWSARCHIVE_PARQUET_URI are inputs of the command line only (here,
+    and in flows/config.py where they override newsarchive.toml): the library takes the layout
+    as an argument.
     """
 
     @functools.wraps(command)
