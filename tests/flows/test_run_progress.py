@@ -81,7 +81,7 @@ def test_a_rerun_with_nothing_new_answers_without_prefect(tmp_path, prefect_serv
     first = newsarchive("run", "--data-dir", str(data_dir))
     assert first.returncode == 0, first.stderr
     # No Prefect server at this address: the rerun can only succeed if it never asks one.
-    nowhere = {"PREFECT_API_URL": f"http://127.0.0.1:{_closed_port()}/api"}
+    nowhere = {**os.environ, "PREFECT_API_URL": f"http://127.0.0.1:{_closed_port()}/api"}
     again = newsarchive("run", "--data-dir", str(data_dir), env=nowhere)
     assert again.returncode == 0, again.stderr
     assert again.stdout.splitlines() == [

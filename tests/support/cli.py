@@ -14,10 +14,9 @@ BIN = Path(sys.executable).parent / "newsarchive"
 
 
 def newsarchive(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run the command to its end; stdout and stderr as text."""
-    return subprocess.run(
-        [str(BIN), *args], capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
-    )
+    """Run the command to its end; stdout and stderr as text. `env` is its whole environment
+    (default: this process's), so a test can leave a variable out, e.g. PREFECT_API_URL."""
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def start_newsarchive(*args: str, env: dict | None = None, new_session: bool = False) -> subprocess.Popen:
