@@ -61,15 +61,6 @@ def _discovered(options: RunOptions) -> Iterator:
         archive=inputs.archive if inputs.cdx_patterns else None,
     )
     try:
-        yield from discover(
-            urls=inputs.url_files,
-            cdx=inputs.cdx_patterns,
-            archive=inputs.archive,
-            from_=inputs.date_from,
-            to=inputs.date_to,
-            capture_policy=inputs.capture_policy,
-            sitemaps=inputs.sitemaps,
-            fetcher=fetcher,
-        )
+        yield from discover(**inputs.discovery_arguments(), fetcher=fetcher)
     finally:
         fetcher.close()

@@ -162,16 +162,7 @@ def discover(run: Run) -> Iterator[Capture | CaptureRef | Rejection]:
 
     assert run.fetch is not None
     fetcher, _ = fetch_resources_for(run.fetch)
-    found = discover_captures(
-        urls=inputs.url_files,
-        cdx=inputs.cdx_patterns,
-        archive=inputs.archive,
-        from_=inputs.date_from,
-        to=inputs.date_to,
-        capture_policy=inputs.capture_policy,
-        sitemaps=inputs.sitemaps,
-        fetcher=fetcher,
-    )
+    found = discover_captures(**inputs.discovery_arguments(), fetcher=fetcher)
     return _guarded(found, run.errors)
 
 

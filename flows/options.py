@@ -73,6 +73,18 @@ class Inputs(_Part):
             raise ValueError("--warc reads captures from disk; run it separately from --urls/--cdx/--sitemap")
         return self
 
+    def discovery_arguments(self) -> dict[str, Any]:
+        """The keywords of `flows.acquire.discovery.discover` (the fetcher aside) for these inputs."""
+        return {
+            "urls": self.url_files,
+            "cdx": self.cdx_patterns,
+            "archive": self.archive,
+            "from_": self.date_from,
+            "to": self.date_to,
+            "capture_policy": self.capture_policy,
+            "sitemaps": self.sitemaps,
+        }
+
     @property
     def kind(self) -> SourceKind:
         """`warc` (files on disk), `fetch` (URL lists, CDX, sitemaps) or `sample`."""

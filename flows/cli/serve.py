@@ -24,8 +24,7 @@ def _overrides(layout: DataLayout) -> dict[str, Any]:
     return {"data_dir": layout.data_dir if given else None, "parquet_uri": layout.parquet_uri}
 
 
-@click.command()
-@click.option(
+CONFIG_OPTION = click.option(
     "--config",
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -34,6 +33,10 @@ def _overrides(layout: DataLayout) -> dict[str, Any]:
     envvar="NEWSARCHIVE_CONFIG",
     help="The configuration naming the sources and their schedules.",
 )
+
+
+@click.command()
+@CONFIG_OPTION
 @click.option(
     "--source",
     "source_names",
@@ -163,15 +166,7 @@ def _serve_with_own_server(planned, *, limit: int, port: int) -> None:
 
 
 @click.command()
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default="newsarchive.toml",
-    show_default=True,
-    envvar="NEWSARCHIVE_CONFIG",
-    help="The configuration naming the sources and their schedules.",
-)
+@CONFIG_OPTION
 @click.option(
     "--source",
     "source_names",
