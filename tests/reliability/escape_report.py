@@ -65,16 +65,7 @@ def main() -> None:
             cells = []
             for kind, source in (("cli", "warehouse"), ("engine", "warehouse"), ("engine", "parquet")):
                 data_dir = sources[source]
-                targets = EscapeTargets(
-                    canary=outside / "canary",
-                    secret=outside / "secret.txt",
-                    secret_json=outside / "secret.json",
-                    outside_parquet=outside / "secret.parquet",
-                    warehouse=data_dir / "warehouse.duckdb",
-                    parquet_file=parquet.list_files(data_dir, "articles")[0],
-                    parquet_dir=data_dir / "parquet" / "articles",
-                    url=server.base_url,
-                )
+                targets = EscapeTargets.around(outside, data_dir, server.base_url)
                 sql = targets.fill(case.sql)
                 run = (lambda d=data_dir, s=sql: db.run_query(d, s)) if kind == "cli" else _engine(data_dir, sql)
                 cells.append(_outcome(run, root))

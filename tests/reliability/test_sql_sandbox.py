@@ -76,17 +76,7 @@ def places(tmp_path_factory, server):
 
 
 def targets(places, data_dir: Path) -> EscapeTargets:
-    outside = places["outside"]
-    return EscapeTargets(
-        canary=outside / "canary",
-        secret=outside / "secret.txt",
-        secret_json=outside / "secret.json",
-        outside_parquet=outside / "secret.parquet",
-        warehouse=data_dir / "warehouse.duckdb",
-        parquet_file=parquet.list_files(data_dir, "articles")[0],
-        parquet_dir=data_dir / "parquet" / "articles",
-        url=places["url"],
-    )
+    return EscapeTargets.around(places["outside"], data_dir, places["url"])
 
 
 def test_the_corpus_is_large_and_covers_every_goal():

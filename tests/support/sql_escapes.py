@@ -39,6 +39,22 @@ class EscapeTargets:
     parquet_dir: Path
     url: str
 
+    @classmethod
+    def around(cls, outside: Path, data_dir: Path, url: str) -> EscapeTargets:
+        """The targets for a warehouse in `data_dir`, with canaries and secrets in `outside`."""
+        from warehouse import parquet
+
+        return cls(
+            canary=outside / "canary",
+            secret=outside / "secret.txt",
+            secret_json=outside / "secret.json",
+            outside_parquet=outside / "secret.parquet",
+            warehouse=data_dir / "warehouse.duckdb",
+            parquet_file=parquet.list_files(data_dir, "articles")[0],
+            parquet_dir=data_dir / "parquet" / "articles",
+            url=url,
+        )
+
     def fill(self, sql: str) -> str:
         return sql.format(
             canary=self.canary,
