@@ -46,6 +46,7 @@ class Config:
     batch_size: int | None = None  # None: the flow's default for the source kind
     user_agent: str | None = None
     host_rates: dict[str, float] = field(default_factory=dict)  # requests per second per host
+    allow_private_hosts: bool = False  # fetch from private addresses too (flows/acquire/addresses.py)
     sources: tuple[SourceConfig, ...] = ()
 
     def source(self, name: str) -> SourceConfig:
@@ -56,7 +57,7 @@ class Config:
         raise ConfigError(f"no source named {name!r} in the configuration (known: {known})")
 
 
-_TOP_KEYS = {"data_dir", "parquet_uri", "batch_size", "user_agent", "hosts", "sources"}
+_TOP_KEYS = {"data_dir", "parquet_uri", "batch_size", "user_agent", "hosts", "sources", "allow_private_hosts"}
 _SOURCE_KEYS = {
     "name",
     "kind",
@@ -135,6 +136,7 @@ def parse_config(raw: dict, *, base_dir: Path) -> Config:
         batch_size=batch_size,
         user_agent=user_agent,
         host_rates=host_rates,
+        allow_private_hosts=_expect(raw.get("allow_private_hosts", False), bool, "allow_private_hosts"),
         sources=tuple(sources),
     )
 

@@ -102,6 +102,11 @@ class FetchOptions(_Part):
     host_rates: dict[str, float] = Field(default_factory=dict, description="Requests/s per host (config file).")
     rates: list[str] = Field(default_factory=list, description="`--rate` values: N, HOST=N or HOST#cdx=N.")
     fetch_workers: int = Field(default=8, ge=1, le=256, description="Concurrent requests per batch.")
+    allow_private_hosts: bool = Field(
+        default=False,
+        description="Fetch from loopback, private, link-local and other non-public addresses too "
+        "(the archive prefix is always allowed).",
+    )
 
     @field_validator("host_rates")
     @classmethod
@@ -242,6 +247,7 @@ def build_run_options(
             data_dir=config.data_dir, parquet_uri=config.parquet_uri, host_rates=dict(config.host_rates) or None
         )
         values.update(batch_size=config.batch_size, user_agent=config.user_agent)
+        values.update(allow_private_hosts=config.allow_private_hosts or None)
     if source is not None:
         values.update(source_name=source.name, incremental=source.incremental)
         if source.kind in _TARGET_FIELD:

@@ -113,6 +113,12 @@ def _fetch_and_tuning_options(command: Any) -> Any:
             help="Requests per second: every host (N), one host (HOST=N) or a host's CDX API (HOST#cdx=N); repeatable. Defaults: web.archive.org 4, its CDX 0.4, other hosts 2.",
         ),
         click.option(
+            "--allow-private-hosts",
+            is_flag=True,
+            default=None,
+            help="Also fetch from loopback, private, link-local and other non-public addresses (refused by default; the --archive prefix is always allowed).",
+        ),
+        click.option(
             "--fetch-workers",
             default=8,
             show_default=True,
@@ -268,7 +274,7 @@ def _run_options(
 ) -> RunOptions:
     """RunOptions from the command line (and --config/--source), inputs checked on this machine."""
     from flows.acquire.discovery import SourceError
-    from flows.acquire.warc import check_warc_file
+    from flows.acquire.warc import check_warc_files
     from flows.config import Config, load_config
     from flows.options import build_run_options
 
@@ -282,8 +288,7 @@ def _run_options(
         flags["data_dir"] = str(layout.data_dir)
     flags["parquet_uri"] = layout.parquet_uri
     options = build_run_options(config if config_path else None, source, flags)
-    for path in options.inputs.warc_paths:
-        check_warc_file(path)
+    check_warc_files(options.inputs.warc_paths)  # fails when none is usable; the run names the others
     for path in options.inputs.url_files:
         if not Path(path).is_file():
             raise SourceError(f"URL list not found: {path}")
