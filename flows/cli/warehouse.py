@@ -1,5 +1,5 @@
 """Warehouse commands of `newsarchive`: sql (and, registered the same way, the rest; export and
-verify are written in flows/cli/share.py and listed here).
+verify are written in flows/cli/share.py, report in flows/cli/report_page.py, and listed here).
 
 A thin layer over warehouse/: each command parses options, calls one function and prints.
 Known errors (warehouse.db.WarehouseError, warehouse.storage.StorageError) become one line
@@ -18,6 +18,7 @@ from contextlib import contextmanager
 import click
 
 from flows.cli.common import FORMATS, LAYOUT_OPTIONS, date_option, format_rows, plain_value, size_text
+from flows.cli.report_page import report_command
 from flows.cli.share import export_command, verify_command
 from warehouse import db, storage
 from warehouse.layout import DataLayout
@@ -334,4 +335,5 @@ COMMANDS: list[click.Command] = [
     compact_command,
     export_command,
     verify_command,
+    report_command,
 ]
