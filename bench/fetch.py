@@ -45,6 +45,7 @@ from fetch_processes import (  # noqa: E402 - needs sys.path
     worker_death_row,
 )
 
+from flows.acquire.addresses import AddressPolicy  # noqa: E402 - needs sys.path
 from flows.acquire.captures import CaptureRef  # noqa: E402 - needs sys.path
 from flows.acquire.fetching import fetch_batch, fetch_stream  # noqa: E402 - needs sys.path
 from flows.acquire.http import Fetcher, RetryPolicy  # noqa: E402 - needs sys.path
@@ -61,6 +62,7 @@ def run(
             HostRateLimiter(host_limits={"127.0.0.1": rate if rate else float("inf")}),
             retry=RetryPolicy(max_retries=2),
             sessions=pool(workers),
+            policy=AddressPolicy(allow_private=True),  # the server listens on 127.0.0.1
         )
         started = time.monotonic()
         results = []

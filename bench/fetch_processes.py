@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 # E402 below: these imports need the sys.path line above (the script runs from a checkout).
+from flows.acquire.addresses import AddressPolicy  # noqa: E402 - needs sys.path
 from flows.acquire.captures import CaptureRef  # noqa: E402 - needs sys.path
 from flows.acquire.fetching import fetch_batch  # noqa: E402 - needs sys.path
 from flows.acquire.http import USER_AGENT, Fetcher, RetryPolicy  # noqa: E402 - needs sys.path
@@ -27,6 +28,8 @@ from flows.acquire.rawarchive import RawArchive  # noqa: E402 - needs sys.path
 from flows.acquire.sessions import SessionPool  # noqa: E402 - needs sys.path
 from flows.acquire.shared_limits import SharedLimits  # noqa: E402 - needs sys.path
 from tests.support.servers import FaultServer  # noqa: E402 - needs sys.path
+
+LOOPBACK = AddressPolicy(allow_private=True)  # the fault server listens on 127.0.0.1
 
 
 def pool(workers: int) -> SessionPool:
@@ -162,7 +165,9 @@ def _global_worker(
             limiter = PrefectPlainRateLimit(spec.namespace, rate)
         else:
             limiter = spec.limiter(host_limits=host_limits)
-        fetcher = Fetcher(limiter, retry=RetryPolicy(max_retries=2), sessions=pool(workers), respect_robots=False)
+        fetcher = Fetcher(
+            limiter, retry=RetryPolicy(max_retries=2), sessions=pool(workers), respect_robots=False, policy=LOOPBACK
+        )
         # Connect before the start line (Dask client, Prefect limit creation are not what we time).
         if limiter_kind == "dask":
             fetcher.limiter.schedule._get_client()
@@ -321,7 +326,7 @@ def global_rows(args) -> None:
 def _fetch_on_dask_worker(urls: list[str], shared: SharedLimits, rate: float) -> int:
     """A Dask task: its own Fetcher in the worker process, as the flow's fetch task builds one."""
     limiter = shared.limiter(host_limits={"127.0.0.1": rate})
-    fetcher = Fetcher(limiter, retry=RetryPolicy(max_retries=3), respect_robots=False)
+    fetcher = Fetcher(limiter, retry=RetryPolicy(max_retries=3), respect_robots=False, policy=LOOPBACK)
     with fetcher:
         return sum(
             1 for c in fetch_batch([CaptureRef(url=u) for u in urls], fetcher, None, max_workers=4) if c.error_reason

@@ -59,6 +59,8 @@ def _discovered(options: RunOptions) -> Iterator:
         user_agent=options.fetch.user_agent,
         rates=options.fetch.all_rates(),
         archive=inputs.archive if inputs.cdx_patterns else None,
+        allow_private_hosts=options.fetch.allow_private_hosts,
+        trusted_prefixes=(inputs.archive,),
     )
     try:
         yield from discover(**inputs.discovery_arguments(), fetcher=fetcher)

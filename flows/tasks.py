@@ -42,6 +42,8 @@ class FetchSettings:
     rates: tuple[str, ...] = ()  # config-file host limits, then `--rate` values
     archive: str | None = None  # its host serves replays: no robots.txt check
     fetch_workers: int = 8
+    allow_private_hosts: bool = False  # else loopback/private/link-local hosts are refused
+    trusted_prefixes: tuple[str, ...] = ()  # the user's archive: its origin is always allowed
     # Per-host limits shared by every process of the run (Dask workers); None: per process.
     shared_limits: SharedLimits | None = None
 
@@ -54,6 +56,8 @@ class FetchSettings:
             rates=options.fetch.all_rates(),
             archive=options.inputs.archive if options.inputs.cdx_patterns else None,
             fetch_workers=options.fetch.fetch_workers,
+            allow_private_hosts=options.fetch.allow_private_hosts,
+            trusted_prefixes=(options.inputs.archive,),
             shared_limits=shared_limits,
         )
 
@@ -75,6 +79,9 @@ def fetch_resources_for(settings: FetchSettings) -> tuple[Any, Any]:
                 rates=settings.rates,
                 archive=settings.archive,
                 shared_limits=settings.shared_limits,
+                allow_private_hosts=settings.allow_private_hosts,
+                trusted_prefixes=settings.trusted_prefixes,
+                stop=stopping.STOP,  # Ctrl-C ends the requests in flight, not only the next ones
             )
             archive = RawArchive(Path(settings.warc_dir), prefix=f"newsarchive-{settings.run_id}")
             _fetch_resources[settings.run_id] = (fetcher, archive)
@@ -153,6 +160,8 @@ def fetch_until_stopped(refs: list[CaptureRef], fetcher: Any, archive: Any, *, m
         if stopping.requested():
             return None
         capture = fetch_one(ref, fetcher, archive)
+        if capture.error_reason == "interrupted":
+            return None  # cut short by the stop: not done, the next run fetches it
         progress.note_processed()
         return capture
 

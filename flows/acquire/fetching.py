@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
+from flows.acquire.addresses import AddressPolicy
 from flows.acquire.captures import Capture, CaptureRef
 from flows.acquire.http import USER_AGENT, Fetcher
 from flows.acquire.limits import DEFAULT_CDX_RATE, DEFAULT_HOST_LIMITS, DEFAULT_RATE, HostRateLimiter, parse_rates
 from flows.acquire.rawarchive import RawArchive
+from flows.acquire.responses import PermanentFetchError
 from flows.acquire.sessions import SessionPool
 from flows.acquire.shared_limits import SharedLimits
 
@@ -30,6 +33,9 @@ def fetcher_from_options(
     rates: list[str] | tuple[str, ...] = (),
     archive: str | None = None,
     shared_limits: SharedLimits | None = None,
+    allow_private_hosts: bool = False,
+    trusted_prefixes: tuple[str, ...] | list[str] = (),
+    stop: threading.Event | None = None,
 ) -> Fetcher:
     """A run's Fetcher from the CLI's `--user-agent` and `--rate` values (see `parse_rates`).
 
@@ -37,7 +43,9 @@ def fetcher_from_options(
     host's; `--rate HOST#cdx=R` a host's CDX limit (default 0.4/s). The `--archive` prefix's host
     is marked as an archive (its replay URLs are not checked against robots.txt).
     `shared_limits` shares the limits with the run's other processes (Dask workers) instead of
-    this process's threads only.
+    this process's threads only. Private addresses (addresses.py) are refused unless
+    `allow_private_hosts`, except on the origins of `trusted_prefixes` (the user's archive).
+    `stop` set: requests in flight end and none start (their captures: reason `interrupted`).
     """
     default, per_host = parse_rates(rates)
     cdx_rate = per_host.pop("cdx", None)
@@ -51,9 +59,31 @@ def fetcher_from_options(
     if shared_limits is not None:
         limiter = shared_limits.limiter(default_rate, host_limits, cdx_rate)
     else:
-        limiter = HostRateLimiter(default_rate, host_limits, cdx_rate)
+        limiter = HostRateLimiter(default_rate, host_limits, cdx_rate, sleep=_stoppable_sleep(stop))
     archive_hosts = {(urlsplit(archive).hostname or "").lower()} if archive else set()
-    return Fetcher(limiter, sessions=SessionPool(user_agent or USER_AGENT), archive_hosts=archive_hosts)
+    policy = AddressPolicy.of(
+        allow_private=allow_private_hosts, trusted=[*trusted_prefixes, *([archive] if archive else [])]
+    )
+    return Fetcher(
+        limiter,
+        sessions=SessionPool(user_agent or USER_AGENT, policy=policy),
+        archive_hosts=archive_hosts,
+        policy=policy,
+        stop=stop,
+    )
+
+
+def _stoppable_sleep(stop: threading.Event | None) -> Callable[[float], None]:
+    """The limiter's sleep: a wait for a host's turn (up to a capped Retry-After) that a
+    stopped run does not sit out."""
+    if stop is None:
+        return time.sleep
+
+    def sleep(seconds: float) -> None:
+        if stop.wait(seconds):
+            raise PermanentFetchError("interrupted", "the run was stopped while waiting for the host's turn")
+
+    return sleep
 
 
 def fetch_one(ref: CaptureRef, fetcher: Fetcher, archive: RawArchive | None) -> Capture:

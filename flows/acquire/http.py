@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError
@@ -25,6 +26,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from flows.acquire.addresses import AddressPolicy, AddressRefused, resolve_public
 from flows.acquire.archive import WAYBACK_HOST
 from flows.acquire.captures import Capture, CaptureRef
 from flows.acquire.limits import HostRateLimiter
@@ -66,7 +68,7 @@ class RetryPolicy:
     backoff_base: float = 1.0  # seconds before the first retry, doubled each time, with jitter
     backoff_max: float = 120.0
     default_retry_after: float = 30.0  # a 429 without Retry-After
-    max_retry_after: float = 600.0  # a longer Retry-After is cut to this
+    max_retry_after: float = 300.0  # a longer Retry-After is cut to this
     connect_timeout: float = 10.0
     read_timeout: float = 30.0  # between two bytes
     total_timeout: float = 120.0  # for the whole body
@@ -99,10 +101,17 @@ class Fetcher:
         max_redirects: int = 10,
         respect_robots: bool = True,
         archive_hosts: set[str] | frozenset[str] = frozenset(),
+        policy: AddressPolicy | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.limiter = limiter
         self.retry = retry or RetryPolicy()
-        self.sessions = sessions or SessionPool(USER_AGENT)
+        # Which addresses may be reached (addresses.py); default: public ones only.
+        self.policy = policy or (sessions.policy if sessions else AddressPolicy())
+        if sessions is not None:
+            sessions.policy = self.policy
+        self.sessions = sessions or SessionPool(USER_AGENT, policy=self.policy)
+        self.stop = stop  # set when the run is stopped: requests in flight end, none start
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.respect_robots = respect_robots
@@ -191,7 +200,10 @@ class Fetcher:
         delay = self.retry.delay(attempt, error, self._random)
         status = error.response.status if error.response is not None else None
         if error.response is None or status not in BACKOFF_STATUSES:
-            time.sleep(delay)
+            if self.stop is not None and self.stop.wait(delay):
+                raise PermanentFetchError("interrupted", "the run was stopped") from error
+            if self.stop is None:
+                time.sleep(delay)
             return
         # The server asked us to slow down: every worker holds off the host that said so
         # (after redirects, not necessarily the first one). The retry's `acquire` waits.
@@ -213,6 +225,7 @@ class Fetcher:
         redirects: list[str] = []
         current = url
         while True:
+            self._check_address(current, resolve=not archived and self.respect_robots)
             if not archived and self.respect_robots:
                 self.robots.check(current)
             response = self._send(current, kind=kind, html_only=html_only, max_bytes=max_bytes)
@@ -223,7 +236,7 @@ class Fetcher:
                     raise PermanentFetchError(
                         "too_many_redirects", f"more than {self.max_redirects} redirects, last {current}"
                     )
-                current = urljoin(current, location)
+                current = _redirect_target(current, location)
                 continue
             response = replace(response, url=url, redirects=tuple(redirects))
             if 200 <= response.status < 300:
@@ -235,8 +248,27 @@ class Fetcher:
                 raise TransientFetchError(f"http_{status}", detail, response=response, retry_after=retry_after)
             raise PermanentFetchError(f"http_{status}", detail, response=response)
 
+    def _check_address(self, url: str, *, resolve: bool) -> None:
+        """Refuse a URL whose host is not to be reached (addresses.py) before anything is
+        sent, robots.txt included. The connection checks again, on the address it dials:
+        this early look (`resolve`: with DNS, for live hosts) only gives the right reason."""
+        refusal = self.policy.refusal(url)
+        if refusal is None and resolve:
+            host, port = _host(url), urlsplit(url).port
+            if not self.policy.trusts(urlsplit(url).scheme, host, port):
+                try:
+                    resolve_public(host, port or 0)
+                except AddressRefused as error:
+                    refusal = str(error)
+                except OSError:
+                    pass  # the request itself says what is wrong with the name
+        if refusal is not None:
+            raise PermanentFetchError("private_address", f"{url}: {refusal} (--allow-private-hosts allows it)")
+
     def _send(self, url: str, *, kind: str, html_only: bool, max_bytes: int) -> Response:
         """One HTTP request on a pooled session, once the limiter lets it leave."""
+        if self.stop is not None and self.stop.is_set():
+            raise PermanentFetchError("interrupted", f"{url}: the run was stopped")
         with self.sessions.session() as session:
             self.limiter.acquire(_host(url), kind)
             timeout = (self.retry.connect_timeout, self.retry.read_timeout)
@@ -247,7 +279,21 @@ class Fetcher:
                 total_timeout=self.retry.total_timeout,
                 html_only=html_only,
                 max_bytes=max_bytes,
+                stop=self.stop,
             )
+
+
+def _redirect_target(current: str, location: str) -> str:
+    """Where a redirect points; a Location that is not an http(s) URL is a rejection."""
+    try:
+        target = urljoin(current, location.strip())
+        parts = urlsplit(target)
+        _ = parts.port  # raises ValueError on a bad port
+    except ValueError as error:
+        raise PermanentFetchError("bad_redirect", f"{current}: unusable Location {location[:200]!r}: {error}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PermanentFetchError("bad_redirect", f"{current}: redirect to a non-http(s) URL {location[:200]!r}")
+    return target
 
 
 def _fill(capture: Capture, response: Response) -> None:

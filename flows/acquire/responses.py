@@ -9,6 +9,7 @@ the one rule for "is this a page?" (`is_html`) that the fetcher and CDX selectio
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ HTML_MEDIA_TYPES = ("text/html", "application/xhtml+xml")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 BACKOFF_STATUSES = frozenset({429, 503})  # the whole host backs off, not just one worker
+_DELTA_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 def is_html(content_type: str | None) -> bool:
@@ -89,18 +91,17 @@ def header(headers: dict[str, str], name: str, default: str | None = None) -> st
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None."""
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None for
+    anything else: a header is the server's word, never a reason to crash (`²` passes
+    `str.isdigit()` and fails `int()`; only ASCII digits count here). The fetcher caps the wait."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if _DELTA_SECONDS.fullmatch(value):
         return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    when = _http_date(value)
+    if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
     now = time.time() if now is None else now
     return max(0.0, when.timestamp() - now)
 
@@ -109,8 +110,14 @@ def parse_http_date(value: str | None) -> datetime | None:
     """An HTTP date header (`Memento-Datetime`) as a UTC datetime, or None."""
     if not value:
         return None
+    return _http_date(value)
+
+
+def _http_date(value: str) -> datetime | None:
+    if len(value) > 100:
+        return None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from flows.acquire.addresses import AddressPolicy
 from flows.acquire.captures import SourceError
 from flows.acquire.cdx import CdxRow, cdx_endpoint, parse_cdx_json, query_cdx, select_captures
 from flows.acquire.http import Fetcher, RetryPolicy
@@ -91,7 +92,11 @@ def wayback_cdx():
 
 
 def cdx_fetcher() -> Fetcher:
-    return Fetcher(HostRateLimiter(cdx_rate=100.0), retry=RetryPolicy(max_retries=0, read_timeout=2.0))
+    return Fetcher(
+        HostRateLimiter(cdx_rate=100.0),
+        retry=RetryPolicy(max_retries=0, read_timeout=2.0),
+        policy=AddressPolicy(allow_private=True),  # the CDX server listens on 127.0.0.1
+    )
 
 
 @pytest.mark.parametrize(
@@ -170,7 +175,9 @@ def test_query_cdx_server_down():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with (
-        Fetcher(HostRateLimiter(cdx_rate=100.0), retry=RetryPolicy(max_retries=0)) as fetcher,
+        Fetcher(
+            HostRateLimiter(cdx_rate=100.0), retry=RetryPolicy(max_retries=0), policy=AddressPolicy(allow_private=True)
+        ) as fetcher,
         pytest.raises(SourceError, match="CDX query"),
     ):
         list(query_cdx("x.example/*", archive=f"http://127.0.0.1:{port}/C", fetcher=fetcher))

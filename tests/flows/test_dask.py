@@ -98,6 +98,7 @@ def test_a_fetch_run_on_two_dask_workers_keeps_one_rate_limit(prefect_server, tm
             url_files=[str(url_file)],
             data_dir=str(tmp_path / "data"),
             rates=[f"127.0.0.1={rate}"],
+            allow_private_hosts=True,  # the server listens on 127.0.0.1
             batch_size=10,
             fetch_workers=4,
             processes=1,

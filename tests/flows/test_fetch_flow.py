@@ -102,6 +102,7 @@ def test_a_killed_run_resumes_without_refetching_or_duplicates(prefect_server, t
             "2",
             "--rate",
             "127.0.0.1=30",
+            "--allow-private-hosts",  # the server listens on 127.0.0.1
             "--processes",
             "1",
             "--data-dir",

@@ -17,6 +17,7 @@ import uuid
 import distributed
 import pytest
 
+from flows.acquire.addresses import AddressPolicy
 from flows.acquire.captures import CaptureRef
 from flows.acquire.fetching import fetch_batch
 from flows.acquire.http import Fetcher, RetryPolicy
@@ -42,7 +43,9 @@ def cluster(prefect_server):
 def _fetch_on_worker(urls: list[str], shared: SharedLimits, rate: float) -> dict:
     """Runs in a worker process: its own Fetcher, as a flow task on a cluster builds one."""
     limiter = shared.limiter(host_limits={"127.0.0.1": rate})
-    fetcher = Fetcher(limiter, retry=RetryPolicy(max_retries=3), respect_robots=False)
+    fetcher = Fetcher(
+        limiter, retry=RetryPolicy(max_retries=3), respect_robots=False, policy=AddressPolicy(allow_private=True)
+    )
     with fetcher:
         started = time.time()
         captures = fetch_batch([CaptureRef(url=url) for url in urls], fetcher, None, max_workers=4)

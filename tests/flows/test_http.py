@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import pytest
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
+from flows.acquire.addresses import AddressPolicy
 from flows.acquire.captures import CaptureRef
 from flows.acquire.fetching import fetch_batch
 from flows.acquire.http import USER_AGENT, Fetcher, RetryPolicy
@@ -24,6 +25,8 @@ from flows.acquire.responses import PermanentFetchError, Response, TransientFetc
 from flows.acquire.sessions import SessionPool
 from flows.acquire.warc import read_capture_at
 from tests.support.servers import PDF_BODY, WRONG_CHARSET_BODY, FaultServer
+
+LOOPBACK_ALLOWED = AddressPolicy(allow_private=True)  # as --allow-private-hosts
 
 RATE = 20.0  # requests per second to 127.0.0.1 in these tests
 
@@ -49,6 +52,7 @@ def small_fetcher(
         max_redirects=5,
         respect_robots=respect_robots,
         archive_hosts=archive_hosts,
+        policy=LOOPBACK_ALLOWED,  # the test servers listen on 127.0.0.1
     )
 
 
@@ -330,7 +334,11 @@ def test_unreachable_robots_txt_forbids_the_url_for_this_run_only():
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    fetcher = Fetcher(HostRateLimiter(), retry=RetryPolicy(max_retries=0, connect_timeout=1, backoff_base=0.01))
+    fetcher = Fetcher(
+        HostRateLimiter(),
+        retry=RetryPolicy(max_retries=0, connect_timeout=1, backoff_base=0.01),
+        policy=LOOPBACK_ALLOWED,
+    )
     capture = fetcher.fetch(CaptureRef(url=f"http://127.0.0.1:{port}/news/story"))
     assert capture.error_reason == "robots_unreachable"
     assert is_transient(capture.error_reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from flows.acquire.addresses import AddressPolicy
 from flows.acquire.cdx import query_cdx
 from flows.acquire.fetching import fetch_batch
 from flows.acquire.http import Fetcher, RetryPolicy
@@ -22,6 +23,7 @@ def pywb_fetcher() -> Fetcher:
     return Fetcher(
         HostRateLimiter(host_limits={"127.0.0.1": 50.0}, cdx_rate=50.0),
         retry=RetryPolicy(max_retries=1, read_timeout=10.0),
+        policy=AddressPolicy(allow_private=True),  # pywb listens on 127.0.0.1
     )
 
 

@@ -35,7 +35,8 @@ def test_an_unreachable_archive_is_a_one_line_error_and_a_failed_run(tmp_path, p
 def test_a_sitemap_that_is_not_xml_is_a_one_line_error(tmp_path, prefect_server):
     routes = {"/sitemap.xml": lambda query: (200, "application/xml", b"<html><body>not a sitemap")}
     with RouteServer(routes) as server:
-        result = newsarchive("run", "--sitemap", f"{server.base_url}/sitemap.xml", "--data-dir", str(tmp_path / "d"))
+        sitemap = f"{server.base_url}/sitemap.xml"  # on 127.0.0.1: allowed by --allow-private-hosts
+        result = newsarchive("run", "--sitemap", sitemap, "--allow-private-hosts", "--data-dir", str(tmp_path / "d"))
     assert result.returncode == 1, result.stdout
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("Error: "), result.stderr
@@ -48,7 +49,7 @@ def test_a_run_whose_every_capture_failed_transiently_exits_non_zero(tmp_path, p
     with FaultServer() as server:
         urls = tmp_path / "urls.txt"
         urls.write_text(f"{server.base_url}/always/500/story\n")
-        result = newsarchive("run", "--urls", str(urls), "--data-dir", str(data_dir))
+        result = newsarchive("run", "--urls", str(urls), "--allow-private-hosts", "--data-dir", str(data_dir))
     assert result.returncode == 1, result.stdout
     assert "http_500" in result.stdout  # the summary is printed first
     assert result.stderr.strip().splitlines()[-1] == (

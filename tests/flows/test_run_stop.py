@@ -54,7 +54,8 @@ def test_ctrl_c_in_a_fetch_run_keeps_what_was_fetched_and_the_next_run_resumes(t
     with FaultServer(latency=0.05) as server:
         urls = tmp_path / "urls.txt"
         urls.write_text("".join(f"{server.base_url}/ok/story-{n}\n" for n in range(80)))
-        args = ("run", "--urls", str(urls), "--rate", "4", "--batch-size", "8", "--data-dir", str(data_dir))
+        args = ("run", "--urls", str(urls), "--rate", "4", "--batch-size", "8", "--allow-private-hosts")
+        args += ("--data-dir", str(data_dir))
         process = start_newsarchive(*args)
         wait_for_file(data_dir / "parquet" / "captures", "*.parquet")
         status, stderr, _ = _stop(process, signal.SIGINT)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from flows.acquire.addresses import AddressPolicy
 from flows.acquire.captures import CaptureRef
 from flows.acquire.discovery import SourceError, discover
 from flows.acquire.http import Fetcher, RetryPolicy
@@ -18,6 +19,8 @@ from flows.acquire.sitemaps import read_sitemap
 from flows.acquire.urllists import parse_url_line, read_url_list
 from tests.support.servers import RouteServer
 from transforms.records import Rejection
+
+LOOPBACK_ALLOWED = AddressPolicy(allow_private=True)  # as --allow-private-hosts: servers on 127.0.0.1
 
 
 def utc(*parts: int) -> datetime:
@@ -149,7 +152,9 @@ def sitemap_server():
 
 def test_read_sitemap_index_news_and_gzip(sitemap_server):
     base = sitemap_server.base_url
-    with Fetcher(HostRateLimiter(host_limits={"127.0.0.1": 100.0}), retry=RetryPolicy(max_retries=0)) as fetcher:
+    with Fetcher(
+        HostRateLimiter(host_limits={"127.0.0.1": 100.0}), retry=RetryPolicy(max_retries=0), policy=LOOPBACK_ALLOWED
+    ) as fetcher:
         items = list(read_sitemap(base + "/sitemap.xml", fetcher))
     refs = [i for i in items if isinstance(i, CaptureRef)]
     rejections = [i for i in items if isinstance(i, Rejection)]
@@ -169,7 +174,9 @@ def test_read_sitemap_index_news_and_gzip(sitemap_server):
 
 
 def test_read_sitemap_top_level_failure_is_an_error(sitemap_server):
-    with Fetcher(HostRateLimiter(host_limits={"127.0.0.1": 100.0}), retry=RetryPolicy(max_retries=0)) as fetcher:
+    with Fetcher(
+        HostRateLimiter(host_limits={"127.0.0.1": 100.0}), retry=RetryPolicy(max_retries=0), policy=LOOPBACK_ALLOWED
+    ) as fetcher:
         with pytest.raises(SourceError, match="not well-formed"):
             list(read_sitemap(sitemap_server.base_url + "/broken.xml", fetcher))
         with pytest.raises(SourceError, match="http_404"):
@@ -184,7 +191,9 @@ def test_discover_runs_every_source_in_order_once(sitemap_server, tmp_path):
         "https://web.archive.org/web/20200101000000/https://news.example/a\nnot a url\nhttps://live-news.example/x\n"
     )
     with Fetcher(
-        HostRateLimiter(host_limits={"127.0.0.1": 100.0}, cdx_rate=100.0), retry=RetryPolicy(max_retries=0)
+        HostRateLimiter(host_limits={"127.0.0.1": 100.0}, cdx_rate=100.0),
+        retry=RetryPolicy(max_retries=0),
+        policy=LOOPBACK_ALLOWED,
     ) as fetcher:
         items = list(discover(urls=[urls], sitemaps=[sitemap_server.base_url + "/sitemap-news.xml"], fetcher=fetcher))
     assert [(type(i).__name__, i.url) for i in items] == [
