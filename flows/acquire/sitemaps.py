@@ -16,6 +16,7 @@ from lxml import etree
 from flows.acquire.captures import CaptureRef, SourceError, url_problem
 from flows.acquire.http import Fetcher
 from flows.acquire.responses import FetchError
+from flows.acquire.urllists import usable_url_problem
 from transforms.records import Rejection
 
 SITEMAP_MAX_BYTES = 64 * 1024 * 1024  # the protocol allows 50 MB uncompressed
@@ -135,7 +136,7 @@ def read_sitemap(url: str, fetcher: Fetcher, *, max_sitemaps: int = 10_000) -> I
             yield Rejection(url=sitemap_url, reason=reason, detail=f"nested sitemap: {detail}")
             continue
         for loc, hint in entries:
-            problem = url_problem(loc)
+            problem = usable_url_problem(loc)
             if problem:
                 yield Rejection(url=loc, reason="invalid_url", detail=f"in sitemap {sitemap_url}: {problem}")
             elif kind == "index":
