@@ -23,7 +23,7 @@ from prefect.settings import temporary_settings
 from flows import progress, stopping
 from flows.acquire.captures import Capture, CaptureRef
 from flows.acquire.shared_limits import shared_limits_for_run
-from flows.acquire.warc import WarcReadError, read_warc
+from flows.acquire.warc import WarcInput, WarcReadError, read_warc
 from flows.extraction import BatchResult, CaptureBatch, input_rejection_row, new_run_id
 from flows.options import LoadOptions, RunOptions
 from flows.progress import RunProgress
@@ -63,6 +63,7 @@ class Run:
     fetch: FetchSettings | None  # None: nothing to fetch
     done_ids: set[str]  # captures the ledger says are done
     errors: list[str] = field(default_factory=list)  # unusable inputs, reported at the end
+    other_records: dict[str, int] = field(default_factory=dict)  # WARC records that are not captures, by type
     cursor_at: datetime | None = None  # the latest capture seen
     task_count: int = 0
     submitted_count: int = 0  # captures handed to tasks, and input lines recorded as rejections
@@ -155,9 +156,9 @@ def discover(run: Run) -> Iterator[Capture | CaptureRef | Rejection]:
     """Captures read from WARC files, or references to captures to fetch; lazily."""
     inputs = run.options.inputs
     if inputs.kind == "sample":
-        return _warc_captures([str(SAMPLE_WARC)], "sample", run.errors)
+        return _warc_captures(run, [str(SAMPLE_WARC)], "sample")
     if inputs.kind == "warc":
-        return _warc_captures(inputs.warc_paths, "warc", run.errors)
+        return _warc_captures(run, inputs.warc_paths, "warc")
     from flows.acquire.discovery import discover as discover_captures
 
     assert run.fetch is not None
@@ -185,10 +186,18 @@ def pending(run: Run, items: Iterable[Capture | CaptureRef | Rejection]) -> Iter
         ref = item.ref if isinstance(item, Capture) else item
         if ref.captured_at and (run.cursor_at is None or ref.captured_at > run.cursor_at):
             run.cursor_at = ref.captured_at
-        if ref.capture_id in run.done_ids or one_per_url and article_id_for(ref.url) in run.writer.dedupe.seen:
+        if _done(ref, run.done_ids) or one_per_url and article_id_for(ref.url) in run.writer.dedupe.seen:
             tally.skipped_count += 1
             continue
         yield item
+
+
+def _done(ref: CaptureRef, done_ids: set[str]) -> bool:
+    """Whether the ledger has the capture. A WARC record is also looked up under the id older
+    datasets gave it (URL + capture second), so a rerun over such a dataset re-ingests nothing."""
+    if ref.capture_id in done_ids:
+        return True
+    return ref.record_key is not None and not ref.stored_capture_id and ref.legacy_capture_id in done_ids
 
 
 def submit_batches(run: Run, items: Iterable[Capture | CaptureRef]) -> None:
@@ -268,6 +277,7 @@ def record_run(run: Run, total_article_count: int | None, *, status: str = "comp
         cursor_captured_at=run.cursor_at,
         task_count=run.task_count,
         errors=run.errors,
+        other_records=dict(run.other_records),
         options=options.model_dump(mode="json"),
         status=status,
         transient_failure_count=sum(n for reason, n in tally.rejections.items() if ledger.is_transient(reason)),
@@ -298,15 +308,26 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _warc_captures(paths: list[str], source: str, errors: list[str]) -> Iterator[Capture]:
-    """Captures of every file in turn; a damaged file ends with an error noted, not a crash,
-    after everything readable before the damage has been yielded (so it is kept)."""
+def _warc_captures(run: Run, paths: list[str], source: str) -> Iterator[Capture]:
+    """Captures of every file in turn; a file that cannot be read (or stops being readable) is
+    noted in the run's errors, after everything readable in it has been yielded, and the next
+    file is read. Revisits resolve across all the files, and then against the WARC files of
+    captures already in the dataset."""
+    shared = WarcInput(other_records=run.other_records)
     for path in paths:
         try:
-            yield from read_warc(path, source=source)
+            yield from read_warc(path, source=source, shared=shared)
         except WarcReadError as error:
             log.info("%s", error)  # `run` prints the run's errors at its end
-            errors.append(str(error))
+            run.errors.append(str(error))
+    yield from shared.finish(_dataset_warcs(run, paths))
+
+
+def _dataset_warcs(run: Run, paths: list[str]) -> Iterator[str]:
+    """The WARC files of captures already in the dataset (read only when a revisit is open)."""
+    for path in ledger.warc_files(run.layout):
+        if path not in paths and (storage.is_remote(path) or Path(path).is_file()):
+            yield path
 
 
 def _guarded(items: Iterable, errors: list[str]) -> Iterator:

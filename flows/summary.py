@@ -34,6 +34,7 @@ class RunSummary:
     cursor_captured_at: datetime | None = None  # the latest capture seen (incremental runs start after it)
     task_count: int = 0
     errors: list[str] = field(default_factory=list)  # unusable inputs (damaged WARC files, ...)
+    other_records: dict[str, int] = field(default_factory=dict)  # WARC records that are not captures, by type
     options: dict[str, Any] = field(default_factory=dict)  # the run's options, as JSON values
     status: str = "completed"  # or "interrupted" (Ctrl-C/SIGTERM), "failed"
     transient_failure_count: int = 0  # rejections worth another try (timeouts, 429, 5xx)
@@ -119,6 +120,9 @@ def summary_markdown(summary: RunSummary) -> str:
         lines.append(
             f"| new date range | {summary.earliest_published_at:%Y-%m-%d} – {summary.latest_published_at:%Y-%m-%d} |"
         )
+    if summary.other_records:
+        others = ", ".join(f"{kind} {count}" for kind, count in sorted(summary.other_records.items()))
+        lines.append(f"| WARC records that are not captures | {others} |")
     if summary.errors:
         lines += ["", "**Unusable input:**", ""] + [f"- {error}" for error in summary.errors]
     if summary.rejections:

@@ -54,12 +54,23 @@ class CaptureRef:
     mime: str | None = None  # mime type the archive recorded, where known
     published_hint: datetime | None = None  # sitemap lastmod / news:publication_date
     stored_capture_id: str | None = None  # the id a WARC we wrote recorded (reprocess keeps it)
+    record_key: str | None = None  # a WARC record's WARC-Record-ID, or `file@offset` (ARC, no id)
 
     @property
     def capture_id(self) -> str:
-        """Stable across runs: the same capture always gets the same id."""
+        """Stable across runs: the same capture always gets the same id. A record read from a
+        WARC or ARC file is identified by its record (two records of one URL in the same second
+        are two captures); a capture to fetch by its URL and capture time."""
         if self.stored_capture_id:
             return self.stored_capture_id
+        if self.record_key:
+            return hashlib.sha256(f"record\n{self.record_key}".encode()).hexdigest()[:32]
+        return self.legacy_capture_id
+
+    @property
+    def legacy_capture_id(self) -> str:
+        """URL + capture second: the id of fetched captures, and of WARC records before
+        records had ids of their own (a rerun over an older dataset skips what it did)."""
         when = self.captured_at.strftime("%Y%m%d%H%M%S") if self.captured_at else ""
         key = f"{self.archive_url or self.url}\n{when}"
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]

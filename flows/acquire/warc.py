@@ -1,76 +1,223 @@
-"""Read captures out of WARC files (the bundled sample, user files, our own raw archive).
+"""Read captures out of WARC and ARC files (the bundled sample, user files, our own raw archive).
 
-FastWARC does the parsing (faster than warcio; the figures are in DESIGN.md §7). Paths may be
-object-storage URIs (`s3://bucket/crawl.warc.gz`, read through warehouse/storage.py).
-Response and resource records become `Capture`s; revisit records are resolved against an
-earlier response with the same payload digest in the same input, or become a capture with
-`error_reason="revisit"`.
+Every response, resource and revisit record becomes one `Capture` (flows/acquire/warcrecords.py
+reads the records: FastWARC where the file is clean, warcio record by record where it is not,
+ARC through warcio). A record that cannot be used is still a capture, with a reason:
+`unreadable_record`, `too_large` (a body decoding past the cap), `truncated_record` (the file
+ends inside it), `not_a_page` (`dns:`, `urn:`, `metadata://` records), `not_html` (RSS/Atom
+feeds), `revisit` (a revisit whose original is nowhere to be found). Records that are not
+captures (request, metadata, warcinfo) are counted in `WarcInput.other_records`.
+
+Revisits are resolved by `WARC-Refers-To`, `WARC-Refers-To-Target-URI` + `-Date`, or payload
+digest, against every record of the run's files read so far; those still open at the end are
+tried again against the whole run and the WARC files of captures already in the dataset.
+Paths may be object-storage URIs (`s3://bucket/crawl.warc.gz`, read through warehouse/storage.py).
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import IO
 
-from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
+from fastwarc.warc import ArchiveIterator as FastIterator
+from fastwarc.warc import WarcRecordType
 
 from flows.acquire.captures import Capture, CaptureRef
+from flows.acquire.warcbody import MAX_BODY_BYTES, BodyTooLarge, decode_payload
+from flows.acquire.warcrecords import CAPTURE_TYPES, RawRecord, WarcReadError, iter_records, record_at, sniff
 from warehouse import storage
 
-_WANTED = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.revisit
+__all__ = ["WarcInput", "WarcReadError", "check_warc_file", "check_warc_files", "read_capture_at", "read_warc"]
+
+log = logging.getLogger("newsarchive")
+
+_PAGE_SCHEMES = ("http://", "https://")
+_FEED_MARKERS = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]")
+_RECORD_START = re.compile(rb"(?:^|\n)WARC/[01]\.\d+\r?\n")
+_XML_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml")
 
 
-class WarcReadError(Exception):
-    """A WARC file is missing, unreadable or corrupt."""
+@dataclass
+class WarcInput:
+    """What the files of one run share: where each capture's record is (to resolve revisits
+    across files), the revisits still open, and the count of records that are not captures."""
 
+    max_bytes: int = MAX_BODY_BYTES
+    other_records: dict[str, int] = field(default_factory=dict)  # WARC-Type -> count
+    _originals: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (file, offset)
+    _open_revisits: list[tuple[Capture, tuple[str, ...]]] = field(default_factory=list)
+    _indexed_files: set[str] = field(default_factory=set)
 
-def _header(record: WarcRecord, name: str) -> str | None:
-    value = record.headers.get(name)
-    return value.strip() if value else None
+    def remember(self, raw: RawRecord, path: str) -> None:
+        place = (path, raw.offset)
+        for key in _original_keys(raw):
+            self._originals.setdefault(key, place)
 
+    def original_of(self, keys: Iterable[str]) -> tuple[str, int] | None:
+        for key in keys:
+            if key in self._originals:
+                return self._originals[key]
+        return None
 
-def read_warc(path: str, *, source: str = "warc") -> Iterator[Capture]:
-    """Yield one `Capture` per response/resource/revisit record of the WARC at `path`.
+    def finish(self, dataset_files: Iterable[str] = ()) -> Iterator[Capture]:
+        """The revisits still open, resolved against the whole run, then against `dataset_files`
+        (the WARC files of captures already ingested); those never found stay `revisit`."""
+        open_revisits, self._open_revisits = self._open_revisits, []
+        if open_revisits:
+            for path in dataset_files:
+                if path not in self._indexed_files:
+                    self._index_file(path)
+        for capture, keys in open_revisits:
+            place = self.original_of(keys)
+            if place is not None:
+                _fill_from_original(capture, place, self.max_bytes)
+            else:
+                capture.error_reason = "revisit"
+                capture.error_detail = "revisit record whose original response is in none of the files read"
+            yield capture
 
-    Raises `WarcReadError` when the file cannot be opened or is corrupt; captures read
-    before the corruption have already been yielded (and so are not lost).
-    """
-    size = _size(path)
-    offsets_by_digest: dict[str, int] = {}
-    record_count = 0
-    pending: Capture | None = None  # held back one record: a damaged tail must not be yielded
-    last_offset = 0
-    try:
-        # No record_types filter: a damaged record has no type and would be skipped silently.
-        # Local files go to FastWARC by name (its own buffered reader); others as a stream.
-        source_file = path if not storage.is_remote(path) else storage.open_input(path, sequential=True)
+    def _index_file(self, path: str) -> None:
+        """Record ids, digests and URL+dates of a file's responses, headers only (fast)."""
         try:
-            for record in ArchiveIterator(source_file, parse_http=True, auto_decode="all"):
+            with storage.open_input(path) as handle:
+                wanted = WarcRecordType.response | WarcRecordType.resource
+                for record in FastIterator(handle, record_types=wanted, parse_http=False):
+                    raw = RawRecord(record.stream_pos, "response", {k.lower(): v for k, v in record.headers.items()})
+                    self.remember(raw, path)
+        except (OSError, ValueError) as error:
+            log.info("could not index %s for revisits: %s", path, error)
+        self._indexed_files.add(path)
+
+
+def _original_keys(raw: RawRecord) -> tuple[str, ...]:
+    keys = []
+    if record_id := raw.header("WARC-Record-ID"):
+        keys.append(f"id {record_id}")
+    if (url := raw.header("WARC-Target-URI")) and (date := raw.header("WARC-Date")):
+        keys.append(f"at {url.strip('<>')} {date}")
+    if digest := raw.header("WARC-Payload-Digest"):
+        keys.append(f"digest {digest}")
+    return tuple(keys)
+
+
+def _revisit_keys(raw: RawRecord) -> tuple[str, ...]:
+    keys = []
+    if refers := raw.header("WARC-Refers-To"):
+        keys.append(f"id {refers}")
+    if (url := raw.header("WARC-Refers-To-Target-URI")) and (date := raw.header("WARC-Refers-To-Date")):
+        keys.append(f"at {url.strip('<>')} {date}")
+    if digest := raw.header("WARC-Payload-Digest"):
+        keys.append(f"digest {digest}")
+    return tuple(keys)
+
+
+def read_warc(
+    path: str, *, source: str = "warc", shared: WarcInput | None = None, max_bytes: int = MAX_BODY_BYTES
+) -> Iterator[Capture]:
+    """Yield one `Capture` per response/resource/revisit record of the WARC or ARC at `path`.
+
+    With `shared` (one per run), revisits not resolved in this file are kept for
+    `shared.finish()`; without it they are resolved or given up at the end of this file.
+    Raises `WarcReadError` when the file cannot be read at all (missing, not a WARC, gzipped as
+    a whole) or stops being readable; captures read before that have been yielded.
+    """
+    run = shared if shared is not None else WarcInput(max_bytes=max_bytes)
+    size = _size(path)
+    pending: Capture | None = None  # held back one record: the last one may be truncated
+    cut_record: Capture | None = None
+    record_count, last_offset = 0, 0
+    with _open(path) as handle:
+        kind = _kind(path, handle, size)
+        try:
+            for raw in iter_records(handle, kind, run.max_bytes):
                 record_count += 1
-                last_offset = record.stream_pos
-                intact = _header(record, "WARC-Type") is not None
-                if intact and pending is not None:
-                    yield pending  # a later record parsed, so the held one was complete
-                    pending = None
-                if intact and not record.record_type & _WANTED:
+                last_offset = raw.offset
+                if raw.problem is None and (raw.kind not in CAPTURE_TYPES or not raw.header("WARC-Target-URI")):
+                    run.other_records[raw.kind] = run.other_records.get(raw.kind, 0) + 1
                     continue
-                pending = _capture_from_record(record, path, source, offsets_by_digest)
-        finally:
-            if not isinstance(source_file, str):
-                source_file.close()
-    except OSError as error:
+                if raw.problem is not None and not raw.header("WARC-Target-URI"):
+                    raw.headers.update(_salvaged_headers(handle, raw.offset))  # the slow path seeks anew
+                capture = _capture(raw, path, source, run)
+                if capture is None:
+                    continue  # a revisit waiting for its original
+                if pending is not None:
+                    yield pending
+                pending = capture
+        except WarcReadError as error:
+            if pending is not None:
+                yield pending
+            raise WarcReadError(f"cannot read WARC file {path}: {error}") from error
         if record_count == 0:
-            raise WarcReadError(f"not a WARC file: {path} ({error})") from error
-        raise WarcReadError(f"cannot read WARC file {path}: {error}") from error
-    except ValueError as error:
-        raise WarcReadError(f"corrupt WARC file {path}: {error}") from error
-    if record_count == 0 and size > 0:
-        _check_is_warc(path)
-    if record_count:
-        _check_tail(path, last_offset)
+            raise WarcReadError(
+                f"cannot read WARC file {path}: no record could be read (WARC headers must end their lines with CRLF)"
+            )
+        if kind == "warc":
+            ends_early, leftover = _ends_early(handle, last_offset, size)
+            if ends_early and pending is not None and pending.warc_offset == last_offset:
+                pending.error_reason = "truncated_record"
+                pending.error_detail = f"the file ends inside the record at byte {last_offset}"
+                pending.body = b""
+            elif leftover is not None:
+                cut_record = _cut_record(handle, leftover, path, source, run)
     if pending is not None:
         yield pending
+    if cut_record is not None:
+        yield cut_record
+    run._indexed_files.add(path)
+    if shared is None:
+        yield from run.finish()
+
+
+def _open(path: str) -> IO[bytes]:
+    try:
+        return storage.open_input(path)
+    except OSError as error:
+        raise WarcReadError(f"cannot read WARC file {path}: {error}") from error
+
+
+def _kind(path: str, handle: IO[bytes], size: int) -> str:
+    """'warc' or 'arc'; WarcReadError for anything else."""
+    if size == 0:
+        raise WarcReadError(f"empty WARC file: {path}")
+    try:
+        kind = sniff(handle.read(1 << 12))
+    except OSError as error:
+        raise WarcReadError(f"cannot read WARC file {path}: {error}") from error
+    handle.seek(0)
+    if kind == "unknown":
+        raise WarcReadError(f"not a WARC file: {path} (no 'WARC/' record header, and not an ARC file)")
+    if kind == "warc" and _gzipped_as_a_whole(handle):
+        raise WarcReadError(
+            f"cannot read WARC file {path}: it is gzipped as a whole, not record by record, so its records "
+            "cannot be addressed; recompress it with `warcio recompress IN.warc.gz OUT.warc.gz` (or gunzip it)"
+        )
+    handle.seek(0)
+    return kind
+
+
+def _gzipped_as_a_whole(handle: IO[bytes]) -> bool:
+    """Whether the file's first gzip member holds more than one record (looked at in its
+    first 4 MiB): a WARC must gzip each record as a member of its own."""
+    handle.seek(0)
+    if handle.read(2) != b"\x1f\x8b":
+        return False
+    handle.seek(0)
+    decompressor = zlib.decompressobj(wbits=31)
+    seen = b""
+    try:
+        while not decompressor.eof and len(seen) < 1 << 22 and (chunk := handle.read(1 << 16)):
+            seen += decompressor.decompress(chunk, (1 << 22) - len(seen))
+            if len(_RECORD_START.findall(seen)) > 1:
+                return True
+    except zlib.error:
+        return False
+    return False
 
 
 def _size(path: str) -> int:
@@ -86,106 +233,203 @@ def _size(path: str) -> int:
     return size
 
 
-def _check_tail(path: str, last_offset: int) -> None:
-    """FastWARC stops quietly at a truncated end; check the bytes after the last record read."""
-    with storage.open_input(path) as handle:
-        handle.seek(last_offset)
-        tail = handle.read()
-    if tail[:2] != b"\x1f\x8b":
-        if not tail.rstrip(b" ").endswith(b"\r\n\r\n"):
-            raise WarcReadError(f"truncated WARC file {path}: it ends inside the record at byte {last_offset}")
-        return
-    while tail:
-        decompressor = zlib.decompressobj(wbits=31)
-        try:
-            decompressor.decompress(tail)
-        except zlib.error as error:
-            raise WarcReadError(f"corrupt WARC file {path}: bad gzip data after byte {last_offset}: {error}") from error
-        if not decompressor.eof:
-            raise WarcReadError(f"truncated WARC file {path}: it ends inside the record at byte {last_offset}")
-        tail = decompressor.unused_data
+def _ends_early(handle: IO[bytes], offset: int, size: int) -> tuple[bool, int | None]:
+    """Whether the record at `offset` (the last one read) is cut: its gzip member does not
+    end, or fewer bytes follow its header than its Content-Length says; and where the bytes
+    after it start when they are more than padding (a last gzip member cut too early to read)."""
+    handle.seek(offset)
+    if handle.read(2) != b"\x1f\x8b":
+        handle.seek(offset)
+        head = handle.read(1 << 16)
+        header_end = _header_end(head)
+        length = _content_length(head[:header_end]) if header_end >= 0 else None
+        return header_end < 0 or length is None or offset + header_end + length > size, None
+    handle.seek(offset)
+    decompressor = zlib.decompressobj(wbits=31)
+    head, total, fed = b"", 0, 0
+    try:
+        while not decompressor.eof and (chunk := handle.read(1 << 16)):
+            fed += len(chunk)
+            out = decompressor.decompress(chunk)
+            total += len(out)
+            if len(head) < 1 << 16:
+                head += out[: (1 << 16) - len(head)]
+    except zlib.error:
+        return True, None
+    header_end = _header_end(head)
+    length = _content_length(head[:header_end]) if header_end >= 0 else None
+    cut = not decompressor.eof or header_end < 0 or length is None or header_end + length > total
+    member_end = offset + fed - len(decompressor.unused_data)
+    return cut, member_end if not cut and size - member_end > 4 else None
+
+
+def _cut_record(handle: IO[bytes], offset: int, path: str, source: str, run: WarcInput) -> Capture | None:
+    """The capture of a last gzip member cut so early that no parser yields it (None when the
+    bytes there are not a record's start)."""
+    headers = _salvaged_headers(handle, offset)
+    if not headers:
+        return None
+    problem = ("truncated_record", f"the file ends inside the record at byte {offset}")
+    raw = RawRecord(offset=offset, kind=headers.get("warc-type", "unknown"), headers=headers, problem=problem)
+    return _capture(raw, path, source, run)
+
+
+def _salvaged_headers(handle: IO[bytes], offset: int) -> dict[str, str]:
+    """The WARC headers of a damaged or cut record at `offset`, as far as they can be read."""
+    handle.seek(offset)
+    head = handle.read(1 << 16)
+    try:
+        text = zlib.decompressobj(wbits=31).decompress(head) if head[:2] == b"\x1f\x8b" else head
+    except zlib.error:
+        return {}
+    if not text.startswith(b"WARC/"):
+        return {}
+    end = _header_end(text)
+    headers: dict[str, str] = {}
+    for line in text[: end if end > 0 else len(text)].decode("utf-8", "replace").splitlines()[1:]:
+        name, colon, value = line.partition(":")
+        if colon:
+            headers.setdefault(name.strip().lower(), value.strip())
+    return headers
+
+
+def _header_end(head: bytes) -> int:
+    """Where a record's block starts (after the blank line ending its header), or -1."""
+    match = re.search(rb"\n\r*\n", head)
+    return match.end() if match else -1
+
+
+def _content_length(header: bytes) -> int | None:
+    match = re.search(rb"(?im)^content-length:\s*(\d+)", header)
+    return int(match.group(1)) if match else None
 
 
 def check_warc_file(path: str) -> None:
-    """Cheap check before a run: the file exists and starts like a WARC (gzipped or not)."""
-    if _size(path) == 0:
-        raise WarcReadError(f"empty WARC file: {path}")
-    _check_is_warc(path)
+    """Cheap check before a run: the file exists, is not empty and starts like a WARC or ARC
+    (gzipped or not)."""
+    with _open(path) as handle:
+        _kind(path, handle, _size(path))
 
 
-def _check_is_warc(path: str) -> None:
-    """An input with no records is either an empty WARC or not a WARC at all: say which."""
-    try:
-        with storage.open_input(path) as handle:
-            head = handle.read(1 << 16)
-        start = zlib.decompressobj(wbits=31).decompress(head, 9) if head[:2] == b"\x1f\x8b" else head[:9]
-    except (OSError, zlib.error) as error:
-        raise WarcReadError(f"corrupt WARC file {path}: {error}") from error
-    if not start.startswith(b"WARC/"):
-        raise WarcReadError(f"not a WARC file: {path} (no 'WARC/' record header)")
+def check_warc_files(paths: Iterable[str]) -> None:
+    """Before a run over `paths`: WarcReadError when not one of them is usable (one `Error:`
+    line per file when printed); when some are, the run reads those and names the others."""
+    problems = []
+    paths = list(paths)
+    for path in paths:
+        try:
+            check_warc_file(path)
+        except WarcReadError as error:
+            problems.append(str(error))
+    if paths and len(problems) == len(paths):
+        raise WarcReadError("\nError: ".join(problems))
 
 
-def _capture_from_record(
-    record: WarcRecord, path: str, source: str, offsets_by_digest: dict[str, int]
-) -> Capture | None:
-    if not _header(record, "WARC-Type"):
-        # FastWARC ends a damaged gzip member with a header-less record instead of an error.
-        raise WarcReadError(f"corrupt or truncated WARC file {path}: unreadable record at byte {record.stream_pos}")
-    url = _header(record, "WARC-Target-URI")
-    if not url:
-        return None
-    url = url.strip("<>")
-    captured_at = record.record_date
-    if captured_at is not None:
-        captured_at = captured_at.astimezone(UTC) if captured_at.tzinfo else captured_at.replace(tzinfo=UTC)
-    hint = _header(record, "Newsarchive-Published-Hint")
+def _capture(raw: RawRecord, path: str, source: str, run: WarcInput) -> Capture | None:
+    url = (raw.header("WARC-Target-URI") or "").strip("<>")
+    record_key = None if raw.from_arc else raw.header("WARC-Record-ID")
     ref = CaptureRef(
         url=url,
-        archive_url=_header(record, "WARC-Source-URI"),
-        captured_at=captured_at,
+        archive_url=raw.header("WARC-Source-URI"),
+        captured_at=raw.date,
         # Our own raw archive records the original source and capture id, so reprocessing
         # updates the same ledger rows instead of adding new ones.
-        source=_header(record, "Newsarchive-Source") or source,
-        digest=_header(record, "WARC-Payload-Digest"),
-        published_hint=datetime.fromisoformat(hint) if hint else None,
-        stored_capture_id=_header(record, "Newsarchive-Capture-Id"),
+        source=raw.header("Newsarchive-Source") or source,
+        digest=raw.header("WARC-Payload-Digest"),
+        published_hint=_hint(raw),
+        stored_capture_id=raw.header("Newsarchive-Capture-Id"),
+        # The record id alone is not enough: real files repeat records (and their ids).
+        record_key=f"{record_key or PurePosixPath(path).name}@{raw.offset}",
     )
-    capture = Capture(ref=ref, warc_file=path, warc_offset=record.stream_pos)
-    if record.is_http:
-        capture.http_status = record.http_headers.status_code
-        capture.headers = dict(record.http_headers.items())
-        capture.content_type = record.http_content_type
-    else:
-        capture.http_status = 200
-        capture.content_type = _header(record, "Content-Type")
-    if record.record_type == WarcRecordType.revisit:
-        offset = offsets_by_digest.get(ref.digest or "")
-        if offset is None:
-            capture.error_reason = "revisit"
-            capture.error_detail = "revisit record whose original response is not in this input"
-            return capture
-        original = read_capture_at(path, offset, source=source)
-        capture.body = original.body
-        capture.http_status = original.http_status
-        capture.content_type = original.content_type
-        capture.headers = original.headers
+    capture = Capture(ref=ref, warc_file=path, warc_offset=raw.offset)
+    if raw.problem is not None:
+        capture.error_reason, capture.error_detail = raw.problem
         return capture
-    capture.body = record.reader.read()
-    if not record.is_http and len(capture.body) < record.content_length:
-        raise WarcReadError(f"truncated WARC file {path}: record at byte {record.stream_pos} ends early")
-    if ref.digest:
-        # Offsets, not bodies: memory stays bounded however large the WARC is.
-        offsets_by_digest[ref.digest] = record.stream_pos
+    if not url.lower().startswith(_PAGE_SCHEMES):
+        capture.error_reason = "not_a_page"
+        capture.error_detail = f"a {url.split(':', 1)[0]}: record, not a web page"
+        return capture
+    _fill(capture, raw, run.max_bytes)
+    if raw.kind == "revisit":
+        keys = _revisit_keys(raw)
+        place = run.original_of(keys)
+        if place is None:
+            run._open_revisits.append((capture, keys))
+            return None
+        _fill_from_original(capture, place, run.max_bytes)
+    elif capture.error_reason is None:
+        run.remember(raw, path)
     return capture
 
 
-def read_capture_at(path: str, offset: int, *, source: str = "warc") -> Capture:
-    """The capture whose record starts at byte `offset` of `path` (for reprocessing)."""
-    with storage.open_input(path) as handle:
-        handle.seek(offset)
-        for record in ArchiveIterator(handle, record_types=_WANTED, parse_http=True, auto_decode="all"):
-            capture = _capture_from_record(record, path, source, {})
-            if capture is not None:
-                capture.warc_offset = offset
-                return capture
-    raise WarcReadError(f"no WARC record at offset {offset} of {path}")
+def _fill(capture: Capture, raw: RawRecord, max_bytes: int) -> None:
+    """Status, headers, content type and the decoded body of `raw` (or why there is none)."""
+    if raw.is_http:
+        capture.http_status = raw.http_status
+        capture.headers = dict(raw.http_headers)
+        capture.content_type = next((v for k, v in raw.http_headers if k.lower() == "content-type"), None)
+    else:
+        capture.http_status = 200
+        capture.content_type = raw.header("Content-Type")
+    if not raw.payload_complete:
+        capture.error_reason, capture.error_detail = "too_large", f"the stored body exceeds {max_bytes} bytes"
+        return
+    try:
+        capture.body = decode_payload(raw.payload, raw.http_headers, max_bytes) if raw.is_http else raw.payload
+    except BodyTooLarge as error:
+        capture.error_reason, capture.error_detail = "too_large", str(error)
+        return
+    if _is_feed(capture.content_type, capture.body):
+        capture.error_reason, capture.error_detail = "not_html", "an RSS/Atom feed, not a page"
+
+
+def _is_feed(content_type: str | None, body: bytes) -> bool:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    head = body[:1024].lstrip()
+    if media not in _XML_TYPES and not head.startswith(b"<?xml"):
+        return False
+    return bool(_FEED_MARKERS.search(head)) and b"<html" not in head.lower()
+
+
+def _hint(raw: RawRecord) -> datetime | None:
+    """Our own `Newsarchive-Published-Hint` header; one that does not parse is ignored (the
+    record is read as if it had none), never the end of the file."""
+    text = raw.header("Newsarchive-Published-Hint")
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        log.info("record at byte %d: ignored Newsarchive-Published-Hint %r", raw.offset, text[:80])
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _fill_from_original(capture: Capture, place: tuple[str, int], max_bytes: int) -> None:
+    try:
+        original = read_capture_at(place[0], place[1], max_bytes=max_bytes)
+    except WarcReadError as error:
+        capture.error_reason, capture.error_detail = "revisit", f"its original cannot be read: {error}"
+        return
+    capture.body = original.body
+    capture.http_status = original.http_status
+    capture.content_type = original.content_type
+    capture.headers = original.headers
+    capture.error_reason, capture.error_detail = original.error_reason, original.error_detail
+
+
+def read_capture_at(path: str, offset: int, *, source: str = "warc", max_bytes: int = MAX_BODY_BYTES) -> Capture:
+    """The capture whose record starts at byte `offset` of `path` (for reprocessing, revisits)."""
+    with _open(path) as handle:
+        kind = _kind(path, handle, _size(path))
+        raw = record_at(handle, offset, kind, max_bytes)
+    if raw is None or raw.kind not in CAPTURE_TYPES or not raw.header("WARC-Target-URI"):
+        raise WarcReadError(f"no WARC record at offset {offset} of {path}")
+    run = WarcInput(max_bytes=max_bytes)
+    capture = _capture(raw, path, source, run)
+    if capture is None:  # a revisit: its original is looked up in the same file
+        capture, _ = run._open_revisits[0]
+        capture.error_reason = "revisit"
+        capture.error_detail = "revisit record (read alone, its original is not looked up)"
+    capture.warc_offset = offset
+    return capture

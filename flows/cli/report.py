@@ -60,7 +60,7 @@ def finish(summary: RunSummary, output_format: str, *, wall_s: float) -> None:
         print_summary(summary, wall_s=wall_s)
     if summary.errors:
         # What was readable is kept; the unusable input is reported and the exit status says so.
-        raise click.ClickException("; ".join(summary.errors))
+        raise click.ClickException("\nError: ".join(summary.errors))  # one `Error:` line per unusable input
     if summary.all_failed_transiently:
         reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(summary.rejections.items()))
         raise click.ClickException(
