@@ -2,18 +2,27 @@
 
 A batch of captures becomes articles and ledger rows here. Kept free of Prefect so the same
 code serves the flow, `reprocess`, the benchmarks and the tests.
+
+One page is bounded before and while it is extracted, whatever it holds: a body over
+`MAX_PAGE_BYTES` is `too_large` without being parsed (a 50 MB single-line page took minutes
+and gigabytes), and in an extraction process a page that takes longer than
+`EXTRACT_SECONDS` (env NEWSARCHIVE_EXTRACT_SECONDS) is `extract_timeout`. Binary bodies and
+deep nesting are the extractor's own business (`not_html`, libxml2's depth limit).
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
+import os
 import secrets
 import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -42,20 +51,58 @@ def _rejection_for_response(capture: Capture) -> Rejection | None:
     return None
 
 
+# A news page's HTML is well under 2 MB; 4 MB took 25 s and 300 MB to extract here.
+MAX_PAGE_BYTES = 4 * 1024 * 1024
+EXTRACT_SECONDS = float(os.environ.get("NEWSARCHIVE_EXTRACT_SECONDS") or 60)
+
+
+class _PageTimeout(BaseException):
+    """Raised in the extraction by SIGALRM; a BaseException, so no `except Exception` in a
+    library swallows it."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise `_PageTimeout` in this thread after `seconds`. Only the main thread of a process
+    gets signals: the extraction processes' (elsewhere no limit applies; the size cap does)."""
+    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _PageTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def extract_capture(capture: Capture) -> Article | Rejection:
     """One capture to an article or a rejection; never raises."""
     rejection = _rejection_for_response(capture)
     if rejection is not None:
         return rejection
     ref = capture.ref
-    return transforms.extract(
-        capture.body,
-        capture.final_url or ref.url,  # a redirect to the home page is then seen as one
-        captured_at=capture.captured_at,
-        archive_url=ref.archive_url,
-        content_type=capture.content_type,
-        headers=capture.headers,
-    )
+    if len(capture.body) > MAX_PAGE_BYTES:
+        detail = f"{len(capture.body)} bytes of page (extraction takes at most {MAX_PAGE_BYTES})"
+        return Rejection(ref.url, "too_large", detail, ref.archive_url, ref.captured_at)
+    try:
+        with _time_limit(EXTRACT_SECONDS):
+            return transforms.extract(
+                capture.body,
+                capture.final_url or ref.url,  # a redirect to the home page is then seen as one
+                captured_at=capture.captured_at,
+                archive_url=ref.archive_url,
+                content_type=capture.content_type,
+                headers=capture.headers,
+            )
+    except _PageTimeout:
+        detail = f"extraction took longer than {EXTRACT_SECONDS:g} s ({len(capture.body)} bytes)"
+        return Rejection(ref.url, "extract_timeout", detail, ref.archive_url, ref.captured_at)
 
 
 class CaptureBatch:
