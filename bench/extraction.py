@@ -70,7 +70,7 @@ def predict_ours(html: bytes, url: str) -> Prediction:
         body=result.text,
         title=result.title,
         date=local_date(result.published_at, result.published_offset_minutes).isoformat()
-        if result.published_at
+        if result.published_at and result.published_precision == "day"
         else None,
         authors=list(result.authors),
     )

@@ -347,3 +347,77 @@ def _local_date(moment: datetime, offset: int | None):
 def local_date(moment: datetime, offset: int | None):
     """The calendar date at the place of publication (UTC when the offset is unknown)."""
     return _local_date(moment, offset)
+
+
+_MONTH_BY_NAME = {name: number for number, names in _MONTH_NAMES.items() for name in names}
+_PARTIAL_NUMERIC = re.compile(r"^\s*((?:19|20)\d{2})(?:[-/.](0[1-9]|1[0-2]))?\s*$")
+_PARTIAL_WORDS = re.compile(r"^\s*([^\W\d_]+)\.?,?\s+((?:19|20)\d{2})\s*$")
+
+
+def parse_partial_date(value: object) -> tuple[datetime, str] | None:
+    """A date written to the month or the year only ('2020-03', 'March 2020', 'März 2020', '2020'):
+    (its first day, UTC; "month" or "year"). None for anything else, full dates included."""
+    if not isinstance(value, str):
+        return None
+    match = _PARTIAL_NUMERIC.match(value)
+    if match:
+        year, month = int(match.group(1)), match.group(2)
+        return (
+            (datetime(year, int(month), 1, tzinfo=UTC), "month")
+            if month
+            else (datetime(year, 1, 1, tzinfo=UTC), "year")
+        )
+    match = _PARTIAL_WORDS.match(value)
+    number = _MONTH_BY_NAME.get(match.group(1).casefold()) if match else None
+    if match is None or number is None:
+        return None
+    return datetime(int(match.group(2)), number, 1, tzinfo=UTC), "month"
+
+
+# A time of day written after a date: "14:35", "2:35 pm edt", "14.35 uhr", "at 9:05 a.m. est",
+# "- 14:35 (mez)", "11h30".
+_TIME_AFTER = re.compile(
+    r"[\s,|/\-–—·(]*(?:at|um|à|a las|alle|в|kl\.?)?\s*(\d{1,2})[:.h](\d{2})(?::(\d{2}))?\s*"
+    r"(a\.?m\.?|p\.?m\.?)?\s*(?:uhr|h)?\s*\(?((?:utc|gmt)\s?[+-]\d{1,2}(?::?\d{2})?|[a-z]{2,5}\b|[+-]\d{2}:?\d{2})?",
+    re.IGNORECASE,
+)
+
+
+def shown_time_on(day, page_text: str) -> datetime | None:
+    """The time of day the page writes right after this calendar date ('August 13, 2010 2:35 PM
+    EDT', '13.08.2010, 14:35 Uhr'): UTC when it names its zone (the offset kept), else the local
+    time read as UTC as `parse_date` does. None when no spelling of the day carries a time."""
+    text = page_text.casefold()
+    for spelling in sorted(date_spellings(day), key=len, reverse=True):
+        start = text.find(spelling)
+        while start >= 0:
+            match = _TIME_AFTER.match(text, start + len(spelling), start + len(spelling) + 40)
+            moment = _time_of(day, match) if match else None
+            if moment is not None:
+                return moment
+            start = text.find(spelling, start + 1)
+    return None
+
+
+def _time_of(day, match: re.Match[str]) -> datetime | None:
+    hour, minute = int(match.group(1)), int(match.group(2))
+    meridiem = (match.group(4) or "").replace(".", "")
+    if meridiem:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    second = int(match.group(3) or 0)
+    local = datetime(day.year, day.month, day.day, hour, minute, min(second, 59))
+    zone = match.group(5)
+    relative = re.fullmatch(r"(?:utc|gmt)\s?([+-])(\d{1,2})(?::?(\d{2}))?", zone or "")
+    if relative:  # "UTC+2": an offset, not the zone UTC
+        zone = f"{relative.group(1)}{int(relative.group(2)):02d}:{relative.group(3) or '00'}"
+    if zone:
+        named = parse_local_date(f"{local.isoformat(sep=' ')} {zone.upper().replace(' ', '')}")
+        if named is not None and named.tzinfo is not None:
+            return named
+        if zone.isalpha():
+            return local  # a word after the time ("uhr" is eaten above), not a zone
+    return local

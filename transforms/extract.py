@@ -9,11 +9,9 @@ Pure: everything it needs (capture time included) arrives as arguments.
 from __future__ import annotations
 
 import re
-from copy import deepcopy
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-import htmldate
 import trafilatura
 from lxml import etree
 from trafilatura.htmlprocessing import prune_unwanted_nodes
@@ -29,6 +27,7 @@ from transforms.decode import DecodeError, decode_html, is_html_content_type, lo
 from transforms.language import detect_language
 from transforms.meta import PageMeta, is_organization, read_page_meta, text_of
 from transforms.publications import clean_publication, publication_from_domain
+from transforms.published import choose_published, modified_time
 from transforms.records import EXTRACTOR_VERSION, Article, Rejection
 from transforms.text import block_key, clean_body, content_hash, normalize_text, simhash, split_paragraphs, word_count
 from transforms.urls import (
@@ -36,7 +35,6 @@ from transforms.urls import (
     archive_timestamp,
     article_id_for,
     canonicalize_url,
-    date_from_url,
     host_name_label,
     is_home_page,
     registered_domain,
@@ -270,325 +268,6 @@ def _on_domain(link: str, domain: str) -> bool:
         return registered_domain(link if not link.startswith("//") else "https:" + link) == domain
     except ValueError:
         return False
-
-
-def _date_candidates(page: PageMeta) -> list[tuple[str, object]]:
-    candidates: list[tuple[str, object]] = []
-    for value in page.ld_values("datePublished"):
-        candidates.append(("json-ld", value if not isinstance(value, list) else (value[0] if value else None)))
-    for key in (
-        "article:published_time",
-        "og:article:published_time",
-        "article:published",
-        "og:published_time",
-        "datepublished",
-        "publishdate",
-        "publish-date",
-        "pubdate",
-        "date",
-        "dc.date",
-        "dc.date.issued",
-        "dcterms.date",
-        "dcterms.created",
-        "sailthru.date",
-        "parsely-pub-date",
-        "cxenseparse:recs:publishtime",
-        "article.published",
-        "published_time",
-        "publication_date",
-        "citation_publication_date",
-        "dc.date.created",
-        "originalpublicationdate",
-        "displaydate",
-        "release_date",
-    ):
-        value = page.first(key)
-        if value:
-            candidates.append(("meta", value))
-    for kind, value in page.time_values:
-        if kind in ("datePublished", "pubdate", "dateCreated"):
-            candidates.append(("time", value))
-    for value in page.ld_values("dateCreated"):
-        candidates.append(("json-ld", value))
-    # The first plain <time datetime> is usually the article's own date line.
-    plain = [value for kind, value in page.time_values if kind == "time"]
-    if plain:
-        candidates.append(("time", plain[0]))
-    return candidates
-
-
-def _modified_candidates(page: PageMeta) -> list[tuple[str, object]]:
-    values = page.ld_values("dateModified") + page.all(
-        "article:modified_time",
-        "og:updated_time",
-        "datemodified",
-        "last-modified",
-        "dcterms.modified",
-        "dc.date.modified",
-    )
-    values += [value for kind, value in page.time_values if kind == "dateModified"]
-    return [("modified", value if not isinstance(value, list) else (value[0] if value else None)) for value in values]
-
-
-def _modified(page: PageMeta, captured_at: datetime | None) -> datetime | None:
-    for _, value in _modified_candidates(page):
-        moment = dates.parse_date(value)
-        if dates.is_plausible(moment, captured_at):
-            return moment
-    return None
-
-
-_HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "figure", "figcaption", "picture"})
-_SCRIPT_TAGS = frozenset({"script", "style", "noscript", "template"})
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-
-
-def is_unseen(element) -> bool:
-    """True for an element a reader does not see as article text: hidden (`hidden`,
-    `aria-hidden`, display:none) or an image's caption (figure, figcaption, class *caption*)."""
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if not tag or tag in _HIDDEN_TAGS:
-        return True
-    if element.get("hidden") is not None or (element.get("aria-hidden") or "").strip().lower() == "true":
-        return True
-    if "caption" in (element.get("class") or "").lower():
-        return True
-    style = element.get("style")
-    return bool(style) and _HIDDEN_STYLE.search(style) is not None
-
-
-def _visible_nodes(tree) -> list[str]:
-    """The page's readable text nodes without scripts and image captions, case-folded and
-    single-spaced, in document order (for finding the dates a page shows)."""
-    body = tree.find(".//body")
-    if body is None:
-        return []
-    pieces: list[str] = []
-    stack = [body]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):  # a tail, queued after its element's subtree
-            pieces.append(item)
-            continue
-        if not is_unseen(item):
-            if item.text:
-                pieces.append(item.text)
-            for child in reversed(item):
-                if child.tail:
-                    stack.append(child.tail)
-                stack.append(child)
-    nodes = (" ".join(piece.casefold().split()) for piece in pieces)
-    return [node for node in nodes if node]
-
-
-def _visible_text(tree) -> str:
-    return " ".join(_visible_nodes(tree))
-
-
-_MONTH_WORDS = "|".join(
-    sorted({m for names in dates._MONTH_NAMES.values() for m in names if len(m) >= 3}, key=len, reverse=True)
-)
-_PRINTED_DATE = re.compile(
-    r"(\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)\d{2}|(?:19|20)\d{2}-\d{2}-\d{2}|"
-    rf"\d{{1,2}}\.?\s(?:{_MONTH_WORDS})\.?\s(?:19|20)\d{{2}}|(?:{_MONTH_WORDS})\.?\s\d{{1,2}},?\s(?:19|20)\d{{2}})",
-    re.IGNORECASE,
-)
-
-
-def _date_near_headline(nodes: list[str], page: PageMeta) -> datetime | None:
-    """A date printed around the headline ('Veröffentlicht am 14.01.2022'): a short line that
-    is mostly the date wins over a date inside a sentence (a photo caption, say)."""
-    if not page.h1_texts:
-        return None
-    headline = " ".join(page.h1_texts[0].casefold().split())
-    start = next(
-        (
-            i
-            for i, node in enumerate(nodes)
-            if headline and (node == headline or headline.startswith(node) and len(node) > 10)
-        ),
-        None,
-    )
-    if start is None:
-        # The headline spans several text nodes: search the joined text around it.
-        text = " ".join(nodes)
-        position = text.find(headline)
-        match = (
-            _PRINTED_DATE.search(text[max(0, position - 300) : position + len(headline) + 400])
-            if position >= 0
-            else None
-        )
-        return dates.parse_date(match.group(1)) if match else None
-    window = nodes[max(0, start - 6) : start + 20]
-    for date_line_only in (True, False):
-        for node in window:
-            match = _PRINTED_DATE.search(node)
-            if match is None or _labelled_update(node[max(0, match.start() - 45) : match.start()]):
-                continue  # "Updated March 5": the date of a revision, not of publication
-            if not date_line_only and _PHOTO_DATE.search(node):
-                continue  # "In this March 2, 2011 file photo": when a picture was taken
-            # A date line: the date is most of the line ("January 18, 2020", "am 14.01.2022 um 10:15").
-            if not date_line_only or len(match.group(1)) * 5 >= len(node) * 2:
-                return dates.parse_date(match.group(1))
-    return None
-
-
-# Words that put a printed date on a revision rather than on the first publication.
-_UPDATED_WORD = re.compile(
-    r"\b(?:updated|last updated|last modified|modified|revised|aktualisiert|geändert|mis à jour|modifié|"
-    r"actualizado|aggiornato|atualizado|обновлено)\b",
-    re.IGNORECASE,
-)
-_PUBLISHED_WORD = re.compile(
-    r"\b(?:published|posted|first published|veröffentlicht|erschienen|publié|publicado|pubblicato|опубликовано)\b",
-    re.IGNORECASE,
-)
-
-
-def _labelled_update(before: str) -> bool:
-    """True when the text just before a printed date labels it a revision ("Updated 10:04 AM
-    EDT, Tue" + date), with no publication label or other line in between."""
-    labels = list(_UPDATED_WORD.finditer(before))
-    if not labels:
-        return False
-    between = before[labels[-1].end() :]
-    return "|" not in between and _PUBLISHED_WORD.search(between) is None and not re.search(r"(?:19|20)\d\d", between)
-
-
-# Sentences about a picture ("In this March 2, 2011 file photo", "pictured on 5 May 2019").
-_PHOTO_DATE = re.compile(
-    r"\b(?:file (?:photo|picture|image)|(?:photo|picture|image) (?:taken|dated|from)|pictured|archivfoto|archivbild|"
-    r"photo d'archives)\b",
-    re.IGNORECASE,
-)
-
-
-def _choose_published(
-    page: PageMeta, tree, url: str, captured_at: datetime | None
-) -> tuple[datetime | None, str | None, int | None]:
-    url_date = date_from_url(url)
-    candidates = _date_candidates(page)
-    published, source, offset = dates.choose_published(candidates, captured_at, url_date)
-    if published is not None:
-        if source == "url":
-            return published, source, offset
-        # Declared dates that disagree: the one the page shows its readers is the one it means.
-        chosen_day = dates.local_date(published, offset)
-        others: dict = {}
-        for other_source, value in candidates + _modified_candidates(page):
-            moment = dates.parse_date(value)
-            if moment is None or not dates.is_plausible(moment, captured_at):
-                continue
-            other_offset = dates.offset_minutes(value)
-            day = dates.local_date(moment, other_offset)
-            if day == chosen_day or (url_date is not None and abs((day - url_date.date()).days) > 2):
-                continue
-            others.setdefault(day, (moment, f"{other_source}+shown", other_offset))
-        if not others:
-            return published, source, offset  # nothing disagrees: no need to read the page
-        shown_text = " ".join(_visible_nodes(tree))
-        if dates.is_visible(chosen_day, shown_text):
-            return published, source, offset
-        # A date the page shows as a revision ("Updated May 2, 2021") never replaces it.
-        shown = [choice for day, choice in others.items() if _shown_as_date_line(day, shown_text)]
-        if len(shown) == 1:
-            return shown[0]
-        return published, source, offset
-    if any(_declares_month_only(value) for _, value in candidates):
-        return None, None, None  # the page dates itself to the month or year only: no day to store
-    # No declared date: a date printed next to the headline, then htmldate's heuristics.
-    near = _date_near_headline(_visible_nodes(tree), page)
-    if near is not None and dates.is_plausible(near, captured_at):
-        return near, "headline", None
-    # htmldate, bounded by the capture, on the page without captions and hidden elements.
-    max_date = dates.to_utc(captured_at).strftime("%Y-%m-%d") if captured_at else "2100-01-01"
-    try:
-        found = htmldate.find_date(
-            _seen_copy(tree),
-            extensive_search=True,
-            original_date=True,
-            url=url,
-            max_date=max_date,
-            min_date="1995-01-01",
-        )
-    except (ValueError, TypeError):
-        found = None
-    if found:
-        moment = dates.parse_date(found)
-        if moment is not None and dates.is_plausible(moment, captured_at) and _day_is_written(moment, tree, url):
-            return moment, "htmldate", None
-    return None, None, None
-
-
-def _shown_as_date_line(day, shown_text: str) -> bool:
-    """True when the page shows this date somewhere not labelled as an update."""
-    for spelling in dates.date_spellings(day):
-        start = shown_text.find(spelling)
-        while start >= 0:
-            if not _labelled_update(shown_text[max(0, start - 45) : start]):
-                return True
-            start = shown_text.find(spelling, start + 1)
-    return False
-
-
-def _is_hidden(element) -> bool:
-    if element.get("hidden") is not None or (element.get("aria-hidden") or "").strip().lower() == "true":
-        return True
-    style = element.get("style")
-    return bool(style) and _HIDDEN_STYLE.search(style) is not None
-
-
-def _is_image_caption(element) -> bool:
-    """A caption under a picture: a figcaption (or *caption* class) of a few lines and no
-    headline of its own (teaser cards built as <figure> carry a headline and their own date)."""
-    if element.tag != "figcaption" and "caption" not in (element.get("class") or "").lower():
-        return False
-    if any(isinstance(child.tag, str) and child.tag in ("h1", "h2", "h3", "h4", "a") for child in element.iter()):
-        return False
-    return len("".join(element.itertext())) <= 300
-
-
-def _seen_copy(tree):
-    """A copy of the page without what does not date the article: hidden elements, image
-    captions, and short paragraphs about a picture ("In this March 2, 2011 file photo")."""
-    copy = deepcopy(tree)
-    body = copy.find(".//body")
-    if body is not None:
-        for element in list(body.iter()):
-            if element is body or element.getparent() is None:
-                continue
-            if _is_hidden(element) or _is_image_caption(element):
-                element.drop_tree()
-            elif element.tag in ("p", "span", "em", "i", "small"):
-                text = "".join(element.itertext())
-                if len(text) < 400 and _PHOTO_DATE.search(text):
-                    element.drop_tree()
-    return copy
-
-
-def _day_is_written(moment: datetime, tree, url: str) -> bool:
-    """Date finders fill in a day for a month or a year alone (a copyright line's "© 2015",
-    a /2015/08/ path, "2020-03"): keep a found date only when the page or its URL writes that day."""
-    if moment.day != 1:
-        return True
-    url_date = date_from_url(url)
-    if url_date is not None and url_date.date() == moment.date():
-        return True
-    day = moment.date()
-    if dates.is_visible(day, _visible_text(tree)):
-        return True
-    raw = etree.tostring(tree, encoding="unicode")
-    return day.isoformat() in raw or day.strftime("%Y%m%d") in raw
-
-
-_MONTH_ONLY = re.compile(
-    rf"^\s*(?:(?:19|20)\d{{2}}(?:-(?:0[1-9]|1[0-2]))?|(?:{_MONTH_WORDS})\.?,?\s+(?:19|20)\d{{2}})\s*$", re.IGNORECASE
-)
-
-
-def _declares_month_only(value: object) -> bool:
-    """'2020-03', '2020', 'March 2020': a declared date known only to the month or the year."""
-    return isinstance(value, str) and _MONTH_ONLY.match(value) is not None
 
 
 def _title(page: PageMeta, names: tuple[str, ...], domain: str) -> str | None:
@@ -1008,11 +687,11 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
         paragraphs = split_paragraphs(body_text)
         title = paragraphs[0][:200] if paragraphs else ""
 
-    published_at, date_source, published_offset = _choose_published(page, tree, url, captured_at)
+    published_at, date_source, published_offset, precision = choose_published(page, tree, url, captured_at)
     language = detect_language(body_text, page.html_lang or page.first("content-language", "og:locale", "dc.language"))
     # Last: trafilatura's byline fallback prunes the tree in place.
     authors = _authors(page, tree, outlet_names, text_bylines, text)
-    modified_at = _modified(page, captured_at)
+    modified_at = modified_time(page, captured_at)
     if modified_at is not None and published_at is not None and modified_at < published_at:
         modified_at = None
 
@@ -1038,4 +717,5 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
         date_source=date_source,
         simhash=simhash(body_text),
         published_offset_minutes=published_offset,
+        published_precision=precision,
     )

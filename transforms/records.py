@@ -47,6 +47,10 @@ class Article:
     # UTC offset the page wrote published_at in: the local calendar date is
     # (published_at + offset).date(), the date a reader of the outlet saw.
     published_offset_minutes: int | None = None
+    # How much of published_at the page gave: "day" (a day, with or without a time), "month"
+    # or "year" (published_at is then the first day of that month or year, 00:00 UTC); None
+    # exactly when published_at is None.
+    published_precision: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

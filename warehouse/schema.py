@@ -60,6 +60,12 @@ ARTICLE_COLUMNS: list[tuple[str, pa.DataType, bool, str]] = [
         True,
         "UTC offset, in minutes, of the time the page gave for published_at (60 for +01:00); the local publication date is published_at plus this offset. Null when the page named no zone.",
     ),
+    (
+        "published_precision",
+        pa.string(),
+        True,
+        "How much of published_at the page gave: 'day' (a day, with or without a time of day), 'month' or 'year' (published_at is then the first day of that month or year, 00:00 UTC: never read it as a day); null exactly when published_at is null.",
+    ),
 ]
 
 CAPTURE_COLUMNS: list[tuple[str, pa.DataType, bool, str]] = [
