@@ -1,0 +1,130 @@
+"""The publication date as a rule of how pages are written, on pages written for these tests:
+structured data first, visible evidence checked against it, nothing from captions, hidden
+elements or footers, a date's precision kept (issue 12)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from transforms import Article, extract
+from transforms.dates import parse_partial_date, shown_time_on
+
+CAPTURED = datetime(2024, 6, 1, tzinfo=UTC)
+PARAGRAPHS = "".join(
+    f"<p>{sentence}</p>"
+    for sentence in (
+        "The ferry between Alnmouth Quay and the island ran on its winter timetable for the whole of the"
+        " summer, the operator confirmed on Tuesday, after two of its three crews were found short of staff.",
+        "Passengers queued for up to two hours at the slipway, and several delivery vans were turned away"
+        " when the last crossing of the day left without them, according to the harbour office.",
+        "The operator said it had advertised the vacancies in March and expected the full timetable to"
+        " return before the autumn half term, when the island's school reopens after the holidays.",
+        "Island councillors have asked for a meeting with the operator and the county's transport officers"
+        " to discuss a standby crew for the months when visitors outnumber residents ten to one.",
+    )
+)
+
+
+def page(head: str = "", above: str = "", below: str = "", title: str = "Ferry keeps winter timetable") -> str:
+    return (
+        f"<html><head><title>{title}</title>{head}</head><body>"
+        f"<nav><a href='/'>Home</a> <a href='/news'>News</a> <a href='/sport'>Sport</a></nav>"
+        f"<article><h1>{title}</h1>{above}{PARAGRAPHS}{below}</article>"
+        f"<footer><p>© 2015 Alnmouth Quay Gazette. All rights reserved.</p></footer></body></html>"
+    )
+
+
+def article(html: str, url: str = "https://www.quay-gazette.example/news/ferry-timetable") -> Article:
+    result = extract(html, url, captured_at=CAPTURED)
+    assert isinstance(result, Article), result
+    return result
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2019-03", (datetime(2019, 3, 1, tzinfo=UTC), "month")),
+        ("2019/03", (datetime(2019, 3, 1, tzinfo=UTC), "month")),
+        ("March 2019", (datetime(2019, 3, 1, tzinfo=UTC), "month")),
+        ("März 2019", (datetime(2019, 3, 1, tzinfo=UTC), "month")),
+        ("2019", (datetime(2019, 1, 1, tzinfo=UTC), "year")),
+        ("2019-03-04", None),  # a day: not a partial date
+        ("Tuesday 2019", None),
+        (None, None),
+    ],
+)
+def test_partial_dates_keep_their_precision(value, expected):
+    assert parse_partial_date(value) == expected
+
+
+def test_a_day_known_to_the_day_has_day_precision():
+    result = article(page(head='<meta property="article:published_time" content="2021-04-06T09:30:00+01:00">'))
+    assert result.published_at == datetime(2021, 4, 6, 8, 30, tzinfo=UTC)
+    assert result.published_precision == "day"
+
+
+def test_a_month_only_declaration_is_stored_to_the_month_never_as_a_day():
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2019-03"}</script>'
+    result = article(page(head=ld))
+    assert result.published_at == datetime(2019, 3, 1, tzinfo=UTC)
+    assert result.published_precision == "month"
+
+
+def test_a_url_month_alone_gives_the_month():
+    result = article(page(), url="https://www.quay-gazette.example/2019/07/ferry-timetable/")
+    assert result.published_at == datetime(2019, 7, 1, tzinfo=UTC)
+    assert (result.published_precision, result.date_source) == ("month", "url")
+
+
+def test_no_date_at_all_is_null_not_the_copyright_year():
+    result = article(page())
+    assert result.published_at is None
+    assert result.published_precision is None
+
+
+@pytest.mark.parametrize(
+    "line, expected, offset",
+    [
+        ("<p class='meta'>Posted August 13, 2010 2:35 PM EDT</p>", datetime(2010, 8, 13, 18, 35, tzinfo=UTC), -240),
+        ("<p class='meta'>13.08.2010, 14:35 Uhr</p>", datetime(2010, 8, 13, 14, 35, tzinfo=UTC), None),
+        ("<p class='meta'>Aug. 13, 2010 at 9:05 a.m. GMT</p>", datetime(2010, 8, 13, 9, 5, tzinfo=UTC), 0),
+    ],
+)
+def test_a_url_date_takes_the_time_the_page_prints_for_that_day(line, expected, offset):
+    url = "https://www.quay-gazette.example/2010/08/13/ferry-timetable/"
+    result = article(page(above=line), url=url)
+    assert result.published_at == expected
+    assert result.published_offset_minutes == offset
+    assert result.published_precision == "day"
+    assert result.date_source == "url+shown-time"
+
+
+def test_a_url_date_stays_at_midnight_when_the_page_prints_no_time():
+    url = "https://www.quay-gazette.example/2010/08/13/ferry-timetable/"
+    result = article(page(above="<p class='meta'>August 13, 2010</p>"), url=url)
+    assert result.published_at == datetime(2010, 8, 13, tzinfo=UTC)
+    assert result.date_source == "url"
+
+
+def test_a_time_printed_for_another_day_is_not_taken():
+    url = "https://www.quay-gazette.example/2010/08/13/ferry-timetable/"
+    result = article(page(above="<p class='meta'>Updated August 14, 2010 7:10 PM</p>"), url=url)
+    assert result.published_at == datetime(2010, 8, 13, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("posted 13 august 2010 - 14:35 (mez) by kim", datetime(2010, 8, 13, 13, 35, tzinfo=UTC)),
+        ("13.08.2010 14:35 utc+2", datetime(2010, 8, 13, 12, 35, tzinfo=UTC)),
+        ("2010-08-13 11h30", datetime(2010, 8, 13, 11, 30)),
+        ("august 13, 2010 12:05 am", datetime(2010, 8, 13, 0, 5)),
+        ("august 13, 2010 in politics, 14 comments", None),
+        ("august 13, 2010 13:75", None),
+    ],
+)
+def test_shown_time_on(text, expected):
+    shown = shown_time_on(date(2010, 8, 13), text)
+    assert (shown.astimezone(UTC) if shown is not None and shown.tzinfo else shown) == expected
