@@ -99,7 +99,8 @@ def iter_records(handle: IO[bytes], kind: str, max_bytes: int = MAX_BODY_BYTES) 
         if failed_at is None and last_start is not None:
             # FastWARC refused what follows the record at `last_start` (Content-Length drift, a
             # header it cannot parse): go on from the next record header after that record.
-            position = _next_record(handle, last_start + 1, gzipped)
+            following = _member_end(handle, last_start) if gzipped else None
+            position = following if following is not None else _next_record(handle, last_start + 1, gzipped)
             continue
         # FastWARC cannot read the record at `failed_at` (or at `position`): warcio reads it.
         position = yield from _one_slow_record(handle, position if failed_at is None else failed_at, max_bytes, gzipped)
@@ -207,7 +208,9 @@ def _warcio_records(handle: IO[bytes], start: int, max_bytes: int, *, arc: bool)
     iterator = WarcioIterator(handle, arc2warc=True)
     try:
         for record in iterator:
-            yield _from_warcio(record, start + iterator.get_record_offset(), max_bytes, arc=arc)
+            raw = _from_warcio(record, start, max_bytes, arc=arc)
+            raw.offset = start + iterator.get_record_offset()  # (this reads the record to its end)
+            yield raw
     except (ArchiveLoadFailed, OSError, ValueError, EOFError, zlib.error) as error:
         raise WarcReadError(f"unreadable after byte {start + iterator.get_record_offset()}: {error}") from error
 
@@ -231,6 +234,22 @@ def _from_warcio(record: Any, offset: int, max_bytes: int, *, arc: bool = False)
     raw.payload = record.raw_stream.read(max_bytes + 1)
     raw.payload_complete = len(raw.payload) <= max_bytes
     return raw
+
+
+def _member_end(handle: IO[bytes], start: int) -> int | None:
+    """Where the gzip member at `start` ends (the next member starts), or None when it is damaged."""
+    handle.seek(start)
+    decompressor = zlib.decompressobj(wbits=31)
+    fed = 0
+    try:
+        while not decompressor.eof and (chunk := handle.read(1 << 16)):
+            fed += len(chunk)
+            decompressor.decompress(chunk, 1 << 16)
+            while decompressor.unconsumed_tail and not decompressor.eof:
+                decompressor.decompress(decompressor.unconsumed_tail, 1 << 16)
+    except zlib.error:
+        return None
+    return start + fed - len(decompressor.unused_data) if decompressor.eof else None
 
 
 def _next_record(handle: IO[bytes], start: int, gzipped: bool) -> int | None:
