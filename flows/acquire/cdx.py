@@ -106,11 +106,33 @@ def _rows_from_ndjson(text: str) -> list[CdxRow]:
     return rows
 
 
+def _rows_from_text(text: str) -> tuple[list[CdxRow], str | None]:
+    """The plain-text answer (no `output=json`, or a server that ignores it): space-separated
+    `urlkey timestamp original mimetype statuscode digest [length]` lines; a ` CDX ...` header
+    line is skipped; a last line alone after a blank line is the resume key."""
+    rows: list[CdxRow] = []
+    resume_key = None
+    lines = text.strip().splitlines()
+    if len(lines) >= 2 and not lines[-2].strip() and len(lines[-1].split()) == 1:
+        resume_key, lines = lines[-1].strip(), lines[:-2]
+    for line in lines:
+        fields = line.split()
+        if not fields or fields[0] == "CDX":
+            continue
+        if len(fields) < 6 or not fields[1].isdigit():
+            raise SourceError(f"CDX answer line is not `urlkey timestamp original mime status digest`: {line[:120]!r}")
+        rows.append(CdxRow(*fields[:6]))
+    return rows, resume_key
+
+
 def parse_cdx_json(text: str) -> tuple[list[CdxRow], str | None]:
-    """Either JSON shape to rows plus the resume key (None when there is no next page)."""
+    """Either JSON shape to rows plus the resume key (None when there is no next page); an
+    answer that is not JSON is read as the plain space-separated format."""
     stripped = text.lstrip()
     if not stripped:
         return [], None
+    if not stripped.startswith(("[", "{")):
+        return _rows_from_text(stripped)
     try:
         if stripped.startswith("["):
             return _rows_from_array(json.loads(stripped))

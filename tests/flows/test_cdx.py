@@ -187,3 +187,48 @@ def test_select_captures_keeps_only_good_html():
     rows = [CdxRow(*r) for r in CDX_ROWS]
     kept = list(select_captures(rows, "all"))
     assert {r.original for r in kept} == {"https://news.example/a", "https://news.example/b", "https://news.example/e"}
+
+
+def plain_cdx_route(rows):
+    """A CDX server that answers the plain-text format whatever `output` asks (space-separated
+    lines, a length column, the resume key alone after a blank line)."""
+
+    def route(query):
+        limit = int(query.get("limit", ["100000"])[0])
+        start = int(query.get("resumeKey", ["0"])[0])
+        page = rows[start : start + limit]
+        lines = [" ".join((*row[:3], row[3].replace(" ", ""), *row[4:], "1234")) for row in page]
+        if start + limit < len(rows):
+            lines += ["", str(start + limit)]
+        return 200, "text/plain", ("\n".join(lines) + "\n").encode()
+
+    return route
+
+
+def test_a_plain_text_cdx_answer_is_read_as_a_fallback_with_its_resume_keys():
+    with RouteServer({"/cdx/search/cdx": plain_cdx_route(CDX_ROWS)}) as server, cdx_fetcher() as fetcher:
+        refs = list(
+            query_cdx(
+                "news.example/*",
+                capture_policy="first",
+                fetcher=fetcher,
+                page_size=3,
+                endpoint=server.base_url + "/cdx/search/cdx",
+            )
+        )
+        pages = [q for path, q in server.requests if path == "/cdx/search/cdx"]
+    assert [(r.url, r.captured_at.year, r.digest) for r in refs] == [
+        ("https://news.example/a", 2020, "A1"),
+        ("https://news.example/b", 2020, "B1"),
+        ("https://news.example/e", 2021, "E1"),
+    ]
+    assert len(pages) == 3
+
+
+def test_plain_text_cdx_lines_and_their_header():
+    rows, key = parse_cdx_json(
+        " CDX N b a m s k r M S V g\nexample,news)/a 20200101000000 https://news.example/a text/html 200 D1 987\n"
+    )
+    assert key is None and rows == [
+        CdxRow("example,news)/a", "20200101000000", "https://news.example/a", "text/html", "200", "D1")
+    ]
