@@ -29,6 +29,7 @@ from transforms.meta import PageMeta, is_organization, read_page_meta, text_of
 from transforms.publications import clean_publication, publication_from_domain
 from transforms.published import choose_published, modified_time
 from transforms.records import EXTRACTOR_VERSION, Article, Rejection
+from transforms.structure import paragraph_seams, unwrap_layout_tables
 from transforms.text import block_key, clean_body, content_hash, normalize_text, simhash, split_paragraphs, word_count
 from transforms.urls import (
     InvalidURL,
@@ -670,6 +671,7 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
     publication, outlet_names = _publication(page, domain, canonical)
     title = _title(page, outlet_names, domain)
 
+    unwrap_layout_tables(tree)  # a whole article in one table cell keeps its paragraphs
     raw_body = _body(tree, url, page)
     text_bylines = _text_bylines(split_paragraphs(normalize_text(raw_body)))
     byline_lines = tuple(page.byline_texts) + tuple(text_bylines)
@@ -678,6 +680,7 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
         drop_lines=byline_lines + ((title,) if title else ()),
         link_texts=_link_texts(tree),
         own_blocks=_own_blocks(tree),
+        seams=paragraph_seams(tree),
     )
     count = word_count(body_text)
     thin = _thin_page(tree, page, raw_body, body_text, count)

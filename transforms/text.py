@@ -46,16 +46,23 @@ def split_paragraphs(text: str) -> list[str]:
 
 
 def _ends_open(paragraph: str) -> bool:
-    return not paragraph.rstrip().endswith(_SENTENCE_END)
+    text = paragraph.rstrip()
+    if not text or text.endswith(_SENTENCE_END):
+        return False
+    # A line ending on a symbol (an emoji, an arrow) closes the way a full stop does.
+    return unicodedata.category(text[-1]) not in ("So", "Sk")
 
 
 def _starts_continuation(paragraph: str) -> bool:
-    first = paragraph.lstrip()[:1]
+    text = paragraph.lstrip()
+    first = text[:1]
+    if re.match(r"[—–-]+\s+[A-ZÀ-ÖØ-ÞА-ЯЁ]", text):
+        return False  # "— Jane Doe (@jdoe) May 1": an attribution line under a quote, not the rest of a sentence
     return bool(first) and (first.islower() or first in ",;)—–-")
 
 
 # A list item as trafilatura and Markdown write it: "- item", "• item", "1. item", "a) item".
-_LIST_ITEM = re.compile(r"^\s*(?:[-•*·▪►–]\s|\d{1,3}[.)]\s|[a-z][)]\s)")
+_LIST_ITEM = re.compile(r"^\s*(?:[-•*·▪►–]\s|\d{1,3}[.)]\s|[a-z][)]\s|\[\d{1,3}\]|\(\d{1,3}\)\s)")
 # A dateline opening a story: "LONDON (Reuters) -", "BERLIN, 5. Mai (dpa) -", "WASHINGTON —".
 _DATELINE = re.compile(r"^[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ .'\-]{2,40}(?:,[^—–\-]{0,40})?\s*(?:\([^)]{1,30}\))?\s*[—–\-]{1,2}\s")
 
@@ -96,7 +103,18 @@ def block_key(text: str) -> str:
     return " ".join(text.lstrip("-•*·▪► ").split())[:40].casefold()
 
 
-def join_broken_paragraphs(paragraphs: list[str], own_blocks: frozenset[str] = frozenset()) -> list[str]:
+def seam_key(before: str, after: str) -> str:
+    """The place where `before` ends and `after` begins, as their last and first four words
+    (case-folded): to find in the page whether two paragraphs of the text were two sibling
+    <p> elements (a paragraph split by markup) or blocks of different kinds."""
+    tail = _WORD.findall(before[-80:].casefold())[-4:]
+    head = _WORD.findall(after[:80].casefold())[:4]
+    return " ".join(tail) + " | " + " ".join(head)
+
+
+def join_broken_paragraphs(
+    paragraphs: list[str], own_blocks: frozenset[str] = frozenset(), seams: frozenset[str] | None = None
+) -> list[str]:
     """Join a paragraph that stops mid-sentence with the next one that continues it.
 
     'at the G8' + 'talks.' -> 'at the G8 talks.'. Only a break that really falls inside one
@@ -106,7 +124,10 @@ def join_broken_paragraphs(paragraphs: list[str], own_blocks: frozenset[str] = f
     List items, subheadings, datelines and date lines are never joined to their neighbours:
     they also lack a full stop, but each is a block of its own. `own_blocks` are the starts
     (`block_key`) of the page's headings, list items, table cells and quotes: a paragraph
-    that begins one of them is never joined to another.
+    that begins one of them is never joined to another. `seams`, when the page is known, are
+    the `seam_key`s of consecutive sibling <p> elements: only such a pair is joined (never two
+    lines of one element split by <br>, a quote and its attribution, or blocks of different
+    containers).
     """
     out: list[str] = []
     starts: list[str] = []
@@ -139,6 +160,8 @@ def join_broken_paragraphs(paragraphs: list[str], own_blocks: frozenset[str] = f
                 and not re.search(r"\b[A-Z]{2,}\W*$", previous)  # "..., Denver, CO": a list line
                 and not paragraph.lstrip().startswith("|")
             )
+            if seams is not None and seam_key(previous, paragraph) not in seams:
+                separate = True
             if not separate and words >= 4 and (_starts_continuation(paragraph) or short_tail or dangling or running):
                 out[-1] = f"{previous.rstrip()} {paragraph.lstrip()}"
                 continue
@@ -235,17 +258,18 @@ def clean_body(
     drop_lines: tuple[str, ...] = (),
     link_texts: frozenset[str] = frozenset(),
     own_blocks: frozenset[str] = frozenset(),
+    seams: frozenset[str] | None = None,
 ) -> str:
     """The final body: normalised, boilerplate and given lines dropped, broken paragraphs joined.
 
     `link_texts` are the page's link texts (case-folded, single-spaced): a paragraph that is
     nothing but a link is a 'read more' teaser, not article text. `own_blocks`: see
-    `join_broken_paragraphs`.
+    `join_broken_paragraphs`, as `seams`.
     """
     paragraphs = split_paragraphs(normalize_text(text))
     drop = {_line_key(line) for line in drop_lines if line} | link_texts
     kept = [p for p in paragraphs if not is_boilerplate(p) and _line_key(p) not in drop]
-    kept = join_broken_paragraphs(kept, own_blocks)
+    kept = join_broken_paragraphs(kept, own_blocks, seams)
     # Adjacent identical paragraphs are a template artefact (teaser repeated as first line).
     deduped: list[str] = []
     for paragraph in kept:
