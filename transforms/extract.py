@@ -217,7 +217,7 @@ def _publication(page: PageMeta, domain: str, url: str) -> tuple[str | None, tup
     candidates: list[str] = []
     for value in page.ld_values("publisher"):
         for item in value if isinstance(value, list) else [value]:
-            name = clean_publication(item)
+            name = clean_publication(item, domain)
             if name:
                 candidates.append(name)
     for key in (
@@ -231,14 +231,14 @@ def _publication(page: PageMeta, domain: str, url: str) -> tuple[str | None, tup
     ):
         value = page.first(key)
         if value:
-            name = clean_publication(value.lstrip("@") if key == "twitter:site" else value)
+            name = clean_publication(value.lstrip("@") if key == "twitter:site" else value, domain)
             if name:
                 candidates.append(name)
     # Other organizations in the page's JSON-LD come after what the page declares as its own
     # name, and only when they live on the page's domain: a web agency credited in the
     # markup ("Website by ...") is not the outlet.
     for obj in page.json_ld:
-        organization = clean_publication(obj.get("name")) if is_organization(obj) else None
+        organization = clean_publication(obj.get("name"), domain) if is_organization(obj) else None
         home = obj.get("url") or obj.get("@id")
         if organization and (not isinstance(home, str) or _on_domain(home, domain) or not candidates):
             candidates.append(organization)

@@ -39,8 +39,26 @@ def publication_from_domain(domain: str) -> str | None:
     return " ".join(w.capitalize() for w in words) or None
 
 
-def clean_publication(value: object) -> str | None:
-    """A plausible outlet name from a declared value (strings only, short, no URL)."""
+# A credit for whoever built the site, not the outlet's name.
+_CREDIT = re.compile(
+    r"^(?:(?:(?:web\s?)?(?:site|design(?:ed)?)|powered|made|built|created|developed|hosted|theme|realisation|"
+    r"realisierung|umsetzung|gestaltung|programmierung|entwicklung|konzept)(?:\s+(?:and|&|und)\s+\w+)?"
+    r"\s*(?:by|von|par|por|:)\s|(?:web\s?design|website|webagentur|web agency)$)",
+    re.IGNORECASE,
+)
+_LEGAL_FORM = re.compile(r"\b(?:e\.\s?V|Inc|Ltd|Co|S\.\s?L|S\.\s?A|GmbH|AG|plc)\.?$")
+_NAME_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]+\s+|\s*[|•»]\s*")
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def clean_publication(value: object, domain: str = "") -> str | None:
+    """A plausible outlet name from a declared value (strings only, short, no URL, no web
+    designer's credit). A name written with its tagline ('Outlet | News, weather and sport',
+    'Outlet – Das Portal für ...') is cut to the name: the piece that spells the domain, else
+    the first piece when the others read as a description."""
     if isinstance(value, dict):
         value = value.get("name")
     if isinstance(value, list):
@@ -48,6 +66,34 @@ def clean_publication(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     name = re.sub(r"\s+", " ", value).strip(" |-–—·")
-    if not name or len(name) > 80 or name.startswith(("http://", "https://")):
+    if not name or len(name) > 80 or name.startswith(("http://", "https://")) or _CREDIT.match(name):
         return None
+    pieces = [piece.strip(" .:") for piece in _NAME_SEPARATORS.split(name) if piece.strip(" .:")]
+    if len(pieces) >= 2:
+        named = _name_piece(pieces, domain)
+        if named is not None:
+            return named
+    words = name.split()
+    if len(words) > 8 or (len(words) >= 5 and name.endswith((".", "!", "?")) and not _LEGAL_FORM.search(name)):
+        return None  # a sentence: the page's description, not its name
     return name
+
+
+def _name_piece(pieces: list[str], domain: str) -> str | None:
+    """Of 'Name | tagline' pieces, the one that spells the domain, else the first when the
+    others read as a description; None when neither."""
+    label = _key(domain.split(".")[0]) if domain else ""
+    if len(label) >= 3:
+        for piece in pieces:
+            key = _key(piece)
+            if len(key) >= 3 and (label in key or key in label):
+                return piece
+    first, rest = pieces[0], pieces[1:]
+    if len(first.split()) <= 4 and all(_describes(piece) for piece in rest):
+        return first
+    return None
+
+
+def _describes(piece: str) -> bool:
+    """A tagline rather than a name: a list with commas, or three words or more."""
+    return "," in piece or len(piece.split()) >= 3

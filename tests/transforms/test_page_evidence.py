@@ -134,20 +134,22 @@ def test_url_date_with_a_section_between_year_and_month():
 
 
 @pytest.mark.parametrize(
-    "declared",
+    "declared, start, precision",
     [
-        "2020-03",  # ISO year and month
-        "March 2020",  # a month written out
-        "2020",  # a year alone
+        ("2020-03", datetime(2020, 3, 1, tzinfo=UTC), "month"),  # ISO year and month
+        ("March 2020", datetime(2020, 3, 1, tzinfo=UTC), "month"),  # a month written out
+        ("2020", datetime(2020, 1, 1, tzinfo=UTC), "year"),  # a year alone
     ],
 )
-def test_a_date_known_only_to_the_month_or_year_is_not_stored_as_a_day(declared):
-    # published_at holds days only: month- or year-precision dates are left null.
+def test_a_date_known_only_to_the_month_or_year_is_not_stored_as_a_day(declared, start, precision):
+    # A month- or year-precision date is stored as the start of its period with that
+    # precision (published_precision), never as a day.
     html = page(
         head=f'<meta property="article:published_time" content="{declared}">',
         body="<article><h1>Quay closed to lorries</h1>" + paragraphs() + "</article>",
     )
-    assert article(html).published_at is None
+    result = article(html)
+    assert (result.published_at, result.published_precision) == (start, precision)
 
 
 # --- decoding ------------------------------------------------------------------------------
