@@ -10,6 +10,7 @@ per second to a host.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -19,12 +20,15 @@ from urllib.parse import urlsplit
 
 from flows.acquire.addresses import AddressPolicy
 from flows.acquire.captures import Capture, CaptureRef
-from flows.acquire.http import USER_AGENT, Fetcher
+from flows.acquire.http import USER_AGENT, Fetcher, RetryPolicy
 from flows.acquire.limits import DEFAULT_CDX_RATE, DEFAULT_HOST_LIMITS, DEFAULT_RATE, HostRateLimiter, parse_rates
 from flows.acquire.rawarchive import RawArchive
 from flows.acquire.responses import PermanentFetchError
 from flows.acquire.sessions import SessionPool
 from flows.acquire.shared_limits import SharedLimits
+
+# Seconds one attempt (headers and body) may take, default RetryPolicy.total_timeout (120).
+ATTEMPT_SECONDS_ENV = "NEWSARCHIVE_ATTEMPT_SECONDS"
 
 
 def fetcher_from_options(
@@ -66,11 +70,21 @@ def fetcher_from_options(
     )
     return Fetcher(
         limiter,
+        retry=RetryPolicy(total_timeout=_seconds_from_env(ATTEMPT_SECONDS_ENV, RetryPolicy().total_timeout)),
         sessions=SessionPool(user_agent or USER_AGENT, policy=policy),
         archive_hosts=archive_hosts,
         policy=policy,
         stop=stop,
     )
+
+
+def _seconds_from_env(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    try:
+        seconds = float(value) if value else default
+    except ValueError:
+        raise ValueError(f"{name}={value!r}: expected a number of seconds") from None
+    return seconds if seconds > 0 else default
 
 
 def _stoppable_sleep(stop: threading.Event | None) -> Callable[[float], None]:
