@@ -6,6 +6,11 @@ submits no new batch, each running task stops after the captures it has in hand
 A second signal exits at once. Prefect replaces the SIGTERM handler while a flow runs; the
 ingest flow calls `reclaim_sigterm` so the handler installed here stays in charge.
 
+Before that, from the first line of `flows.cli` (while Python imports Prefect, DuckDB and the
+rest for seconds) `exit_at_once` is in charge: one line, exit status 130 (143), no traceback;
+nothing has been written yet. `newsarchive run` puts it back once the run has ended, so a signal
+during the process's last moments is one line too.
+
 Scheduled and deployed runs (no handlers installed here) keep Prefect's own behaviour.
 """
 
@@ -39,6 +44,31 @@ def stop_signal() -> int | None:
 def request_stop(signum: int = signal.SIGINT) -> None:
     _received.append(signum)
     STOP.set()
+
+
+def exit_at_once(message: str = "stopped before anything was written.") -> None:
+    """Handle SIGINT and SIGTERM by printing `<Ctrl-C|SIGTERM>: <message>` and exiting at once
+    with the signal's status: for the moments when there is nothing to finish or to clean up."""
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        sys.stderr.write(f"\n{signal_name(signum)}: {message}\n")
+        sys.stderr.flush()
+        os._exit(EXIT_STATUS.get(signal.Signals(signum), 128 + signum))
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+
+
+def restore_defaults() -> None:
+    """Python's own handling again: SIGINT raises KeyboardInterrupt (click prints `Aborted!`),
+    SIGTERM ends the process. For commands that clean up as the exception unwinds."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def signal_name(signum: int) -> str:
+    """How the one line names the signal: `Ctrl-C` for SIGINT, else its name (`SIGTERM`)."""
+    return "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
 
 
 def install_handlers(on_first: Callable[[int], None]) -> None:

@@ -14,9 +14,27 @@ exit status 1; tracebacks are for bugs only.
 
 from __future__ import annotations
 
-import click
+import os
+import sys
 
-from flows.cli.common import apply_prefect_defaults
+from flows import stopping
+
+
+def _started_as_the_command() -> bool:
+    """True in a process started as `newsarchive` or `python -m flows.cli` (not in a test
+    process that imports the package)."""
+    argv = getattr(sys, "orig_argv", sys.argv)
+    return os.path.basename(sys.argv[0]) == "newsarchive" or "flows.cli" in argv[1:3]
+
+
+# First of all: a Ctrl-C or SIGTERM during the seconds of imports below is one line and exit
+# status 130/143, not a traceback (a run installs its own handlers once it starts).
+if _started_as_the_command():
+    stopping.exit_at_once()
+
+import click  # noqa: E402 -- after the signal handlers above
+
+from flows.cli.common import apply_prefect_defaults  # noqa: E402 -- after the signal handlers above
 
 apply_prefect_defaults()  # before any command module imports prefect
 
@@ -33,6 +51,8 @@ def main() -> None:
         newsarchive run                      # ingest the bundled sample archive into ./data
         newsarchive sql "SELECT publication, count(*) FROM articles GROUP BY 1"
     """
+    if _started_as_the_command() and click.get_current_context().invoked_subcommand not in ("run", "reprocess"):
+        stopping.restore_defaults()  # `run` keeps exiting at once until its own handlers are in
 
 
 for _module in (run, history, serve, server, warehouse):

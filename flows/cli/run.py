@@ -222,7 +222,9 @@ def run(
         nothing_new(done_count, dataset_article_count(options), output_format, wall_s=wall_seconds())
         return
     display = ProgressDisplay(ProgressDisplay.mode_for(quiet=quiet, verbose=verbose))
-    if not (dask_address or dask_workers):
+    if dask_address or dask_workers:
+        stopping.restore_defaults()  # Prefect and Dask handle KeyboardInterrupt themselves
+    else:
 
         def on_stop(signum: int) -> None:
             display.close()
@@ -231,6 +233,8 @@ def run(
         stopping.install_handlers(on_stop)
     with display:
         summary = _checked_run(_run_flow, options, dask_address, dask_workers)
+    if not stopping.requested():  # the run is over: a signal now only ends the process sooner
+        stopping.exit_at_once("the run had finished; `newsarchive runs` shows it.")
     finish(summary, output_format, wall_s=wall_seconds())
 
 
