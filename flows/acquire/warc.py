@@ -16,6 +16,7 @@ Paths may be object-storage URIs (`s3://bucket/crawl.warc.gz`, read through ware
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import zlib
@@ -97,22 +98,22 @@ class WarcInput:
 
 def _original_keys(raw: RawRecord) -> tuple[str, ...]:
     keys = []
-    if record_id := raw.header("WARC-Record-ID"):
+    if record_id := raw.header("warc-record-id"):
         keys.append(f"id {record_id}")
-    if (url := raw.header("WARC-Target-URI")) and (date := raw.header("WARC-Date")):
+    if (url := raw.header("warc-target-uri")) and (date := raw.header("warc-date")):
         keys.append(f"at {url.strip('<>')} {date}")
-    if digest := raw.header("WARC-Payload-Digest"):
+    if digest := raw.header("warc-payload-digest"):
         keys.append(f"digest {digest}")
     return tuple(keys)
 
 
 def _revisit_keys(raw: RawRecord) -> tuple[str, ...]:
     keys = []
-    if refers := raw.header("WARC-Refers-To"):
+    if refers := raw.header("warc-refers-to"):
         keys.append(f"id {refers}")
-    if (url := raw.header("WARC-Refers-To-Target-URI")) and (date := raw.header("WARC-Refers-To-Date")):
+    if (url := raw.header("warc-refers-to-target-uri")) and (date := raw.header("warc-refers-to-date")):
         keys.append(f"at {url.strip('<>')} {date}")
-    if digest := raw.header("WARC-Payload-Digest"):
+    if digest := raw.header("warc-payload-digest"):
         keys.append(f"digest {digest}")
     return tuple(keys)
 
@@ -138,10 +139,10 @@ def read_warc(
             for raw in iter_records(handle, kind, run.max_bytes):
                 record_count += 1
                 last_offset = raw.offset
-                if raw.problem is None and (raw.kind not in CAPTURE_TYPES or not raw.header("WARC-Target-URI")):
+                if raw.problem is None and (raw.kind not in CAPTURE_TYPES or not raw.header("warc-target-uri")):
                     run.other_records[raw.kind] = run.other_records.get(raw.kind, 0) + 1
                     continue
-                if raw.problem is not None and not raw.header("WARC-Target-URI"):
+                if raw.problem is not None and not raw.header("warc-target-uri"):
                     raw.headers.update(_salvaged_headers(handle, raw.offset))  # the slow path seeks anew
                 capture = _capture(raw, path, source, run)
                 if capture is None:
@@ -326,20 +327,20 @@ def check_warc_files(paths: Iterable[str]) -> None:
 
 
 def _capture(raw: RawRecord, path: str, source: str, run: WarcInput) -> Capture | None:
-    url = (raw.header("WARC-Target-URI") or "").strip("<>")
-    record_key = None if raw.from_arc else raw.header("WARC-Record-ID")
+    url = (raw.header("warc-target-uri") or "").strip("<>")
+    record_key = None if raw.from_arc else raw.header("warc-record-id")
     ref = CaptureRef(
         url=url,
-        archive_url=raw.header("WARC-Source-URI"),
+        archive_url=raw.header("warc-source-uri"),
         captured_at=raw.date,
         # Our own raw archive records the original source and capture id, so reprocessing
         # updates the same ledger rows instead of adding new ones.
-        source=raw.header("Newsarchive-Source") or source,
-        digest=raw.header("WARC-Payload-Digest"),
+        source=raw.header("newsarchive-source") or source,
+        digest=raw.header("warc-payload-digest"),
         published_hint=_hint(raw),
-        stored_capture_id=raw.header("Newsarchive-Capture-Id"),
+        stored_capture_id=raw.header("newsarchive-capture-id"),
         # The record id alone is not enough: real files repeat records (and their ids).
-        record_key=f"{record_key or PurePosixPath(path).name}@{raw.offset}",
+        record_key=f"{record_key or _file_name(path)}@{raw.offset}",
     )
     capture = Capture(ref=ref, warc_file=path, warc_offset=raw.offset)
     if raw.problem is not None:
@@ -362,6 +363,11 @@ def _capture(raw: RawRecord, path: str, source: str, run: WarcInput) -> Capture 
     return capture
 
 
+@functools.lru_cache(maxsize=64)
+def _file_name(path: str) -> str:
+    return PurePosixPath(path).name
+
+
 def _fill(capture: Capture, raw: RawRecord, max_bytes: int) -> None:
     """Status, headers, content type and the decoded body of `raw` (or why there is none)."""
     if raw.is_http:
@@ -370,7 +376,7 @@ def _fill(capture: Capture, raw: RawRecord, max_bytes: int) -> None:
         capture.content_type = next((v for k, v in raw.http_headers if k.lower() == "content-type"), None)
     else:
         capture.http_status = 200
-        capture.content_type = raw.header("Content-Type")
+        capture.content_type = raw.header("content-type")
     if not raw.payload_complete:
         capture.error_reason, capture.error_detail = "too_large", f"the stored body exceeds {max_bytes} bytes"
         return
@@ -394,7 +400,7 @@ def _is_feed(content_type: str | None, body: bytes) -> bool:
 def _hint(raw: RawRecord) -> datetime | None:
     """Our own `Newsarchive-Published-Hint` header; one that does not parse is ignored (the
     record is read as if it had none), never the end of the file."""
-    text = raw.header("Newsarchive-Published-Hint")
+    text = raw.header("newsarchive-published-hint")
     if not text:
         return None
     try:
@@ -423,7 +429,7 @@ def read_capture_at(path: str, offset: int, *, source: str = "warc", max_bytes: 
     with _open(path) as handle:
         kind = _kind(path, handle, _size(path))
         raw = record_at(handle, offset, kind, max_bytes)
-    if raw is None or raw.kind not in CAPTURE_TYPES or not raw.header("WARC-Target-URI"):
+    if raw is None or raw.kind not in CAPTURE_TYPES or not raw.header("warc-target-uri"):
         raise WarcReadError(f"no WARC record at offset {offset} of {path}")
     run = WarcInput(max_bytes=max_bytes)
     capture = _capture(raw, path, source, run)

@@ -19,6 +19,7 @@ import brotli
 
 MAX_BODY_BYTES = 25 * 1024 * 1024  # a news page is well under 5 MB; larger decoded bodies are `too_large`
 _CHUNK_SIZE_LIMIT = 1 << 40
+_ENCODING_HEADERS = frozenset({"transfer-encoding", "content-encoding"})
 
 
 class BodyTooLarge(Exception):
@@ -40,12 +41,14 @@ def header_values(headers: Iterable[tuple[str, str]], name: str) -> list[str]:
 def decode_payload(payload: bytes, headers: Iterable[tuple[str, str]], max_bytes: int = MAX_BODY_BYTES) -> bytes:
     """The page's bytes: chunking removed when the payload really is chunked, then each content
     encoding (gzip, deflate, br) undone; raises `BodyTooLarge` past `max_bytes`."""
-    headers = list(headers)
     if len(payload) > max_bytes:
         raise BodyTooLarge(f"the stored body has {len(payload)} bytes, more than {max_bytes}")
-    if "chunked" in header_values(headers, "Transfer-Encoding"):
+    encoded = [(name, value) for name, value in headers if name.lower() in _ENCODING_HEADERS]
+    if not encoded:  # the common case, kept cheap
+        return payload
+    if "chunked" in header_values(encoded, "Transfer-Encoding"):
         payload = dechunk(payload)
-    for encoding in reversed(header_values(headers, "Content-Encoding")):
+    for encoding in reversed(header_values(encoded, "Content-Encoding")):
         payload = _decompress(payload, encoding, max_bytes)
     return payload
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -43,9 +43,9 @@ class RawRecord:
 
     offset: int
     kind: str  # WARC-Type: response, resource, revisit, request, metadata, warcinfo, ...
-    headers: dict[str, str] = field(default_factory=dict)  # WARC headers (first value of each name)
+    headers: dict[str, str] = field(default_factory=dict)  # WARC headers, names lower-cased
     http_status: int | None = None
-    http_headers: list[tuple[str, str]] = field(default_factory=list)
+    http_headers: Sequence[tuple[str, str]] = ()
     is_http: bool = False
     payload: bytes = b""  # the HTTP payload as stored (not de-chunked or decompressed)
     payload_complete: bool = True  # False: longer than the cap, `payload` holds the first part
@@ -53,12 +53,13 @@ class RawRecord:
     problem: tuple[str, str] | None = None  # (reason, detail): the record could not be read
 
     def header(self, name: str) -> str | None:
-        value = self.headers.get(name.lower())
+        """The header `name` (lower-case) stripped, or None."""
+        value = self.headers.get(name)
         return value.strip() if value else None
 
     @property
     def date(self) -> datetime | None:
-        text = self.header("WARC-Date")
+        text = self.header("warc-date")
         if not text:
             return None
         try:
@@ -161,23 +162,22 @@ def _http_parsed(record: WarcRecord) -> bool:
 
 
 def _from_fast(record: WarcRecord, kind: str, max_bytes: int) -> RawRecord:
-    raw = RawRecord(offset=record.stream_pos, kind=kind, headers=_lower_headers(record.headers.items()))
     if kind not in CAPTURE_TYPES:
-        return raw
+        return RawRecord(offset=record.stream_pos, kind=kind)
+    raw = RawRecord(offset=record.stream_pos, kind=kind, headers=_lower_headers(reversed(record.headers.astuples())))
     raw.is_http = record.is_http
     if record.is_http:
         raw.http_status = record.http_headers.status_code
-        raw.http_headers = [(str(k), str(v)) for k, v in record.http_headers.items()]
+        raw.http_headers = record.http_headers.astuples()
     raw.payload = record.reader.read(max_bytes + 1)
     raw.payload_complete = len(raw.payload) <= max_bytes
     return raw
 
 
-def _lower_headers(items: Iterable[tuple[Any, Any]]) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for name, value in items:
-        headers.setdefault(str(name).lower(), str(value))
-    return headers
+def _lower_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Header names lower-cased; the first value of a repeated name wins when `items` come last
+    to first (FastWARC's HeaderMap.get costs more than making this dict once)."""
+    return {name.lower(): value for name, value in items}
 
 
 def _one_slow_record(

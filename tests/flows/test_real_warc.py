@@ -128,7 +128,7 @@ def test_a_record_done_under_its_old_url_and_second_id_is_still_done():
 def test_a_run_over_several_files_reads_every_readable_one_and_names_each_unreadable_one(tmp_path):
     paths = quirks.write_all(tmp_path / "in")
     broken = tmp_path / "in" / "notes.warc"
-    broken.write_bytes(b"WARC/1.0\r\nthis is not a header block\r\n" * 3)
+    broken.write_bytes(b"Notes from the newsroom, not an archive.\n" * 3)
     order = ["chunked.warc.gz", "whole.warc.gz", "crawl-2.warc.gz", "quirky.arc.gz", "crawl-1.warc.gz", "odd.warc.gz"]
     args = [arg for name in order for arg in ("--warc", str(paths[name]))] + ["--warc", str(broken)]
     data = tmp_path / "data"

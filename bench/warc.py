@@ -1,0 +1,105 @@
+"""Records per second of the WARC reader (flows/acquire/warc.read_warc: captures with decoded
+bodies, fallbacks, accounting) against plain FastWARC iteration over the same files (every
+record, the payload of each response/resource/revisit read).
+
+    .venv/bin/python -m bench.warc [--repeat 5] [--real ../shared/realworld-warc]
+
+Files: a clean 400-capture gzipped WARC written here (a request record before each response,
+as crawlers write), and every real file FastWARC reads to its end. Prints one row per file set:
+records, seconds (best of --repeat), records/s of each, and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from fastwarc.warc import ArchiveIterator
+
+from flows.acquire.warc import WarcInput, WarcReadError, read_warc
+from tests.fixtures import quirky_warcs as quirks
+
+_PAYLOAD_TYPES = {"response", "resource", "revisit"}
+
+
+def clean_file(directory: Path, count: int = 400) -> Path:
+    """`count` responses (each after its request record), one gzip member per record."""
+    records = [quirks.warcinfo()]
+    for n in range(count):
+        url = f"https://news.example.org/2021/{n}"
+        request = f"GET /2021/{n} HTTP/1.1\r\nHost: news.example.org\r\n\r\n".encode()
+        records.append(quirks.warc_record("request", url, request, content_type="application/http; msgtype=request"))
+        records.append(quirks.response(url, quirks.page(n)))
+    path = directory / "clean-400.warc.gz"
+    path.write_bytes(quirks.members(*records))
+    return path
+
+
+def fastwarc_records(path: str) -> int:
+    count = 0
+    with open(path, "rb") as handle:
+        for record in ArchiveIterator(handle, parse_http=True):
+            count += 1
+            if record.headers.get("WARC-Type") in _PAYLOAD_TYPES:
+                record.reader.read()
+    return count
+
+
+def reader_records(path: str) -> int:
+    shared = WarcInput()
+    count = sum(1 for _ in read_warc(path, shared=shared))
+    count += sum(1 for _ in shared.finish())
+    return count + sum(shared.other_records.values())
+
+
+def fastwarc_reads_to_the_end(path: str) -> bool:
+    try:
+        fastwarc_records(path)
+    except (OSError, ValueError):
+        return False
+    try:
+        reader_records(path)
+    except WarcReadError:
+        return False
+    return True
+
+
+def best_time(read: Callable[[str], int], paths: list[str], repeat: int) -> tuple[int, float]:
+    best = float("inf")
+    records = 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        records = sum(read(path) for path in paths)
+        best = min(best, time.perf_counter() - start)
+    return records, best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--real", default=str(Path(__file__).resolve().parents[2] / "shared" / "realworld-warc"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        sets = {"clean 400 captures": [str(clean_file(Path(tmp)))]}
+        real = sorted(p for p in glob.glob(f"{args.real}/*/*") if not p.endswith(".md"))
+        if real:
+            sets["real files FastWARC reads"] = [p for p in real if fastwarc_reads_to_the_end(p)]
+        print(f"{'files':<28} {'records':>8} {'FastWARC rec/s':>15} {'reader rec/s':>13} {'ratio':>6}")
+        for name, paths in sets.items():
+            fast_count, fast_s = best_time(fastwarc_records, paths, args.repeat)
+            ours_count, ours_s = best_time(reader_records, paths, args.repeat)
+            fast_rate, ours_rate = fast_count / fast_s, ours_count / ours_s
+            print(
+                f"{name + f' ({len(paths)})':<28} {fast_count:>8} {fast_rate:>15,.0f} {ours_rate:>13,.0f}"
+                f" {ours_rate / fast_rate:>6.2f}"
+            )
+            if ours_count != fast_count:
+                print(f"  (records counted: FastWARC {fast_count}, reader {ours_count})")
+
+
+if __name__ == "__main__":
+    main()
