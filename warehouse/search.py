@@ -7,6 +7,7 @@ over the Parquet views answers with a plain term-count ranking (sql/search_fallb
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -32,6 +33,7 @@ class SearchHit:
 class SearchResult:
     hits: list[SearchHit]
     ranking: str  # "bm25" (warehouse) or "term-count" (Parquet fallback while a load runs)
+    hint: str | None = None  # why nothing matched, when a filter names nothing in the warehouse
 
 
 def search(
@@ -42,8 +44,16 @@ def search(
     publication: str | None = None,
     published_from: date | None = None,
     published_to: date | None = None,
+    language: str | None = None,
 ) -> SearchResult:
     """Best-matching articles first. `published_to` is inclusive (the whole day).
+
+    Each article is indexed with its language's Snowball stemmer (sql/search_stemmer.sql).
+    `language` (ISO 639-1, e.g. 'ru') keeps the articles in that language and stems the words
+    with its stemmer; without it, each word is stemmed for every language and an article
+    matches on its own language's stem. `publication` matches case-insensitively; when no
+    article matches and a filter names no publication or language the warehouse holds,
+    `hint` says so and names the closest ones.
 
     Articles loaded with `load(..., update_search_index=False)` (periodic loads during a
     run) are not found until a later load updates the index; an article such a load replaced
@@ -59,12 +69,32 @@ def search(
         "in_publication": publication,
         "published_from": _day(published_from),
         "published_to": _day(published_to),
+        "in_language": language.strip().lower() if language else None,
     }
     given = {name: value for name, value in filters.items() if value is not None}
     sql = SEARCH_SQL.format(filters="".join(f", {name} := ?" for name in given))
     result = run_query(location, sql, [words, limit, *given.values()])
     hits = [_hit(result.columns, row) for row in result.rows]
-    return SearchResult(hits, "bm25" if result.source == "warehouse" else "term-count")
+    hint = None if hits else _hint(location, publication, given.get("in_language"))
+    return SearchResult(hits, "bm25" if result.source == "warehouse" else "term-count", hint)
+
+
+def _hint(location: Location, publication: str | None, language: str | None) -> str | None:
+    """Why a filtered search found nothing, if a filter names nothing the warehouse holds."""
+    hints = []
+    for column, value, noun in [("publication", publication, "publication"), ("language", language, "language")]:
+        if value is None:
+            continue
+        names = [
+            row[0]
+            for row in run_query(location, f"SELECT DISTINCT {column} FROM articles WHERE {column} IS NOT NULL").rows
+        ]
+        if value.lower() in (name.lower() for name in names):
+            continue
+        close = difflib.get_close_matches(value.lower(), [n.lower() for n in names], n=3, cutoff=0.5)
+        shown = [n for n in names if n.lower() in close] or sorted(names)[:10]
+        hints.append(f"no {noun} is named {value!r}; {'did you mean' if close else 'there are'}: {', '.join(shown)}")
+    return "; ".join(hints) if hints else None
 
 
 def _hit(columns: list[str], row: tuple) -> SearchHit:

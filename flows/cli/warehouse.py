@@ -85,23 +85,35 @@ def sql_command(sql: str | None, sql_file, fmt: str, params: tuple[str, ...], la
 @click.option(
     "--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 10_000), help="Most results to show."
 )
-@click.option("--publication", default=None, metavar="NAME", help="Only articles of this publication (exact name).")
+@click.option(
+    "--publication", default=None, metavar="NAME", help="Only articles of this publication (name, any letter case)."
+)
 @date_option("--from", "Only articles published on or after this day (UTC).")
 @date_option("--to", "Only articles published on or before this day (UTC).")
+@click.option(
+    "--language",
+    default=None,
+    metavar="CODE",
+    help="Only articles in this language (ISO 639-1: en, de, ru, ...); the words are stemmed for it.  [default: all]",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
 @LAYOUT_OPTIONS
-def search_command(words: str, limit: int, publication: str | None, fmt: str, layout: DataLayout, **dates) -> None:
+def search_command(
+    words: str, limit: int, publication: str | None, language: str | None, fmt: str, layout: DataLayout, **dates
+) -> None:
     """Full-text search over article titles and texts, best match first (BM25).
 
-    Words are matched after lowercasing, accent stripping and English stemming, so
-    "elections" finds "election"; digits and non-Latin words ("2010", "Москва") work too.
-    Each hit shows a snippet around the first matching word.
+    Words are matched after lowercasing, accent stripping and stemming in the article's own
+    language (Snowball stemmers for en, de, fr, es, it, pt, nl, ru and more; other languages
+    unstemmed), so "elections" finds "election" and "Москве" finds "Москва"; digits and
+    non-Latin words ("2010") work too. Without --language each word is stemmed for every
+    language. Each hit shows a snippet around the first matching word.
 
     \b
     Examples:
         newsarchive search "harbour flood"
-        newsarchive search "Москва" --limit 5
-        newsarchive search "budget" --publication "The Harbour Gazette" --from 2010-01-01 --to 2010-12-31
+        newsarchive search "Москве" --language ru --limit 5
+        newsarchive search "budget" --publication "the harbour gazette" --from 2010-01-01 --to 2010-12-31
         newsarchive search "bridge" --format json
     """
     from warehouse import search
@@ -114,9 +126,12 @@ def search_command(words: str, limit: int, publication: str | None, fmt: str, la
             publication=publication,
             published_from=dates["from"],
             published_to=dates["to"],
+            language=language,
         )
     except KNOWN_ERRORS as error:
         raise _fail(error) from error
+    if result.hint:
+        click.echo(f"Note: {result.hint}.", err=True)
     if result.ranking != "bm25":
         click.echo(
             "Note: the warehouse is busy (a load is running); ranked by term counts over the Parquet dataset.", err=True

@@ -268,3 +268,49 @@ def test_a_load_held_to_one_thread_and_little_memory_builds_the_same_warehouse(t
     assert _index_snapshot(bounded, query) == _index_snapshot(unbounded, query)
     article_rows = "SELECT * FROM articles ORDER BY article_id"
     assert db.query(bounded, article_rows) == db.query(unbounded, article_rows)
+
+
+def _multilingual(data_dir):
+    articles = [
+        make_article(
+            200, publication="Остров Вести", language="ru", title="Новости столицы", text="Москва приняла бюджет."
+        ),
+        make_article(201, publication="Остров Вести", language="ru", title="Погода", text="В Москве идёт снег."),
+        make_article(202, publication="Остров Вести", language="ru", title="Дороги", text="Мэр посетил Москву вчера."),
+        make_article(203, publication="Nordkurier", language="de", title="Häfen", text="Die Häfen der Stadt wachsen."),
+        make_article(204, publication="Nordkurier", language="de", title="Hafen", text="Der Hafen wurde erweitert."),
+        make_article(205, publication="Gazette", language="en", title="Harbours", text="The harbours are busy."),
+        make_article(206, publication="Gazette", language="xx", title="Unknown", text="harbours harbour"),
+    ]
+    parquet.write_articles(data_dir, articles, run_id="r1")
+    db.load(data_dir)
+
+
+def test_russian_forms_find_the_same_articles(data_dir):
+    """Each article is stemmed in its own language: "Москва" and "Москве" (and "Москву") meet."""
+    _multilingual(data_dir)
+    found = {w: sorted(h.title for h in search.search(data_dir, w).hits) for w in ["Москва", "Москве", "москву"]}
+    assert found["Москва"] == found["Москве"] == found["москву"] == ["Дороги", "Новости столицы", "Погода"]
+    assert sorted(h.title for h in search.search(data_dir, "Москве", language="ru").hits) == found["Москва"]
+
+
+def test_language_filter_and_stemmer(data_dir):
+    _multilingual(data_dir)
+    assert sorted(h.title for h in search.search(data_dir, "hafen", language="de").hits) == ["Hafen", "Häfen"]
+    assert [h.title for h in search.search(data_dir, "harbour", language="en").hits] == ["Harbours"]
+    # an unstemmed language: only the literal word matches
+    assert [h.title for h in search.search(data_dir, "harbours", language="xx").hits] == ["Unknown"]
+    # all languages (the default): the English article on its stem, the other on the word itself
+    assert sorted(h.title for h in search.search(data_dir, "harbours").hits) == ["Harbours", "Unknown"]
+    assert search.search(data_dir, "Москва", language="de").hits == []
+
+
+def test_publication_any_case_and_a_hint_when_none_matches(data_dir):
+    _multilingual(data_dir)
+    hits = search.search(data_dir, "hafen", publication="NORDKURIER").hits
+    assert sorted(h.title for h in hits) == ["Hafen", "Häfen"]
+    miss = search.search(data_dir, "hafen", publication="Nordkurir")
+    assert miss.hits == [] and "did you mean: Nordkurier" in (miss.hint or "")
+    miss = search.search(data_dir, "hafen", language="fr")
+    assert miss.hits == [] and "no language is named 'fr'" in (miss.hint or "")
+    assert search.search(data_dir, "zzz", publication="gazette").hint is None  # the name exists: no hint

@@ -1,11 +1,14 @@
 -- Incremental FTS maintenance, step 2: index the current rows of the articles in temp table
--- `fts_changed(article_id)` exactly as create_fts_index would (sql/fts.sql): same tokens,
--- stopwords and stemmer, fields title (0) and text (1); then refresh the document-frequency
--- and length statistics BM25 reads. Also used for full rebuilds (on an empty index).
+-- `fts_changed(article_id)` as create_fts_index would (sql/fts.sql): same tokens, fields
+-- title (0) and text (1), but each article stemmed with its language's Snowball stemmer
+-- (sql/search_stemmer.sql; 'none' for other languages) and the English stopwords dropped from
+-- English articles only; then refresh the document-frequency and length statistics BM25
+-- reads. Also used for full rebuilds (on an empty index). For a warehouse of English
+-- articles the index equals create_fts_index's (tests/warehouse/test_search.py).
 --
 -- Tokens: splitting on runs of the `ignore` pattern equals the extension's tokenize macro
 -- (replace the pattern by ' ', split on whitespace) because that pattern covers all
--- whitespace; it is one regex pass instead of two. Each distinct word is stemmed once.
+-- whitespace; it is one regex pass instead of two. Each distinct (word, stemmer) is stemmed once.
 -- tests/warehouse/test_search.py checks the result equals create_fts_index's.
 --
 -- Cost follows the changed articles: their row ids come from the article_id column alone
@@ -19,9 +22,16 @@ SELECT (SELECT coalesce(max(docid), -1) FROM fts_main_articles.docs) + row_numbe
        a.article_id AS name, a.title, a.text
 FROM changed_rows AS r JOIN articles AS a ON a.rowid = r.article_row;
 
+-- Each new document's stemmer, as its position in sql/search_stemmers.sql (one byte: the tokens
+-- carry it). A statement of its own: the language column in the statement above made a load
+-- capped at 24 MB run out of memory (DuckDB 1.5.5).
+CREATE OR REPLACE TEMP TABLE fts_new_stemmers AS
+SELECT n.docid, CAST(list_position({{search_stemmers}}, {{search_stemmer}}) AS UTINYINT) AS stemmer
+FROM fts_new_docs AS n JOIN articles AS a ON a.article_id = n.name;
+
 CREATE OR REPLACE TEMP TABLE fts_new_tokens AS
-SELECT w, docid, fieldid
-FROM (
+SELECT w, stemmer, docid, fieldid
+FROM fts_new_stemmers JOIN (
     SELECT unnest(regexp_split_to_array(lower(strip_accents(title)), '[^\p{L}\p{N}]+')) AS w, docid,
            (SELECT fieldid FROM fts_main_articles.fields WHERE field = 'title') AS fieldid
     FROM fts_new_docs
@@ -29,17 +39,19 @@ FROM (
     SELECT unnest(regexp_split_to_array(lower(strip_accents(text)), '[^\p{L}\p{N}]+')) AS w, docid,
            (SELECT fieldid FROM fts_main_articles.fields WHERE field = 'text') AS fieldid
     FROM fts_new_docs
-)
+) USING (docid)
 WHERE len(w) > 0;
 
+DROP TABLE fts_new_stemmers;
+
 CREATE OR REPLACE TEMP TABLE fts_new_stems AS
-SELECT w, stem(w, 'porter') AS term
-FROM (SELECT DISTINCT w FROM fts_new_tokens)
-WHERE w NOT IN (SELECT sw FROM fts_main_articles.stopwords);
+SELECT w, stemmer, stem(w, {{search_stemmers}}[stemmer]) AS term
+FROM (SELECT DISTINCT w, stemmer FROM fts_new_tokens)
+WHERE {{search_stemmers}}[stemmer] <> 'english' OR w NOT IN (SELECT sw FROM fts_main_articles.stopwords);
 
 CREATE OR REPLACE TEMP TABLE fts_new_terms AS
 SELECT s.term, t.docid, t.fieldid
-FROM fts_new_tokens AS t JOIN fts_new_stems AS s USING (w);
+FROM fts_new_tokens AS t JOIN fts_new_stems AS s USING (w, stemmer);
 
 DROP TABLE fts_new_tokens;
 

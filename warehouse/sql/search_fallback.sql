@@ -8,7 +8,7 @@ CREATE OR REPLACE MACRO query_words(query_string) AS
 CREATE OR REPLACE MACRO first_match_position(body, query_string) AS
     coalesce(list_min(list_filter(list_transform(query_words(query_string), t -> instr(lower(strip_accents(body)), t)), p -> p > 0)), 1);
 
-CREATE OR REPLACE MACRO search(query_string, max_rows := 10, in_publication := NULL, published_from := NULL, published_to := NULL) AS TABLE
+CREATE OR REPLACE MACRO search(query_string, max_rows := 10, in_publication := NULL, published_from := NULL, published_to := NULL, in_language := NULL) AS TABLE
 WITH scored AS (
     SELECT article_id,
            list_sum(list_transform(query_words(query_string),
@@ -16,7 +16,8 @@ WITH scored AS (
                     + (length(lower(strip_accents(a.text))) - length(replace(lower(strip_accents(a.text)), t, ''))) // length(t)
            )) AS score
     FROM articles AS a
-    WHERE (in_publication IS NULL OR a.publication = in_publication)
+    WHERE (in_publication IS NULL OR lower(a.publication) = lower(in_publication))
+      AND (in_language IS NULL OR lower(a.language) = lower(in_language))
       AND (published_from IS NULL OR a.published_at >= CAST(published_from AS TIMESTAMPTZ))
       AND (published_to IS NULL OR a.published_at < CAST(published_to AS TIMESTAMPTZ) + INTERVAL 1 DAY)
 ),
