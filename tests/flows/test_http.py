@@ -224,6 +224,11 @@ def test_responses_are_archived_as_warc_records(fault_server, tmp_path):
         ("Thu, 01 Jan 1970 00:00:10 GMT", 10.0),  # an HTTP date, `now` pinned to the epoch
         ("soon", None),  # garbage is ignored, not trusted
         (None, None),
+        ("\u00b2", None),  # '²' passes str.isdigit() and fails int(): ignored, no crash
+        ("\u0663", None),  # an Arabic-Indic digit: not delta-seconds
+        ("-5", None),
+        ("9" * 20, None),  # absurd: ignored (the back-off applies)
+        ("Mon, 99 Foo 99999 99:99:99 GMT", None),
     ],
 )
 def test_parse_retry_after(value, expected):
@@ -379,3 +384,130 @@ def test_retry_policy_delays():
     # jitter spreads the workers' retries between half and one and a half times the back-off
     delays = {policy.delay(2, timeout, random.Random(seed)) for seed in range(20)}
     assert len(delays) > 1 and all(1.0 <= delay <= 3.0 for delay in delays)
+
+
+def test_default_retry_after_cap_is_five_minutes():
+    assert RetryPolicy().max_retry_after == 300.0
+    error = TransientFetchError("http_503", retry_after=10**9)
+    assert RetryPolicy().delay(1, error, _NoJitter()) == 300.0
+
+
+@pytest.mark.parametrize(
+    ("host", "refused"),
+    [
+        ("127.0.0.1", True),
+        ("2130706433", True),  # decimal
+        ("0177.0.0.1", True),  # octal
+        ("0x7f.1", True),  # hex, short
+        ("127.1", True),
+        ("[::ffff:127.0.0.1]", True),  # IPv4-mapped
+        ("[::1]", True),
+        ("[2002:a00:1::]", True),  # 6to4 of 10.0.0.1
+        ("localhost.", True),
+        ("169.254.169.254", True),
+        ("100.64.0.1", True),  # shared address space
+        ("224.0.0.1", True),  # multicast
+        ("93.184.216.34", False),
+        ("[2606:4700::1111]", False),
+        ("news.example", False),  # a name: judged after DNS, by the connection
+    ],
+)
+def test_refusal_without_dns(host, refused):
+    from flows.acquire.addresses import refusal_without_dns
+
+    assert (refusal_without_dns(host) is not None) == refused
+
+
+def test_a_name_that_resolves_to_a_private_address_is_refused_after_dns(fault_server):
+    """/etc/hosts names this machine (`vm`, `runsc`, or whatever `socket.gethostname()` is):
+    a real resolution to 127.0.0.x, refused before and at connection time."""
+    from flows.acquire.addresses import AddressRefused, resolve_public
+
+    name = socket.gethostname()
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(name, 80)}
+    except OSError:
+        pytest.skip(f"{name} does not resolve here")
+    if not any(address.startswith(("127.", "::1")) for address in addresses):
+        pytest.skip(f"{name} resolves to {addresses}, not to loopback")
+    with pytest.raises(AddressRefused, match="resolves to a loopback"):
+        resolve_public(name, 80)
+    port = fault_server.base_url.rsplit(":", 1)[1]
+    refused = Fetcher(HostRateLimiter(), retry=RetryPolicy(max_retries=0))
+    capture = refused.fetch(CaptureRef(url=f"http://{name}:{port}/ok/by-name"))
+    assert capture.error_reason == "private_address" and "loopback" in (capture.error_detail or "")
+    assert fault_server.counts == {}
+    # The connection layer checks too, when the early look is skipped (archived: no robots.txt)
+    with pytest.raises(PermanentFetchError) as raised:
+        refused.get(f"http://{name}:{port}/ok/by-name", archived=True)
+    assert raised.value.reason == "private_address" and fault_server.counts == {}
+
+
+def test_the_trusted_archive_origin_is_fetched_and_others_are_not(fault_server):
+    from flows.acquire.addresses import AddressPolicy
+
+    policy = AddressPolicy.of(trusted=[f"{fault_server.base_url}/coll"])
+    fetcher = Fetcher(HostRateLimiter(host_limits={"127.0.0.1": 50}), retry=RetryPolicy(max_retries=0), policy=policy)
+    assert fetcher.fetch(CaptureRef(url=f"{fault_server.base_url}/ok/a")).error_reason is None
+    # the same server by another spelling is another origin: refused
+    other = fault_server.base_url.replace("127.0.0.1", "127.1")
+    assert fetcher.fetch(CaptureRef(url=f"{other}/ok/a")).error_reason == "private_address"
+
+
+def test_a_slow_body_ends_at_the_attempt_deadline(fault_server):
+    """The fault server's stall sends headers, then waits; a trickle would too: the deadline
+    is wall-clock, not per read."""
+    from tests.reliability.hostile_server import HostileServer, trickle
+
+    page = b"<html><body>" + b"x" * 2000 + b"</body></html>"
+    routes = {
+        "slow": lambda handler, count: trickle(
+            handler, b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2027\r\n\r\n", page, 0.5
+        )
+    }
+    with HostileServer(routes) as server:
+        fetcher = small_fetcher(total_timeout=1.5, read_timeout=5.0, max_retries=0)
+        started = time.monotonic()
+        capture = fetcher.fetch(CaptureRef(url=f"{server.base_url}/h/slow/x"))
+        elapsed = time.monotonic() - started
+    assert capture.error_reason == "timeout", capture.error_detail
+    assert elapsed < 4.0  # the deadline (1.5 s) plus robots.txt, not the 5 s read timeout
+
+
+def test_a_stop_ends_a_request_in_flight(fault_server):
+    from tests.reliability.hostile_server import HostileServer, trickle
+
+    routes = {
+        "slow": lambda handler, count: trickle(
+            handler, b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 999\r\n\r\n", b"y" * 999, 0.5
+        )
+    }
+    stop = threading.Event()
+    with HostileServer(routes) as server:
+        fetcher = small_fetcher(total_timeout=60.0, read_timeout=5.0, max_retries=0)
+        fetcher.stop = stop
+        threading.Timer(1.0, stop.set).start()
+        started = time.monotonic()
+        capture = fetcher.fetch(CaptureRef(url=f"{server.base_url}/h/slow/x"))
+        elapsed = time.monotonic() - started
+    assert capture.error_reason == "interrupted"
+    assert elapsed < 3.0
+
+
+@pytest.mark.parametrize(
+    ("coding", "encode"),
+    [
+        ("gzip", lambda data: __import__("gzip").compress(data)),
+        ("deflate", lambda data: __import__("zlib").compress(data)),
+        ("br", lambda data: __import__("brotli").compress(data)),
+        ("gzip, br", lambda data: __import__("brotli").compress(__import__("gzip").compress(data))),
+    ],
+)
+def test_content_codings_are_undone_under_the_cap(coding, encode):
+    from flows.acquire.sessions import decode_body
+
+    page = b"<html><body>hello</body></html>"
+    assert decode_body(encode(page), coding, "u", 1000) == page
+    with pytest.raises(PermanentFetchError) as raised:
+        decode_body(encode(b"\0" * 5000), coding, "u", 1000)
+    assert raised.value.reason == "too_large"
