@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,7 +30,17 @@ from fastwarc.warc import WarcRecordType
 
 from flows.acquire.captures import Capture, CaptureRef
 from flows.acquire.warcbody import MAX_BODY_BYTES, BodyTooLarge, decode_payload
-from flows.acquire.warcrecords import CAPTURE_TYPES, RawRecord, WarcReadError, iter_records, record_at, sniff
+from flows.acquire.warcrecords import (
+    CAPTURE_TYPES,
+    RawRecord,
+    WarcReadError,
+    ends_early,
+    gzipped_as_a_whole,
+    iter_records,
+    record_at,
+    salvaged_headers,
+    sniff,
+)
 from warehouse import storage
 
 __all__ = ["WarcInput", "WarcReadError", "check_warc_file", "check_warc_files", "read_capture_at", "read_warc"]
@@ -40,7 +49,6 @@ log = logging.getLogger("newsarchive")
 
 _PAGE_SCHEMES = ("http://", "https://")
 _FEED_MARKERS = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]")
-_RECORD_START = re.compile(rb"(?:^|\n)WARC/[01]\.\d+\r?\n")
 _XML_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml")
 
 
@@ -143,7 +151,7 @@ def read_warc(
                     run.other_records[raw.kind] = run.other_records.get(raw.kind, 0) + 1
                     continue
                 if raw.problem is not None and not raw.header("warc-target-uri"):
-                    raw.headers.update(_salvaged_headers(handle, raw.offset))  # the slow path seeks anew
+                    raw.headers.update(salvaged_headers(handle, raw.offset))  # the slow path seeks anew
                 capture = _capture(raw, path, source, run)
                 if capture is None:
                     continue  # a revisit waiting for its original
@@ -159,8 +167,8 @@ def read_warc(
                 f"cannot read WARC file {path}: no record could be read (WARC headers must end their lines with CRLF)"
             )
         if kind == "warc":
-            ends_early, leftover = _ends_early(handle, last_offset, size)
-            if ends_early and pending is not None and pending.warc_offset == last_offset:
+            cut, leftover = ends_early(handle, last_offset, size)
+            if cut and pending is not None and pending.warc_offset == last_offset:
                 pending.error_reason = "truncated_record"
                 pending.error_detail = f"the file ends inside the record at byte {last_offset}"
                 pending.body = b""
@@ -193,32 +201,13 @@ def _kind(path: str, handle: IO[bytes], size: int) -> str:
     handle.seek(0)
     if kind == "unknown":
         raise WarcReadError(f"not a WARC file: {path} (no 'WARC/' record header, and not an ARC file)")
-    if kind == "warc" and _gzipped_as_a_whole(handle):
+    if kind == "warc" and gzipped_as_a_whole(handle):
         raise WarcReadError(
             f"cannot read WARC file {path}: it is gzipped as a whole, not record by record, so its records "
             "cannot be addressed; recompress it with `warcio recompress IN.warc.gz OUT.warc.gz` (or gunzip it)"
         )
     handle.seek(0)
     return kind
-
-
-def _gzipped_as_a_whole(handle: IO[bytes]) -> bool:
-    """Whether the file's first gzip member holds more than one record (looked at in its
-    first 4 MiB): a WARC must gzip each record as a member of its own."""
-    handle.seek(0)
-    if handle.read(2) != b"\x1f\x8b":
-        return False
-    handle.seek(0)
-    decompressor = zlib.decompressobj(wbits=31)
-    seen = b""
-    try:
-        while not decompressor.eof and len(seen) < 1 << 22 and (chunk := handle.read(1 << 16)):
-            seen += decompressor.decompress(chunk, (1 << 22) - len(seen))
-            if len(_RECORD_START.findall(seen)) > 1:
-                return True
-    except zlib.error:
-        return False
-    return False
 
 
 def _size(path: str) -> int:
@@ -234,75 +223,15 @@ def _size(path: str) -> int:
     return size
 
 
-def _ends_early(handle: IO[bytes], offset: int, size: int) -> tuple[bool, int | None]:
-    """Whether the record at `offset` (the last one read) is cut: its gzip member does not
-    end, or fewer bytes follow its header than its Content-Length says; and where the bytes
-    after it start when they are more than padding (a last gzip member cut too early to read)."""
-    handle.seek(offset)
-    if handle.read(2) != b"\x1f\x8b":
-        handle.seek(offset)
-        head = handle.read(1 << 16)
-        header_end = _header_end(head)
-        length = _content_length(head[:header_end]) if header_end >= 0 else None
-        return header_end < 0 or length is None or offset + header_end + length > size, None
-    handle.seek(offset)
-    decompressor = zlib.decompressobj(wbits=31)
-    head, total, fed = b"", 0, 0
-    try:
-        while not decompressor.eof and (chunk := handle.read(1 << 16)):
-            fed += len(chunk)
-            out = decompressor.decompress(chunk)
-            total += len(out)
-            if len(head) < 1 << 16:
-                head += out[: (1 << 16) - len(head)]
-    except zlib.error:
-        return True, None
-    header_end = _header_end(head)
-    length = _content_length(head[:header_end]) if header_end >= 0 else None
-    cut = not decompressor.eof or header_end < 0 or length is None or header_end + length > total
-    member_end = offset + fed - len(decompressor.unused_data)
-    return cut, member_end if not cut and size - member_end > 4 else None
-
-
 def _cut_record(handle: IO[bytes], offset: int, path: str, source: str, run: WarcInput) -> Capture | None:
     """The capture of a last gzip member cut so early that no parser yields it (None when the
     bytes there are not a record's start)."""
-    headers = _salvaged_headers(handle, offset)
+    headers = salvaged_headers(handle, offset)
     if not headers:
         return None
     problem = ("truncated_record", f"the file ends inside the record at byte {offset}")
     raw = RawRecord(offset=offset, kind=headers.get("warc-type", "unknown"), headers=headers, problem=problem)
     return _capture(raw, path, source, run)
-
-
-def _salvaged_headers(handle: IO[bytes], offset: int) -> dict[str, str]:
-    """The WARC headers of a damaged or cut record at `offset`, as far as they can be read."""
-    handle.seek(offset)
-    head = handle.read(1 << 16)
-    try:
-        text = zlib.decompressobj(wbits=31).decompress(head) if head[:2] == b"\x1f\x8b" else head
-    except zlib.error:
-        return {}
-    if not text.startswith(b"WARC/"):
-        return {}
-    end = _header_end(text)
-    headers: dict[str, str] = {}
-    for line in text[: end if end > 0 else len(text)].decode("utf-8", "replace").splitlines()[1:]:
-        name, colon, value = line.partition(":")
-        if colon:
-            headers.setdefault(name.strip().lower(), value.strip())
-    return headers
-
-
-def _header_end(head: bytes) -> int:
-    """Where a record's block starts (after the blank line ending its header), or -1."""
-    match = re.search(rb"\n\r*\n", head)
-    return match.end() if match else -1
-
-
-def _content_length(header: bytes) -> int | None:
-    match = re.search(rb"(?im)^content-length:\s*(\d+)", header)
-    return int(match.group(1)) if match else None
 
 
 def check_warc_file(path: str) -> None:

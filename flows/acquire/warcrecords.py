@@ -31,6 +31,7 @@ CAPTURE_TYPES = frozenset({"response", "resource", "revisit"})
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _WARC_LINE = re.compile(rb"(?:^|\n)(WARC/[01]\.\d+\r?\n)")
 _SCAN_WINDOW = 1 << 20
+_RECORD_START = re.compile(rb"(?:^|\n)WARC/[01]\.\d+\r?\n")
 
 
 class WarcReadError(Exception):
@@ -284,3 +285,82 @@ def _find_in(window: bytes, handle: IO[bytes], base: int, gzipped: bool) -> int 
             return base + index
         index = window.find(_GZIP_MAGIC, index + 1)
     return None
+
+
+def gzipped_as_a_whole(handle: IO[bytes]) -> bool:
+    """Whether the file's first gzip member holds more than one record (looked at in its
+    first 4 MiB): a WARC must gzip each record as a member of its own."""
+    handle.seek(0)
+    if handle.read(2) != b"\x1f\x8b":
+        return False
+    handle.seek(0)
+    decompressor = zlib.decompressobj(wbits=31)
+    seen = b""
+    try:
+        while not decompressor.eof and len(seen) < 1 << 22 and (chunk := handle.read(1 << 16)):
+            seen += decompressor.decompress(chunk, (1 << 22) - len(seen))
+            if len(_RECORD_START.findall(seen)) > 1:
+                return True
+    except zlib.error:
+        return False
+    return False
+
+
+def ends_early(handle: IO[bytes], offset: int, size: int) -> tuple[bool, int | None]:
+    """Whether the record at `offset` (the last one read) is cut: its gzip member does not
+    end, or fewer bytes follow its header than its Content-Length says; and where the bytes
+    after it start when they are more than padding (a last gzip member cut too early to read)."""
+    handle.seek(offset)
+    if handle.read(2) != b"\x1f\x8b":
+        handle.seek(offset)
+        head = handle.read(1 << 16)
+        header_end = block_start(head)
+        length = _content_length(head[:header_end]) if header_end >= 0 else None
+        return header_end < 0 or length is None or offset + header_end + length > size, None
+    handle.seek(offset)
+    decompressor = zlib.decompressobj(wbits=31)
+    head, total, fed = b"", 0, 0
+    try:
+        while not decompressor.eof and (chunk := handle.read(1 << 16)):
+            fed += len(chunk)
+            out = decompressor.decompress(chunk)
+            total += len(out)
+            if len(head) < 1 << 16:
+                head += out[: (1 << 16) - len(head)]
+    except zlib.error:
+        return True, None
+    header_end = block_start(head)
+    length = _content_length(head[:header_end]) if header_end >= 0 else None
+    cut = not decompressor.eof or header_end < 0 or length is None or header_end + length > total
+    member_end = offset + fed - len(decompressor.unused_data)
+    return cut, member_end if not cut and size - member_end > 4 else None
+
+
+def salvaged_headers(handle: IO[bytes], offset: int) -> dict[str, str]:
+    """The WARC headers of a damaged or cut record at `offset`, as far as they can be read."""
+    handle.seek(offset)
+    head = handle.read(1 << 16)
+    try:
+        text = zlib.decompressobj(wbits=31).decompress(head) if head[:2] == b"\x1f\x8b" else head
+    except zlib.error:
+        return {}
+    if not text.startswith(b"WARC/"):
+        return {}
+    end = block_start(text)
+    headers: dict[str, str] = {}
+    for line in text[: end if end > 0 else len(text)].decode("utf-8", "replace").splitlines()[1:]:
+        name, colon, value = line.partition(":")
+        if colon:
+            headers.setdefault(name.strip().lower(), value.strip())
+    return headers
+
+
+def block_start(head: bytes) -> int:
+    """Where a record's block starts (after the blank line ending its header), or -1."""
+    match = re.search(rb"\n\r*\n", head)
+    return match.end() if match else -1
+
+
+def _content_length(header: bytes) -> int | None:
+    match = re.search(rb"(?im)^content-length:\s*(\d+)", header)
+    return int(match.group(1)) if match else None
