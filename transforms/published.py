@@ -231,10 +231,14 @@ def choose_published(page: PageMeta, tree, url: str, captured_at: datetime | Non
     candidates = _date_candidates(page)
     declared = _declared_day(page, tree, candidates, url_date, captured_at)
     if declared is not None:
+        declared = _labelled_over_weak(declared, page, tree, url_date, captured_at)
         return (*_with_shown_time(declared, tree), "day")
     partial = _declared_partial(candidates, captured_at)
     if partial is not None:
         return partial  # the page dates itself to the month or year only: no day to store
+    labelled = _labelled_publication_day(tree, url_date, captured_at)
+    if labelled is not None:
+        return (*_with_shown_time((labelled, "shown-published", None), tree), "day")
     shown = _shown_day(page, tree, url, captured_at)
     if shown is not None:
         return (*_with_shown_time(shown, tree), "day")
@@ -257,6 +261,60 @@ def _with_shown_time(chosen: tuple[datetime, str, int | None], tree) -> tuple[da
     if shown is None:
         return chosen
     return dates.to_utc(shown), f"{source}+shown-time", dates.offset_minutes(shown)
+
+
+# The dates a page's own markup declares for publication in its standard places: these win
+# over a date printed on the page. Other declarations (a bare meta "date", a plain <time>)
+# are weaker than a date the page prints with a publication label.
+_STRONG_KEYS = ("article:published_time", "og:article:published_time", "og:published_time", "datepublished")
+
+
+def _strong_days(page: PageMeta) -> set:
+    values = [v if not isinstance(v, list) else (v[0] if v else None) for v in page.ld_values("datePublished")]
+    values += [page.first(key) for key in _STRONG_KEYS]
+    values += [value for kind, value in page.time_values if kind == "datePublished"]
+    days = set()
+    for value in values:
+        moment = dates.parse_date(value)
+        if moment is not None:
+            days.add(dates.local_date(moment, dates.offset_minutes(value)))
+    return days
+
+
+def _labelled_over_weak(
+    chosen: tuple[datetime, str, int | None], page: PageMeta, tree, url_date: datetime | None, captured_at
+) -> tuple[datetime, str, int | None]:
+    """A weakly declared date (a bare meta "date", a plain <time>) loses to a date the page
+    prints with a publication label ('Erschienen am 13.10.2021', 'Posted on May 3, 2021')."""
+    moment, source, offset = chosen
+    day = dates.local_date(moment, offset)
+    if source == "url" or day in _strong_days(page):
+        return chosen
+    labelled = _labelled_publication_day(tree, url_date, captured_at)
+    if labelled is None or labelled.date() == day:
+        return chosen
+    return labelled, "shown-published", None
+
+
+_LABELLED_DATE = re.compile(
+    r"(?:^|[\s|(\[])(?:first published|published|posted|veröffentlicht|erschienen|publié|publicado|pubblicato|"
+    r"опубликовано|gespeichert von [^\s]+(?: [^\s]+)?|eingestellt von [^\s]+(?: [^\s]+)?|von [^\s]+(?: [^\s]+)? am)"
+    r"(?:\s+(?:on|am|le|el|il|в))?\s*:?\s*(?:[a-z]+,?\s+)?" + r"(" + _PRINTED_DATE.pattern[1:],
+    re.IGNORECASE,
+)
+
+
+def _labelled_publication_day(tree, url_date: datetime | None, captured_at) -> datetime | None:
+    """The one day the page prints with a publication label ('Erschienen am: 13.10.2021', the
+    label and the date often in separate elements), or None (none, or days that disagree)."""
+    found = set()
+    for match in _LABELLED_DATE.finditer(" ".join(_visible_nodes(tree))):
+        moment = dates.parse_date(match.group(1))
+        if moment is None or not dates.is_plausible(moment, captured_at):
+            continue
+        if url_date is None or abs((moment - url_date).days) <= 2:
+            found.add(moment)
+    return next(iter(found)) if len(found) == 1 else None
 
 
 def _declared_day(

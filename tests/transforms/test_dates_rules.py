@@ -128,3 +128,39 @@ def test_a_time_printed_for_another_day_is_not_taken():
 def test_shown_time_on(text, expected):
     shown = shown_time_on(date(2010, 8, 13), text)
     assert (shown.astimezone(UTC) if shown is not None and shown.tzinfo else shown) == expected
+
+
+def test_a_date_printed_with_a_publication_label_beats_a_bare_meta_date():
+    # <meta name="date"> holds the last edit here; the page prints both, labelled.
+    html = page(
+        head='<meta name="date" content="2021-10-15">',
+        below="<p class='info'><span>Erschienen am:</span> <span>13.10.2021</span></p>"
+        "<p class='info'>Zuletzt geändert am: 15.10.2021</p>",
+    )
+    result = article(html)
+    assert result.published_at == datetime(2021, 10, 13, tzinfo=UTC)
+    assert result.date_source == "shown-published"
+
+
+def test_a_labelled_date_never_beats_json_ld_date_published():
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2021-10-15T08:00:00Z"}</script>'
+    result = article(page(head=ld, below="<p>Posted on 13.10.2021</p>"))
+    assert result.published_at == datetime(2021, 10, 15, 8, tzinfo=UTC)
+
+
+def test_with_no_declared_date_the_labelled_date_beats_other_printed_dates():
+    # the first date near the headline belongs to an event the text announces
+    html = page(
+        above="<p>Treffen vom 23.-26.8.2017 in Dornbirn</p>",
+        below="<p class='submitted'>gespeichert von kimo am 24. Juli 2017 - 18:55</p>",
+    )
+    result = article(html)
+    assert result.published_at == datetime(2017, 7, 24, 18, 55, tzinfo=UTC)
+
+
+def test_labelled_dates_that_disagree_decide_nothing():
+    html = page(
+        head='<meta name="date" content="2021-10-15">',
+        below="<p>Posted on 13.10.2021</p><p>Posted on 11.10.2021</p>",
+    )
+    assert article(html).published_at == datetime(2021, 10, 15, tzinfo=UTC)
