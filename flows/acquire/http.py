@@ -15,6 +15,7 @@ sources (CDX, sitemaps); it raises `TransientFetchError` / `PermanentFetchError`
 
 from __future__ import annotations
 
+import http.client
 import logging
 import random
 import threading
@@ -142,6 +143,12 @@ class Fetcher:
         started = time.monotonic()
         try:
             response = self.get(ref.archive_url or ref.url, archived=ref.archive_url is not None, html_only=True)
+        except (ValueError, LookupError, http.client.HTTPException) as error:
+            # Bytes from a hostile server that a library could not parse: a reason, not a crash
+            # of the batch (and of every rerun that meets this URL).
+            log.warning("fetching %s: unusable response: %r", ref.url, error)
+            detail = f"{ref.url}: unusable response ({error!r})"[:1000]
+            return Capture(ref=ref, error_reason="bad_response", error_detail=detail, attempt_count=1)
         except FetchError as error:
             capture = Capture(
                 ref=ref,

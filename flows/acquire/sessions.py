@@ -12,6 +12,7 @@ It raises `TransientFetchError` / `PermanentFetchError`.
 from __future__ import annotations
 
 import http
+import logging
 import queue
 import re
 import threading
@@ -41,6 +42,17 @@ from flows.acquire.responses import (
 ACCEPT = f"{HTML_MEDIA_TYPES[0]},{HTML_MEDIA_TYPES[1]};q=0.9,*/*;q=0.5"
 _DIGITS = re.compile(r"[0-9]{1,18}")  # ASCII only: str.isdigit() also takes '²' and '٣'
 _MAX_CODINGS = 4  # content-codings undone in a row; more is not a page
+
+
+class _NoHeaderParsingTracebacks(logging.Filter):
+    """urllib3 logs a traceback when a response's headers do not parse (a hostile server, or
+    an attempt its deadline cut mid-headers); the fetch says what happened as a reason."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Failed to parse headers")
+
+
+logging.getLogger("urllib3.connection").addFilter(_NoHeaderParsingTracebacks())
 
 
 class SessionPool:
@@ -137,6 +149,10 @@ def _send(
         raise TransientFetchError("connection_error", f"{url}: {error}") from error
     except requests.exceptions.RequestException as error:
         raise PermanentFetchError("connection_error", f"{url}: {error}") from error
+    except ValueError as error:
+        # requests reads a redirect's Location even with allow_redirects=False (to offer the
+        # next request); an unparsable one (`http://[::1`) raises here, not in our code.
+        raise PermanentFetchError("bad_redirect", f"{url}: unusable redirect ({error})") from None
     with raw:
         headers = dict(raw.headers.items())
         status = raw.status_code
