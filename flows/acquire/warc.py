@@ -237,8 +237,9 @@ def _cut_record(handle: IO[bytes], offset: int, path: str, source: str, run: War
 def check_warc_file(path: str) -> None:
     """Cheap check before a run: the file exists, is not empty and starts like a WARC or ARC
     (gzipped or not)."""
+    size = _size(path)  # first: a missing file says "not found"
     with _open(path) as handle:
-        _kind(path, handle, _size(path))
+        _kind(path, handle, size)
 
 
 def check_warc_files(paths: Iterable[str]) -> None:
