@@ -101,13 +101,18 @@ def test_warc_input_from_s3_reads_the_same_captures_as_the_local_file(s3):
     assert remote == local and len(remote) == len(EXPECTED)
 
 
-def test_a_truncated_or_missing_warc_on_s3_is_a_clear_error(s3, tmp_path):
+def test_a_truncated_warc_on_s3_is_read_to_the_cut_and_a_missing_one_is_a_clear_error(s3, tmp_path):
+    # Issue 13: a cut file no longer ends in an error (warcio reads on too); what precedes the
+    # cut is read whole and the cut record is accounted for as `truncated_record`.
     data = SAMPLE_WARC.read_bytes()
     truncated = tmp_path / "truncated.warc.gz"
     truncated.write_bytes(data[: len(data) // 2])
     uri = _upload(s3, truncated, "input/truncated.warc.gz")
-    with pytest.raises(WarcReadError, match="truncated|corrupt"):
-        list(read_warc(uri))
+    captures = list(read_warc(uri))
+    local = {c.warc_offset: c.body for c in read_warc(str(SAMPLE_WARC))}
+    assert [c.error_reason for c in captures[:-1]] == [None] * (len(captures) - 1)
+    assert all(c.body == local[c.warc_offset] for c in captures[:-1])
+    assert captures[-1].error_reason == "truncated_record" and 10 < len(captures) < len(EXPECTED)
     with pytest.raises(WarcReadError, match="not found"):
         check_warc_file(f"s3://{BUCKET}/input/absent.warc.gz")
 
