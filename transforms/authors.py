@@ -16,7 +16,8 @@ _PREFIX = re.compile(
     r"(?:publicado|escrito|redactado)\s+por|scritto\s+da|(?:zeige\s+)?alle\s+beiträge\s+von|"
     r"(?:view\s+)?all\s+(?:posts|articles|stories)\s+by|more\s+(?:articles|stories|posts)\s+(?:by|from)|"
     r"(?:text|texte|texto|fotos?|bilder|photos?|interview)\s*(?:&|und|and|y|et|/)\s*(?:text|fotos?|bilder|photos?|interview)\s*:|"
-    r"redaktion\s*:|reporter\s*:|interview\s*:|by|von|par|por|di|door|av|af|text|autor(?:in)?|author|auteur|redakteur(?:in)?|from|автор(?:ы)?|текст|подготовил(?:а)?)\s*[:：\-–]?\s+",
+    r"redaktion\s*:|reporter\s*:|interview\s*:|rechtsanw(?:alt|ältin)|fachanw(?:alt|ältin)|attorney|journalist(?:in)?|"
+    r"reporter(?:in)?|korrespondent(?:in)?|correspondent|by|von|par|por|di|door|av|af|text|autor(?:in)?|author|auteur|redakteur(?:in)?|from|автор(?:ы)?|текст|подготовил(?:а)?)\s*[:：\-–]?\s+",
     re.IGNORECASE,
 )
 # Labels of East Asian bylines, written without a space: "作者：王小明", "記者 王小明", "글: 홍길동".
@@ -56,9 +57,21 @@ _TRAILING_DATE = re.compile(
     re.IGNORECASE,
 )
 _TRAILING_LABEL = re.compile(
-    r"\s+(?:alle artikel|alle beiträge|kategorien?|mehr (?:von|artikel|zum)|profil|follow|folgen|zuletzt|"
+    r"\s+(?:(?:last|zuletzt)\s+(?:updated|modified|aktualisiert|geändert)|sign\s+(?:in|up)|log\s+in|alle artikel|alle beiträge|kategorien?|mehr (?:von|artikel|zum)|profil|follow|folgen|zuletzt|"
     r"aktualisiert|updated|share|teilen|tiempo de lectura|hace|lesezeit|read more|more by|view profile)\b.*$",
     re.IGNORECASE,
+)
+# A credit for who built the site, not who wrote the page: "Hecho en Bolivia con Drupal por ...",
+# "Powered by WordPress", "Webdesign: ...".
+_SITE_CREDIT = re.compile(
+    r"\b(?:powered by|made (?:with|by)|built (?:with|by)|designed by|(?:web)?site by|web\s?design|"
+    r"hecho (?:en|con)|desarrollado por|diseñado por|realizzato da|réalisé par|umsetzung:|"
+    r"drupal|wordpress|joomla|typo3|wix\.com|squarespace)\b",
+    re.IGNORECASE,
+)
+# Placeholders a template writes where a name should be: "link78", "user123", "author_2".
+_PLACEHOLDER = re.compile(
+    r"(?:link|user|author|admin|guest|member|item|post|node|image|img|field|anchor)[-_]?\d+", re.IGNORECASE
 )
 _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -134,7 +147,7 @@ def clean_name(raw: str, outlet_names: tuple[str, ...] = ()) -> str | None:
     if not name or len(name) > 60 or (len(name) < 3 and not (cjk and len(name) >= 2)):
         return None
     words = name.split()
-    if all(_MONTH_TOKEN.match(word) for word in words) or _INTERFACE.match(name):
+    if all(_MONTH_TOKEN.match(word) for word in words) or _INTERFACE.match(name) or _PLACEHOLDER.fullmatch(name):
         return None  # a date fragment or an interface label, not a person
     # Digits mean a date or a count, except in a one-word login ("freeman1984").
     login = re.fullmatch(r"[^\W\d_][\w.\-]{1,24}", name) is not None
@@ -213,6 +226,8 @@ def clean_authors(raw_values: list[str], outlet_names: tuple[str, ...] = ()) -> 
     for raw in raw_values:
         if not isinstance(raw, str) or not raw.strip():
             continue
+        if _SITE_CREDIT.search(raw):
+            continue  # the site's builder, not the page's author
         # JSON-LD strings may carry HTML character references ("Ros&#233;"): decode them before
         # splitting, or their ";" splits the name.
         parts = split_byline(html.unescape(raw) if "&" in raw else raw)

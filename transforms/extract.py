@@ -27,7 +27,7 @@ from transforms.decode import DecodeError, decode_html, is_html_content_type, lo
 from transforms.language import detect_language
 from transforms.meta import PageMeta, is_organization, read_page_meta, text_of
 from transforms.publications import clean_publication, publication_from_domain
-from transforms.published import choose_published, modified_time
+from transforms.published import choose_published, is_unseen, modified_time
 from transforms.records import EXTRACTOR_VERSION, Article, Rejection
 from transforms.structure import paragraph_seams, unwrap_layout_tables
 from transforms.text import block_key, clean_body, content_hash, normalize_text, simhash, split_paragraphs, word_count
@@ -163,15 +163,47 @@ def _script_authors(page_html: str) -> list[str]:
     return [m.group(1) for m in _SCRIPT_AUTHOR.finditer(page_html[:400_000])][:2]
 
 
+# Byline elements named as part of a longer class name ("post__author", "page-meta--author",
+# "article-byline-text"), which the page metadata's list of byline classes does not cover.
+_MARKED_BYLINE = etree.XPath("//*[contains(@class, 'uthor') or contains(@class, 'yline')]")
+_MARKED_BYLINE_CLASS = re.compile(
+    r"(?:^|\s)[\w-]*?(?:--|__|-|_)(?:author|byline)(?:-?name|__name|-text|__text)?(?:\s|$)", re.IGNORECASE
+)
+_NOT_BYLINE_TAGS = frozenset({"meta", "link", "script", "style", "body", "html", "article", "main", "section", "img"})
+
+
+def _marked_bylines(tree) -> list[str]:
+    """The text of the first visible element whose class marks it as the byline ('Posted on
+    September 21, 2020 by Jane Doe'), a short line only (an author box with a biography is not)."""
+    for element in _MARKED_BYLINE(tree):
+        if element.tag in _NOT_BYLINE_TAGS or not _MARKED_BYLINE_CLASS.search(element.get("class") or ""):
+            continue
+        if re.search(
+            r"(?:image|img|avatar|photo|picture|bio|description|box|follow|social)", element.get("class") or "", re.I
+        ):
+            continue
+        if is_unseen(element):
+            continue
+        text = " ".join(" ".join(element.itertext()).split())
+        if 2 < len(text) <= 120:
+            return [text]
+    return []
+
+
 def _authors(
     page: PageMeta,
     tree,
     outlet_names: tuple[str, ...],
     text_bylines: tuple[str, ...] | list[str] = (),
     page_html: str = "",
+    owner: str | None = None,
 ) -> tuple[str, ...]:
     """Clean names from the first source that yields any: JSON-LD, meta, itemprop, byline
-    elements, bylines in the text, author profile links, then trafilatura's heuristics."""
+    elements, bylines in the text, author profile links, then trafilatura's heuristics.
+
+    `owner`: the blog's name on a shared host ('jdoe' of jdoe.blogplatform.example): the login
+    a byline or profile link gives there is the person who writes the blog, not the outlet."""
+    visible_outlets = tuple(name for name in outlet_names if name.casefold() != owner) if owner else outlet_names
     meta = [
         value
         for value in page.all(
@@ -193,12 +225,16 @@ def _authors(
         if re.search(r"written by|verfasst von|geschrieben von|autor|author|écrit par|escrito por", label)
         else []
     )
-    for raw in (_ld_authors(page), meta, card, page.itemprop_authors[:6], page.byline_texts[:1], list(text_bylines)):
+    for raw in (_ld_authors(page), meta, card, page.itemprop_authors[:6]):
         names = authors_mod.clean_authors(raw, outlet_names)
         if names:
             return names
+    for raw in (page.byline_texts[:1], _marked_bylines(tree), list(text_bylines)):
+        names = authors_mod.clean_authors(raw, visible_outlets)
+        if names:
+            return names
     for link_text in _author_links(tree):  # the first profile link whose text is a name
-        names = authors_mod.clean_authors([link_text], outlet_names)
+        names = authors_mod.clean_authors([link_text], visible_outlets)
         if names:
             return names
     names = authors_mod.clean_authors(_script_authors(page_html)[:1], outlet_names)
@@ -210,6 +246,13 @@ def _authors(
     found = extract_metainfo(pruned, AUTHOR_XPATHS[:2], len_limit=120)
     found = normalize_authors(None, found) if found else None
     return authors_mod.clean_authors(found.split(";") if found else [], outlet_names)
+
+
+def blog_owner(url: str, domain: str) -> str | None:
+    """The host's first label when it is not part of the registered domain: the blog's name on
+    a shared host ('jdoe' of jdoe.blogplatform.example), case-folded; None otherwise."""
+    label = host_name_label(url)
+    return label.casefold() if label and label not in domain.split(".") else None
 
 
 def _publication(page: PageMeta, domain: str, url: str) -> tuple[str | None, tuple[str, ...]]:
@@ -693,7 +736,7 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
     published_at, date_source, published_offset, precision = choose_published(page, tree, url, captured_at)
     language = detect_language(body_text, page.html_lang or page.first("content-language", "og:locale", "dc.language"))
     # Last: trafilatura's byline fallback prunes the tree in place.
-    authors = _authors(page, tree, outlet_names, text_bylines, text)
+    authors = _authors(page, tree, outlet_names, text_bylines, text, blog_owner(canonical, domain))
     modified_at = modified_time(page, captured_at)
     if modified_at is not None and published_at is not None and modified_at < published_at:
         modified_at = None
