@@ -2,16 +2,24 @@
 
 One owner for deduplication against the dataset, so batches finishing in any order give the
 same rows. A capture's ledger row is written after its article: the ledger row is the commit
-mark, and a run killed at any point resumes to the same final dataset.
+mark, and a run killed at any point resumes to the same final dataset. An article file that a
+killed run wrote without its ledger rows is not a duplicate of anything: the capture that gives
+that article again is recorded as its `article` (and the file, already there, is not written
+twice).
+
+The writer holds the data directory's lock (flows/datalock.py) while it lives: `newsarchive run`
+takes it before the flow, and a scheduled run's flow takes it here.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import weakref
 
+from flows import datalock
 from flows.extraction import ArticleDeduplicator, BatchResult, RunTally
-from warehouse import db, parquet
+from warehouse import db, ledger, parquet
 from warehouse.layout import DataLayout
 
 log = logging.getLogger("newsarchive")
@@ -48,7 +56,10 @@ class RunWriter:
         write_every: int,
         load_every: int,
     ) -> None:
-        """`known`: article_id → content_hash of the articles already in the dataset."""
+        """`known`: article_id → content_hash of the articles already in the dataset. Raises
+        datalock.DataDirBusy when another process writes to the data directory."""
+        datalock.acquire(layout.data_dir, "run", run_id=run_id, parquet_root=layout.parquet_root)
+        weakref.finalize(self, datalock.release, layout.data_dir)
         self.layout, self.run_id = layout, run_id
         self.write_every, self.load_every = write_every, load_every
         self.loading = load
@@ -60,13 +71,18 @@ class RunWriter:
         self.new_article_count = 0
         self.input_done = False
         self.written_at = time.monotonic()
+        # Articles in the dataset that no ledger row commits (a run killed between the two writes).
+        committed = ledger.committed_article_ids(layout) if known else set()
+        self.uncommitted = {article_id: known[article_id] for article_id in known.keys() - committed}
 
     def add(self, batch: BatchResult, *, hold: bool = False) -> None:
         """`hold`: only buffer (rows that cost nothing to redo, e.g. invalid input lines).
         Batches that finish after the input ended are written as usual but not loaded: the
         run's final load follows them, and a load just before it would only add its fixed cost."""
+        adopted = self._adopt(batch)
         batch = self.dedupe.filter(batch)
-        self.unwritten.articles.extend(batch.articles)
+        # An adopted article whose row is already in the dataset, unchanged, is not written again.
+        self.unwritten.articles.extend(a for a in batch.articles if adopted.get(a.article_id) != a.content_hash)
         self.unwritten.outcomes.extend(batch.outcomes)
         self.tally.add(batch)
         due = time.monotonic() - self.written_at >= WRITE_EVERY_S
@@ -74,6 +90,17 @@ class RunWriter:
             self.flush()
             if self.loading and not self.input_done and self.unloaded_count >= self.load_every:
                 self.load()
+
+    def _adopt(self, batch: BatchResult) -> dict[str, str]:
+        """The uncommitted articles this batch gives again (article_id → the content_hash in
+        the dataset): deduplication then takes them as new, not as duplicates of themselves."""
+        adopted = {}
+        if self.uncommitted:
+            for article in batch.articles:
+                if article.article_id in self.uncommitted:
+                    adopted[article.article_id] = self.uncommitted.pop(article.article_id)
+                    self.dedupe.seen.discard(article.article_id)
+        return adopted
 
     def flush(self) -> None:
         self.written_at = time.monotonic()

@@ -101,6 +101,17 @@ def transient_failures(location: Location) -> dict[str, str]:
     }
 
 
+def committed_article_ids(location: Location) -> set[str]:
+    """Every article_id some capture's ledger row says it became: the articles whose writing
+    was committed (an article file written by a run killed before its ledger rows is not)."""
+    rows = _rows(
+        location,
+        "captures",
+        "SELECT DISTINCT article_id FROM read_parquet(?, hive_partitioning = false) WHERE status = 'article'",
+    )
+    return {row[0] for row in rows}
+
+
 def article_ids(location: Location) -> set[str]:
     """Every article_id in the articles Parquet dataset."""
     return set(article_hashes(location))

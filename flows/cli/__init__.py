@@ -14,8 +14,11 @@ exit status 1; tracebacks are for bugs only.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from pathlib import Path
+from typing import Any
 
 from flows import stopping
 
@@ -39,6 +42,7 @@ from flows.cli.common import apply_prefect_defaults  # noqa: E402 -- after the s
 apply_prefect_defaults()  # before any command module imports prefect
 
 from flows.cli import history, run, serve, server, warehouse  # noqa: E402 -- after the Prefect defaults above
+from warehouse.layout import DataLayout  # noqa: E402 -- after the Prefect defaults above
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,8 +59,37 @@ def main() -> None:
         stopping.restore_defaults()  # `run` keeps exiting at once until its own handlers are in
 
 
+def _holding_the_data_dir(command: click.Command) -> None:
+    """`load` and `compact` write the dataset: they hold the data directory's lock
+    (flows/datalock.py), as `run` and `reprocess` do. `load` waits for it as long as its --wait
+    says; `compact` stops at once. A dry run takes no lock."""
+    callback = command.callback
+    assert callback is not None
+
+    @functools.wraps(callback)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        from flows import datalock
+
+        data_dir: Path = kwargs["layout_data_dir"]
+        if kwargs.get("dry_run") or not data_dir.is_dir():
+            return callback(*args, **kwargs)
+        parquet_root = DataLayout(data_dir, kwargs["layout_parquet_uri"]).parquet_root
+        try:
+            datalock.acquire(data_dir, command.name or "", parquet_root=parquet_root, wait_s=kwargs.get("wait", 0))
+        except datalock.DataDirBusy as error:
+            raise click.ClickException(f"{error}; wait for it to end, or stop it") from error
+        try:
+            return callback(*args, **kwargs)
+        finally:
+            datalock.release(data_dir)
+
+    command.callback = locked
+
+
 for _module in (run, history, serve, server, warehouse):
     for _command in _module.COMMANDS:
+        if _command.name in ("load", "compact"):
+            _holding_the_data_dir(_command)
         main.add_command(_command)
 
 

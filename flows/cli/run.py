@@ -221,6 +221,7 @@ def run(
     if done_count is not None:  # answered from the ledger: no Prefect server, no flow
         nothing_new(done_count, dataset_article_count(options), output_format, wall_s=wall_seconds())
         return
+    _lock_data_dir(options.layout(), "run")
     display = ProgressDisplay(ProgressDisplay.mode_for(quiet=quiet, verbose=verbose))
     if dask_address or dask_workers:
         stopping.restore_defaults()  # Prefect and Dask handle KeyboardInterrupt themselves
@@ -309,6 +310,17 @@ def _check_data_dir(data_dir: Path) -> None:
         raise click.ClickException(f"data directory {data_dir} is not writable")
 
 
+def _lock_data_dir(layout: DataLayout, command: str) -> None:
+    """Hold the data directory's lock for the rest of this process (the kernel drops it when the
+    process ends), or stop at once naming the run that holds it (flows/datalock.py)."""
+    from flows import datalock
+
+    try:
+        datalock.acquire(layout.data_dir, command, parquet_root=layout.parquet_root)
+    except datalock.DataDirBusy as error:
+        raise click.ClickException(f"{error}; wait for it to end, or stop it") from error
+
+
 def _setup_logging(verbose: bool, quiet: bool = False) -> None:
     logging.basicConfig(format="%(message)s", stream=sys.stderr)
     level = logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING
@@ -365,6 +377,7 @@ def reprocess(processes: int | None, verbose: bool, layout: DataLayout) -> None:
     from flows.ingest import reprocess_captures
 
     _setup_logging(verbose)
+    _lock_data_dir(layout, "reprocess")
     stopping.install_handlers(announce_stop)
     click.echo(f"Reprocessing the stored captures under {layout.data_dir} ...", err=True)
     try:
