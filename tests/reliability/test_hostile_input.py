@@ -61,7 +61,12 @@ def _run(args: list[str], data_dir: Path, env: dict[str, str] | None = None, tim
     process.stderr = "\n".join(stderr)
     peak_kb = int(measured.split()[-1])
     rows = sql_rows(data_dir, "SELECT url, status, reason, detail FROM captures") if data_dir.exists() else []
-    return RunResult(process, peak_kb / 1024, rows)
+    result = RunResult(process, peak_kb / 1024, rows)
+    print(f"\n{' '.join(args[:2])}: exit {process.returncode}, peak RSS {result.peak_rss_mb:.0f} MB")  # with -s
+    for row in rows:
+        name = re.search(r"case-([a-z0-9-]+)", row["url"] or "")
+        print(f"  {name.group(1) if name else row['url'][:60]}: {row['reason'] or row['status']}")
+    return result
 
 
 def _check(result: RunResult, case: corpus.Case) -> None:
