@@ -13,6 +13,8 @@ In the order of the chain (discover → fetch → keep), then the reader of WARC
       limit_backends.py  where shared send times are booked: Dask scheduler or Prefect server
     responses.py       Response, the typed fetch errors, is_html
     sessions.py        pooled requests sessions; one request under timeouts and a size cap
+      addresses.py     no connections to private addresses (checked after DNS, the checked one dialled)
+      deadlines.py     each attempt's wall-clock deadline, enforced while the socket waits
     robots.py          robots.txt of live hosts, once per origin
     http.py            Fetcher: limiter + sessions + RetryPolicy + redirects + robots.txt
     fetching.py        fetcher_from_options (a run's fetcher), fetch_batch / fetch_stream
