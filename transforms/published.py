@@ -169,7 +169,9 @@ def _date_near_headline(nodes: list[str], page: PageMeta) -> datetime | None:
             else None
         )
         return dates.parse_date(match.group(1)) if match else None
-    window = nodes[max(0, start - 6) : start + 20]
+    # The lines under the headline first: a date above it is often the site's "today" in the
+    # page header ("Tuesday, 14 Jan 2020") rather than the article's date line.
+    window = nodes[start : start + 20] + nodes[max(0, start - 6) : start]
     for date_line_only in (True, False):
         for node in window:
             match = _PRINTED_DATE.search(node)
@@ -297,7 +299,7 @@ def _labelled_over_weak(
 
 
 _LABELLED_DATE = re.compile(
-    r"(?:^|[\s|(\[])(?:first published|published|posted|veröffentlicht|erschienen|publié|publicado|pubblicato|"
+    r"(?:^|[\s|(\[])(?:first published|published|posted|datum|date|fecha|veröffentlicht|erschienen|publié|publicado|pubblicato|"
     r"опубликовано|gespeichert von [^\s]+(?: [^\s]+)?|eingestellt von [^\s]+(?: [^\s]+)?|von [^\s]+(?: [^\s]+)? am)"
     r"(?:\s+(?:on|am|le|el|il|в))?\s*:?\s*(?:[a-z]+,?\s+)?" + r"(" + _PRINTED_DATE.pattern[1:],
     re.IGNORECASE,

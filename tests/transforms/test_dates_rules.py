@@ -164,3 +164,17 @@ def test_labelled_dates_that_disagree_decide_nothing():
         below="<p>Posted on 13.10.2021</p><p>Posted on 11.10.2021</p>",
     )
     assert article(html).published_at == datetime(2021, 10, 15, tzinfo=UTC)
+
+
+def test_a_date_labelled_datum_is_the_publication_date():
+    html = page(below="<p>Datum: 18.10.2021</p><p>Im Gesetzblatt vom 17. August 2021 verkündet.</p>")
+    assert article(html).published_at == datetime(2021, 10, 18, tzinfo=UTC)
+
+
+def test_the_date_line_under_the_headline_wins_over_the_sites_today_above_it():
+    html = (
+        page()
+        .replace("<article><h1>", "<div class='today'>Tuesday, 14 January 2020</div><article><h1>")
+        .replace("</h1>", "</h1><p class='dateline'>13 January 2020</p>", 1)
+    )
+    assert article(html).published_at == datetime(2020, 1, 13, tzinfo=UTC)
