@@ -17,12 +17,13 @@ from typing import Any
 import pyarrow as pa
 
 from transforms.records import EXTRACTOR_VERSION
-from warehouse import storage
+from warehouse import card_loading, storage
 from warehouse.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, duckdb_type
 
 MANIFEST = "manifest.json"
 SCHEMA_FILE = "schema.json"
 CARD = "README.md"
+DEFAULT_LICENSE = "unknown"
 
 
 def day_text(value: date) -> str:
@@ -43,7 +44,6 @@ class ExportFacts:
         self.latest: datetime | None = None
         self.undated_count = 0
         self.row_counts: dict[str, int] = {}  # data file (relative to the folder) → rows
-        self._jsonl_index = 0
 
     def add(self, table: pa.Table) -> None:
         self.article_count += table.num_rows
@@ -59,10 +59,6 @@ class ExportFacts:
         if dates:
             self.earliest = min([d for d in (self.earliest, min(dates)) if d is not None])
             self.latest = max([d for d in (self.latest, max(dates)) if d is not None])
-
-    def next_jsonl_name(self) -> str:
-        self._jsonl_index += 1
-        return f"data/articles-{self._jsonl_index:05d}.jsonl"
 
 
 def file_entry(root: Path, path: Path, row_count: int | None) -> dict[str, Any]:
@@ -109,9 +105,34 @@ def schema_document(fmt: str) -> dict:
     }
 
 
-def dataset_card(facts: ExportFacts, *, fmt: str, sources: list[str], selection: tuple, files: list[dict]) -> str:
-    """The README.md of an export: enough to understand and load the data without this project."""
+def dataset_card(
+    facts: ExportFacts,
+    *,
+    fmt: str,
+    sources: list[str],
+    selection: tuple,
+    files: list[dict],
+    license_id: str = DEFAULT_LICENSE,
+) -> str:
+    """The README.md of an export: enough to understand and load the data without this project.
+    It starts with the YAML header Hugging Face reads (warehouse/card_loading.py)."""
+    version = card_loading.content_version(files)
+    languages = sorted(k for k in facts.languages if k != "(unknown)")
+    header = card_loading.hf_header(
+        fmt=fmt,
+        article_count=facts.article_count,
+        byte_count=sum(f["byte_count"] for f in files if f["path"].startswith("data/")),
+        languages=languages,
+        license_id=license_id,
+        version=version,
+    )
+    licence_text = (
+        "not stated by the exporter (`unknown`)"
+        if license_id == DEFAULT_LICENSE
+        else f"`{license_id}`, as the exporter stated it"
+    )
     lines = [
+        header,
         "# News articles from web archives",
         "",
         f"{facts.article_count} news articles extracted from archived web pages by "
@@ -119,6 +140,8 @@ def dataset_card(facts: ExportFacts, *, fmt: str, sources: list[str], selection:
         "with title, authors, dates, language and the body text without boilerplate.",
         "",
         *_at_a_glance(facts, fmt=fmt, sources=sources, selection=selection),
+        f"- Dataset version: `{version}` (sha256 over the data files; the same data gives the same version)",
+        f"- License: {licence_text}",
         "",
         *_publications_and_fields(facts),
         "",
@@ -139,7 +162,7 @@ def dataset_card(facts: ExportFacts, *, fmt: str, sources: list[str], selection:
         "",
         "## Loading",
         "",
-        *_loading_text(fmt),
+        *card_loading.loading_text(fmt),
         "",
         "## Provenance and caveats",
         "",
@@ -152,7 +175,7 @@ def dataset_card(facts: ExportFacts, *, fmt: str, sources: list[str], selection:
 
 
 def _at_a_glance(facts: ExportFacts, *, fmt: str, sources: list[str], selection: tuple) -> list[str]:
-    publication, published_from, published_to = selection
+    publication, published_from, published_to, language = selection
     date_range = (
         f"{facts.earliest:%Y-%m-%d} to {facts.latest:%Y-%m-%d} (published_at, UTC)"
         if facts.earliest
@@ -161,6 +184,8 @@ def _at_a_glance(facts: ExportFacts, *, fmt: str, sources: list[str], selection:
     filters = []
     if publication is not None:
         filters.append(f"publication = {publication!r}")
+    if language is not None:
+        filters.append(f"language = {language!r}")
     if published_from is not None:
         filters.append(f"published on or after {day_text(published_from)}")
     if published_to is not None:
@@ -213,46 +238,14 @@ def _md(text: str) -> str:
 def _files_text(fmt: str, count: int) -> str:
     if fmt == "parquet":
         return (
-            f"{count} files. Articles are Parquet files (zstd) under `data/publication_slug=<slug>/year=<YYYY>/`; "
-            "the partition keys are in the paths only, the real values are in the columns. "
+            f"{count} files. Articles are Parquet files (zstd), one per publication (in parts when one would pass "
+            "128 MB): `data/<publication slug>-<n>.parquet`; "
             "Every file carries the schema with field descriptions."
         )
     if fmt == "jsonl":
-        return f"{count} files. Articles are JSON Lines under `data/` (one object per line, timestamps as ISO 8601)."
+        return (
+            f"{count} files. Articles are JSON Lines, one file per publication (in parts when one would pass 128 MB):"
+            " `data/<publication slug>-<n>.jsonl`; one object per line with every field of `schema.json`,"
+            " timestamps as ISO 8601 UTC, null where empty."
+        )
     return f"{count} files. One Markdown file per article under `data/<publication>/<year>/<article_id>.md`."
-
-
-def _loading_text(fmt: str) -> list[str]:
-    if fmt == "parquet":
-        return [
-            "DuckDB:",
-            "```sql",
-            "SELECT publication, count(*) FROM read_parquet('data/**/*.parquet', hive_partitioning = false) GROUP BY 1;",
-            "```",
-            "pandas / pyarrow:",
-            "```python",
-            "import pandas as pd",
-            "articles = pd.read_parquet('data')",
-            "```",
-            "polars:",
-            "```python",
-            "import polars as pl",
-            "articles = pl.read_parquet('data/**/*.parquet', hive_partitioning=False)",
-            "```",
-            "Hugging Face `datasets`:",
-            "```python",
-            "from datasets import load_dataset",
-            "articles = load_dataset('parquet', data_files='data/**/*.parquet', split='train')",
-            "```",
-        ]
-    if fmt == "jsonl":
-        return [
-            "DuckDB: `SELECT * FROM read_json('data/*.jsonl');`",
-            "",
-            "pandas: `pd.concat(pd.read_json(p, lines=True) for p in sorted(Path('data').glob('*.jsonl')))`",
-            "",
-            "polars: `pl.read_ndjson('data/*.jsonl')`",
-            "",
-            "Hugging Face `datasets`: `load_dataset('json', data_files='data/*.jsonl', split='train')`",
-        ]
-    return ["Any Markdown reader; each file starts with the article's metadata."]

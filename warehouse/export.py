@@ -5,7 +5,7 @@ An export folder explains itself and proves it arrived whole:
     README.md       dataset card: what, where from, fields, counts, date range, how to load it
     schema.json     the fields with Arrow and DuckDB types, nullability and descriptions
     manifest.json   every other file with its sha256, size and row count
-    data/...        the articles: Parquet (hive-partitioned like the dataset), JSON Lines or Markdown
+    data/...        the articles: Parquet or JSON Lines (one file per publication), or Markdown
 
 The folder is built next to DEST under a temporary name and renamed into place at the end,
 so DEST never holds half an export. The card, schema and manifest are warehouse/card.py;
@@ -35,7 +35,9 @@ from warehouse.query import read_with
 from warehouse.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, from_table
 
 FORMATS = ("parquet", "jsonl", "markdown")
-JSONL_ROWS_PER_FILE = 50_000
+# Files sized for sharing: one file per publication, split into parts of about this many bytes
+# of article data (Arrow's in-memory size; Parquet files come out smaller, JSON Lines larger).
+FILE_BYTES_CAP = 128 * 1024 * 1024
 
 
 class ExportError(WarehouseError):
@@ -52,11 +54,16 @@ class ExportSummary:
     manifest_sha256: str  # to send apart from the folder: `newsarchive verify --manifest-sha256` checks it
 
 
-def _selection_sql(publication: str | None, published_from: date | None, published_to: date | None) -> tuple[str, list]:
+def _selection_sql(
+    publication: str | None, published_from: date | None, published_to: date | None, language: str | None = None
+) -> tuple[str, list]:
     clauses, params = [], []
     if publication is not None:
-        clauses.append("publication = ?")
+        clauses.append("lower(publication) = lower(?)")
         params.append(publication)
+    if language is not None:
+        clauses.append("lower(language) = lower(?)")
+        params.append(language)
     if published_from is not None:
         clauses.append("published_at >= CAST(? AS TIMESTAMPTZ)")
         params.append(day_text(published_from))
@@ -75,17 +82,21 @@ def export(
     published_from: date | None = None,
     published_to: date | None = None,
     fmt: str = "parquet",
+    language: str | None = None,
+    license_id: str = card.DEFAULT_LICENSE,
 ) -> ExportSummary:
     """Write the selected articles (one row per article_id, as in the warehouse) to DEST.
 
     Date filters apply to published_at (inclusive days, UTC); undated articles are left out
-    when a date filter is given. DEST must not exist or be an empty directory.
+    when a date filter is given. `publication` and `language` (ISO 639-1) match in any letter
+    case. `license_id` (an SPDX-style id such as 'cc-by-4.0') goes into the card's header.
+    DEST must not exist or be an empty directory.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     dest = Path(dest)
     building = _start_building(dest)
-    selection = (publication, published_from, published_to)
+    selection = (publication, published_from, published_to, language)
 
     def work(con: duckdb.DuckDBPyConnection, _source: str) -> tuple[ExportFacts, list[str]]:
         shutil.rmtree(building)  # empty, or what a first pass wrote before it met a damaged file
@@ -94,7 +105,9 @@ def export(
 
     try:
         facts, sources = read_with(location, work)
-        files = _describe_folder(building, dest.name, facts, fmt=fmt, sources=sources, selection=selection)
+        files = _describe_folder(
+            building, dest.name, facts, fmt=fmt, sources=sources, selection=selection, license_id=license_id
+        )
         if dest.exists():
             dest.rmdir()  # empty, checked above
         os.replace(building, dest)
@@ -152,13 +165,14 @@ def _write_selection(con: duckdb.DuckDBPyConnection, root: Path, fmt: str, selec
 
 
 def _describe_folder(
-    root: Path, name: str, facts: ExportFacts, *, fmt: str, sources: list[str], selection: tuple
+    root: Path, name: str, facts: ExportFacts, *, fmt: str, sources: list[str], selection: tuple, license_id: str
 ) -> list[dict[str, Any]]:
     """schema.json, the card and manifest.json beside the data; returns the manifest's entries."""
     files = card.manifest_entries(root, facts.row_counts)
     card.write_json(root / SCHEMA_FILE, card.schema_document(fmt))
     (root / CARD).write_text(
-        card.dataset_card(facts, fmt=fmt, sources=sources, selection=selection, files=files), encoding="utf-8"
+        card.dataset_card(facts, fmt=fmt, sources=sources, selection=selection, files=files, license_id=license_id),
+        encoding="utf-8",
     )
     for extra in (SCHEMA_FILE, CARD):
         files.append(card.file_entry(root, root / extra, None))
@@ -176,30 +190,33 @@ def _describe_folder(
     return files
 
 
+def _parts(table: pa.Table) -> list[pa.Table]:
+    """The table in slices of about FILE_BYTES_CAP bytes each (one slice for most publications)."""
+    rows_per_part = max(1, int(table.num_rows * FILE_BYTES_CAP / max(table.nbytes, 1)))
+    return [table.slice(start, rows_per_part) for start in range(0, table.num_rows, rows_per_part)]
+
+
 def _write_data(root: Path, table: pa.Table, fmt: str, facts: ExportFacts) -> None:
+    """One publication's articles: one file (or a few parts of FILE_BYTES_CAP) per publication."""
+    slug = parquet.slugify(table.column("publication")[0].as_py())
+    while any(name.startswith(f"data/{slug}-") for name in facts.row_counts):
+        slug += "-2"  # two publication names with one slug ('A&B', 'A-B'): files of their own
     if fmt == "parquet":
-        years = [
-            parquet.partition_year(p, c)
-            for p, c in zip(
-                table.column("published_at").to_pylist(), table.column("captured_at").to_pylist(), strict=True
-            )
-        ]
-        slug = parquet.slugify(table.column("publication")[0].as_py())
-        for year in sorted(set(years)):
-            mask = pa.array([y == year for y in years])
-            part = table.filter(mask)
-            relative = f"data/publication_slug={slug}/year={year:04d}/part-0.parquet"
+        for number, part in enumerate(_parts(table), 1):
+            relative = f"data/{slug}-{number:05d}.parquet"
             parquet.write_table(root / relative, part)
             facts.row_counts[relative] = part.num_rows
     elif fmt == "jsonl":
-        for start in range(0, table.num_rows, JSONL_ROWS_PER_FILE):
-            chunk = table.slice(start, JSONL_ROWS_PER_FILE)
-            relative = facts.next_jsonl_name()
-            (root / "data").mkdir(exist_ok=True)
+        (root / "data").mkdir(exist_ok=True)
+        for number, part in enumerate(_parts(table), 1):
+            relative = f"data/{slug}-{number:05d}.jsonl"
+            # The table has exactly ARTICLE_SCHEMA (conform): each field is written as its Arrow type
+            # says (timestamps ISO 8601 UTC, lists as arrays, null as null), never inferred; uint64
+            # as a decimal string (see _json_ready).
             with open(root / relative, "w", encoding="utf-8") as handle:
-                for row in chunk.to_pylist():
+                for row in _json_ready(part).to_pylist():
                     handle.write(json.dumps(row, ensure_ascii=False, default=_json_default) + "\n")
-            facts.row_counts[relative] = chunk.num_rows
+            facts.row_counts[relative] = part.num_rows
     else:  # markdown: one file per article, rendered by transforms.render_markdown
         from transforms import render_markdown
 
@@ -211,6 +228,15 @@ def _write_data(root: Path, table: pa.Table, fmt: str, facts: ExportFacts) -> No
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(render_markdown(article), encoding="utf-8")
             facts.row_counts[relative] = 1
+
+
+def _json_ready(table: pa.Table) -> pa.Table:
+    """uint64 columns (simhash) as decimal strings: JSON readers that parse numbers as doubles
+    (pyarrow, hence Hugging Face `datasets`; JavaScript) lose integers beyond 2**53, or fail."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_uint64(field.type):
+            table = table.set_column(index, field.name, table.column(index).cast(pa.string()))
+    return table
 
 
 def _json_default(value: object) -> str:

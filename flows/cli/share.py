@@ -20,9 +20,22 @@ KNOWN_ERRORS = (db.WarehouseError, storage.StorageError)
 
 @click.command("export")
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--publication", default=None, metavar="NAME", help="Only articles of this publication (exact name).")
+@click.option(
+    "--publication", default=None, metavar="NAME", help="Only articles of this publication (name, any letter case)."
+)
 @date_option("--from", "Only articles published on or after this day (UTC).")
 @date_option("--to", "Only articles published on or before this day (UTC).")
+@click.option(
+    "--language", default=None, metavar="CODE", help="Only articles in this language (ISO 639-1: en, de, ru, ...)."
+)
+@click.option(
+    "--license",
+    "license_id",
+    default="unknown",
+    show_default=True,
+    metavar="ID",
+    help="License of the dataset for the card's header (a Hugging Face / SPDX id, e.g. cc-by-4.0); the texts stay their publishers' work.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -32,11 +45,21 @@ KNOWN_ERRORS = (db.WarehouseError, storage.StorageError)
     help="Format of the data files.",
 )
 @LAYOUT_OPTIONS
-def export_command(dest: Path, publication: str | None, fmt: str, layout: DataLayout, **dates) -> None:
+def export_command(
+    dest: Path,
+    publication: str | None,
+    language: str | None,
+    license_id: str,
+    fmt: str,
+    layout: DataLayout,
+    **dates,
+) -> None:
     """Write a self-describing dataset folder to share: data, card, schema, checksums.
 
-    DEST gets README.md (a dataset card), schema.json, manifest.json (sha256 and row
-    count of every file) and the articles under data/. DEST must not exist yet (or be empty)
+    DEST gets README.md (a dataset card that starts with Hugging Face metadata: license,
+    languages, size, features; with loading code for pandas, polars, DuckDB and `datasets`),
+    schema.json, manifest.json (sha256 and row count of every file) and the articles under
+    data/, one file per publication (parts of about 128 MB for a large one). DEST must not exist yet (or be empty)
     and must not be a symbolic link. The sha256 of manifest.json is printed at the end: send
     it apart from the folder, so the receiver's `newsarchive verify DEST --manifest-sha256`
     also proves the manifest itself.
@@ -45,13 +68,20 @@ def export_command(dest: Path, publication: str | None, fmt: str, layout: DataLa
     Examples:
         newsarchive export exports/all-articles
         newsarchive export exports/gazette-2010 --publication "The Harbour Gazette" --from 2010-01-01 --to 2010-12-31
-        newsarchive export exports/text --format jsonl
+        newsarchive export exports/text --format jsonl --language ru --license cc-by-4.0
     """
     from warehouse import export
 
     try:
         summary = export.export(
-            layout, dest, publication=publication, published_from=dates["from"], published_to=dates["to"], fmt=fmt
+            layout,
+            dest,
+            publication=publication,
+            published_from=dates["from"],
+            published_to=dates["to"],
+            fmt=fmt,
+            language=language,
+            license_id=license_id,
         )
     except KNOWN_ERRORS as error:
         raise click.ClickException(str(error)) from error
