@@ -59,19 +59,21 @@ class WarcInput:
 
     max_bytes: int = MAX_BODY_BYTES
     other_records: dict[str, int] = field(default_factory=dict)  # WARC-Type -> count
-    _originals: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (file, offset)
+    # hash(key) -> (file, offset): a 64-bit hash instead of the key keeps a run of millions of
+    # records in tens of MB (the file name string is shared by all of a file's records).
+    _originals: dict[int, tuple[str, int]] = field(default_factory=dict)
     _open_revisits: list[tuple[Capture, tuple[str, ...]]] = field(default_factory=list)
     _indexed_files: set[str] = field(default_factory=set)
 
     def remember(self, raw: RawRecord, path: str) -> None:
         place = (path, raw.offset)
         for key in _original_keys(raw):
-            self._originals.setdefault(key, place)
+            self._originals.setdefault(hash(key), place)
 
     def original_of(self, keys: Iterable[str]) -> tuple[str, int] | None:
         for key in keys:
-            if key in self._originals:
-                return self._originals[key]
+            if (found := self._originals.get(hash(key))) is not None:
+                return found
         return None
 
     def finish(self, dataset_files: Iterable[str] = ()) -> Iterator[Capture]:
