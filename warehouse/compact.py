@@ -1,4 +1,4 @@
-"""Merge the small Parquet files of each partition into one, without changing the data.
+"""Merge the small Parquet files of each partition into one; keep only the current row of each article.
 
 Every batch of a run writes one file per partition, so a long-lived dataset collects many
 small files, which slow down every reader. `compact` rewrites each partition directory that
@@ -6,6 +6,12 @@ holds several small files as one file (`part-compact-<digest>.parquet`): written
 first, then the sources are removed. If it is killed between the two steps, the rows exist
 twice for a moment; readers and loads pick one row per key anyway, and the next `compact`
 drops exact duplicate rows while merging, so the dataset converges to the same content.
+
+Articles: a `reprocess` (a newer extraction) or a run that met an earlier capture leaves more
+than one row for an article in the Parquet files. The warehouse and the Parquet views pick the
+current row (sql/rank_articles.sql), but other Parquet readers would see them all; so compact
+also rewrites every file that holds a superseded row (or an exact copy), keeping only the
+current rows (sql/compact_winners.sql): after it, each article has one row in the dataset.
 
 The runs dataset is left alone: one file per run, rewritten in place when a run records again.
 A file that cannot be read (warehouse/unreadable.py) is neither merged nor removed: it stays
@@ -20,11 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from warehouse import parquet, storage, unreadable
 from warehouse.connection import WarehouseError, connect, one_row
 from warehouse.layout import DataLayout, Location
+from warehouse.sqlfiles import sql_statements
 from warehouse.tables import ensure_schema
 from warehouse.unreadable import UnreadableFile
 
@@ -41,7 +49,7 @@ class CompactSummary:
     source_file_count: int  # files merged away
     written_file_count: int
     row_count: int  # rows in the written files
-    duplicate_row_count: int  # exact duplicate rows dropped (left by an interrupted compact)
+    duplicate_row_count: int  # rows dropped: exact copies (an interrupted compact) and superseded article rows
     ledger_updated: bool  # whether the warehouse's loads ledger was told (else the next load re-reads the rows)
     unreadable_files: tuple[UnreadableFile, ...] = ()  # small files left as they are: they cannot be read
 
@@ -73,12 +81,20 @@ def compact(location: Location, *, dry_run: bool = False) -> CompactSummary:
     skipped: list[UnreadableFile] = []
     for dataset in COMPACTED_DATASETS:
         dataset_root = Path(parquet.dataset_dir(layout, dataset))
-        for directory, files in sorted(_partitions(layout, dataset, skipped).items()):
+        groups = _partitions(layout, dataset, skipped)
+        current = None
+        if dataset == "articles":
+            current, superseded_in = _current_article_rows(layout, skipped)
+            for path in superseded_in:  # rewritten even alone, or when large
+                groups.setdefault(path.parent, [])
+                if path not in groups[path.parent]:
+                    groups[path.parent].append(path)
+        for directory, files in sorted(groups.items()):
             partition_count += 1
             source_count += len(files)
             if dry_run:
                 continue
-            new_path, row_count, dropped = _merge_files(dataset, directory, files)
+            new_path, row_count, dropped = _merge_files(dataset, directory, sorted(files), current)
             written += 1
             rows_written += row_count
             duplicates += dropped
@@ -98,14 +114,46 @@ def _ledger_name(dataset_root: Path, dataset: str, path: Path) -> str:
     return f"parquet/{dataset}/{path.relative_to(dataset_root).as_posix()}"
 
 
-def _merge_files(dataset: str, directory: Path, files: list[Path]) -> tuple[Path, int, int]:
-    schema = parquet.SCHEMAS[dataset]
-    source_rows = sum(pq.read_metadata(path).num_rows for path in files)
+def _current_article_rows(layout: DataLayout, skipped: list[UnreadableFile]) -> tuple[pa.Table, list[Path]]:
+    """(keys of the current row of every article, the files holding any other row)."""
+    dataset_root = Path(parquet.dataset_dir(layout, "articles"))
+    unreadable_names = {item.file for item in skipped}
+    files = [
+        str(p)
+        for p in parquet.list_files(layout, "articles")
+        if _ledger_name(dataset_root, "articles", p) not in unreadable_names
+    ]
+    if not files:
+        return pa.table({"row_key": pa.array([], pa.string())}), []
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET VARIABLE article_files = ?", [files])
+        for statement in sql_statements("compact_winners.sql"):
+            con.execute(statement)
+        current = con.execute("SELECT row_key FROM current_rows").fetch_arrow_table()
+        rewrite = [Path(row[0]) for row in con.execute("SELECT filename FROM files_to_rewrite ORDER BY 1").fetchall()]
+    finally:
+        con.close()
+    return current, rewrite
+
+
+def _merge_files(dataset: str, directory: Path, files: list[Path], current: pa.Table | None) -> tuple[Path, int, int]:
+    """The files as one, sorted; exact copies dropped, and for articles every row not `current`."""
+    schema = parquet.SCHEMAS[dataset]
+    source_rows = sum(pq.read_metadata(path).num_rows for path in files)
+    con = duckdb.connect(":memory:")
+    keep = ""
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        if current is not None:
+            con.register("current_rows", current)
+            keep = (
+                " WHERE md5(concat_ws('|', article_id, CAST(captured_at AS VARCHAR), extractor_version,"
+                " coalesce(run_id, ''), content_hash, url)) IN (SELECT row_key FROM current_rows)"
+            )
         table = con.execute(
-            f"SELECT DISTINCT * FROM read_parquet(?, hive_partitioning = false, union_by_name = true) ORDER BY {SORT_KEYS[dataset]}",
+            f"SELECT DISTINCT * FROM read_parquet(?, hive_partitioning = false, union_by_name = true){keep} ORDER BY {SORT_KEYS[dataset]}",
             [[str(path) for path in files]],
         ).fetch_arrow_table()
     finally:

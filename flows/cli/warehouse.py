@@ -309,10 +309,13 @@ def _unreadable_files_told_here() -> Iterator[None]:
 @click.option("--dry-run", is_flag=True, help="Only say what would be merged.")
 @LAYOUT_OPTIONS
 def compact_command(dry_run: bool, layout: DataLayout) -> None:
-    """Merge the small Parquet files of each partition into one, without changing the data.
+    """Merge the small Parquet files of each partition; keep one row per article.
 
     Each run writes one file per partition per batch; compacting keeps readers fast.
-    Safe to interrupt and to run again; the warehouse is told, so `load` does not re-read.
+    After `reprocess` (or a run that met an earlier capture) the files hold superseded rows
+    of some articles: compact drops them, so any Parquet reader then sees one row per
+    article, the row the warehouse holds. Safe to interrupt and to run again; the
+    warehouse is told, so `load` does not re-read.
 
     \b
     Examples:
@@ -326,14 +329,18 @@ def compact_command(dry_run: bool, layout: DataLayout) -> None:
     except KNOWN_ERRORS as error:
         raise _fail(error) from error
     if summary.partition_count == 0:
-        click.echo("Nothing to compact: no partition holds more than one small file.")
+        click.echo("Nothing to compact: no partition holds more than one small file, and no superseded rows.")
     elif dry_run:
         click.echo(f"Would merge {summary.source_file_count} files in {summary.partition_count} partitions.")
     else:
         click.echo(
             f"Merged {summary.source_file_count} files into {summary.written_file_count} "
             f"({summary.row_count} rows"
-            + (f", {summary.duplicate_row_count} exact duplicates dropped" if summary.duplicate_row_count else "")
+            + (
+                f", {summary.duplicate_row_count} superseded or duplicate rows dropped"
+                if summary.duplicate_row_count
+                else ""
+            )
             + ")."
         )
     if summary.unreadable_files:

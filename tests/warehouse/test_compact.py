@@ -72,3 +72,44 @@ def test_interrupted_compact_converges(data_dir):
     summary = compact.compact(data_dir)
     assert summary.duplicate_row_count == 20
     assert _content(data_dir, "articles", ["article_id"]) == before
+
+
+def test_compact_keeps_only_the_current_row_of_each_article(data_dir):
+    """After a reprocess (a newer extractor_version) or an earlier capture met later, the Parquet
+    files hold two rows of an article; compact keeps the one the warehouse keeps, even when the
+    other sits alone in a partition of its own (another year)."""
+    from datetime import timedelta
+
+    first = [make_article(i, publication="Gazette", extractor_version="1.0") for i in range(6)]
+    parquet.write_articles(data_dir, first, run_id="r1")
+    newer = [make_article(i, publication="Gazette", extractor_version="2.0", title=f"New {i}") for i in range(3)]
+    moved = make_article(
+        4,
+        publication="Gazette",
+        extractor_version="2.0",
+        title="Moved",
+        published_at=first[4].published_at - timedelta(days=800),
+    )
+    parquet.write_articles(data_dir, [*newer, moved], run_id="r2")
+    db.load(data_dir)
+    warehouse_rows = sorted(db.query(data_dir, "SELECT article_id, title FROM articles")[1])
+    assert len(parquet.read_dataset(data_dir, "articles")) == 10
+
+    summary = compact.compact(data_dir)
+    table = parquet.read_dataset(data_dir, "articles")
+    assert (
+        sorted(zip(table.column("article_id").to_pylist(), table.column("title").to_pylist(), strict=True))
+        == warehouse_rows
+    )
+    assert table.num_rows == 6 and summary.duplicate_row_count == 4
+    assert sorted(title for _, title in warehouse_rows) == [
+        "Moved",
+        "New 0",
+        "New 1",
+        "New 2",
+        "Story number 3",
+        "Story number 5",
+    ]
+    db.load(data_dir)  # the warehouse is unchanged by the rewrite
+    assert sorted(db.query(data_dir, "SELECT article_id, title FROM articles")[1]) == warehouse_rows
+    assert compact.compact(data_dir).partition_count == 0  # nothing left to do
