@@ -421,3 +421,58 @@ def _time_of(day, match: re.Match[str]) -> datetime | None:
         if zone.isalpha():
             return local  # a word after the time ("uhr" is eaten above), not a zone
     return local
+
+
+# UTC offsets (hours, lowest and highest over the year and the country) of the countries whose
+# outlets write under their country-code domain. A time written in UTC falls on one local date
+# there when both ends agree.
+_COUNTRY_OFFSETS: dict[str, tuple[float, float]] = {
+    "bo": (-4, -4),
+    "ve": (-4, -4),
+    "cl": (-4, -3),
+    "ar": (-3, -3),
+    "uy": (-3, -3),
+    "py": (-4, -3),
+    "br": (-5, -2),
+    "pe": (-5, -5),
+    "co": (-5, -5),
+    "ec": (-5, -5),
+    "mx": (-8, -5),
+    "ca": (-8, -2.5),
+    "gt": (-6, -6),
+    "cr": (-6, -6),
+    "cu": (-5, -4),
+    "do": (-4, -4),
+    "au": (8, 11),
+    "nz": (12, 13.75),
+    "jp": (9, 9),
+    "kr": (9, 9),
+    "cn": (8, 8),
+    "tw": (8, 8),
+    "hk": (8, 8),
+    "sg": (8, 8),
+    "my": (8, 8),
+    "ph": (8, 8),
+    "th": (7, 7),
+    "vn": (7, 7),
+    "in": (5.5, 5.5),
+    "pk": (5, 5),
+    "bd": (6, 6),
+    "np": (5.75, 5.75),
+    "lk": (5.5, 5.5),
+    "az": (4, 4),
+    "ae": (4, 4),
+    "ir": (3.5, 4.5),
+}
+
+
+def country_offset_onto(moment: datetime, domain: str) -> int | None:
+    """The UTC offset (minutes) of the country whose domain an outlet writes under, when a UTC
+    time falls on the same local date at every offset that country uses; else None."""
+    bounds = _COUNTRY_OFFSETS.get(domain.rsplit(".", 1)[-1].lower()) if domain else None
+    if bounds is None:
+        return None
+    low, high = ((moment + timedelta(hours=hours)).date() for hours in bounds)
+    if low != high or low == moment.date():
+        return None
+    return int(bounds[0] * 60)

@@ -19,7 +19,7 @@ from lxml import etree
 
 from transforms import dates
 from transforms.meta import PageMeta
-from transforms.urls import date_from_url, month_from_url
+from transforms.urls import date_from_url, month_from_url, registered_domain
 
 
 def _date_candidates(page: PageMeta) -> list[tuple[str, object]]:
@@ -233,6 +233,7 @@ def choose_published(page: PageMeta, tree, url: str, captured_at: datetime | Non
     candidates = _date_candidates(page)
     declared = _declared_day(page, tree, candidates, url_date, captured_at)
     if declared is not None:
+        declared = _in_the_outlets_zone(declared, url, tree)
         declared = _labelled_over_weak(declared, page, tree, url_date, captured_at)
         return (*_with_shown_time(declared, tree), "day")
     partial = _declared_partial(candidates, captured_at)
@@ -317,6 +318,25 @@ def _labelled_publication_day(tree, url_date: datetime | None, captured_at) -> d
         if url_date is None or abs((moment - url_date).days) <= 2:
             found.add(moment)
     return next(iter(found)) if len(found) == 1 else None
+
+
+def _in_the_outlets_zone(
+    chosen: tuple[datetime, str, int | None], url: str, tree
+) -> tuple[datetime, str, int | None]:
+    """A time declared in UTC ('...Z', 'GMT') that is another day in the outlet's country (an
+    evening in Bolivia, a morning in Australia) dates the article by that country's calendar,
+    unless the page itself shows the UTC day."""
+    moment, source, offset = chosen
+    if offset != 0 or source == "url":
+        return chosen
+    try:
+        domain = registered_domain(url)
+    except ValueError:
+        return chosen
+    local = dates.country_offset_onto(moment, domain)
+    if local is None or dates.is_visible(moment.date(), " ".join(_visible_nodes(tree))):
+        return chosen
+    return moment, f"{source}+country", local
 
 
 def _declared_day(

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from transforms import Article, extract
-from transforms.dates import parse_partial_date, shown_time_on
+from transforms.dates import local_date, parse_partial_date, shown_time_on
 
 CAPTURED = datetime(2024, 6, 1, tzinfo=UTC)
 PARAGRAPHS = "".join(
@@ -178,3 +178,36 @@ def test_the_date_line_under_the_headline_wins_over_the_sites_today_above_it():
         .replace("</h1>", "</h1><p class='dateline'>13 January 2020</p>", 1)
     )
     assert article(html).published_at == datetime(2020, 1, 13, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "url, declared, local_day, offset",
+    [
+        # 02:41 UTC is the evening before in Bolivia (UTC-4)
+        ("https://www.diario-llanos.example.bo/nota/ferry", "Wed, 04 May 2022 02:41:00 GMT", date(2022, 5, 3), -240),
+        # 00:23 UTC is the evening before anywhere in Canada
+        ("https://www.quay-gazette.example.ca/news/ferry", "2020-08-25T00:23:33Z", date(2020, 8, 24), -480),
+        # 22:10 UTC is the next morning anywhere in Australia
+        ("https://www.quay-gazette.example.com.au/news/ferry", "2020-01-20T22:10:00Z", date(2020, 1, 21), 480),
+    ],
+)
+def test_a_utc_time_is_dated_by_the_calendar_of_the_outlets_country(url, declared, local_day, offset):
+    result = article(page(head=f'<meta property="article:published_time" content="{declared}">'), url=url)
+    assert local_date(result.published_at, result.published_offset_minutes) == local_day
+    assert result.published_offset_minutes == offset
+
+
+@pytest.mark.parametrize(
+    "url, declared, shown",
+    [
+        # a country whose zones disagree on the day, or one not listed: the UTC day stays
+        ("https://www.quay-gazette.example.ca/news/ferry", "2020-08-25T06:00:00Z", ""),
+        ("https://www.quay-gazette.example.de/news/ferry", "2020-08-24T23:30:00Z", ""),
+        # the page itself shows the UTC day
+        ("https://www.diario-llanos.example.bo/nota/ferry", "2022-05-04T02:41:00Z", "<p>4 May 2022</p>"),
+    ],
+)
+def test_the_utc_day_stays_when_the_country_does_not_decide_it(url, declared, shown):
+    result = article(page(head=f'<meta property="article:published_time" content="{declared}">', above=shown), url=url)
+    moment = datetime.fromisoformat(declared.replace("Z", "+00:00"))
+    assert local_date(result.published_at, result.published_offset_minutes) == moment.date()
