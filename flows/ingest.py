@@ -20,7 +20,7 @@ from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 from prefect.settings import temporary_settings
 
-from flows import progress, stopping
+from flows import artifacts, progress, stopping
 from flows.acquire.captures import Capture, CaptureRef
 from flows.acquire.shared_limits import shared_limits_for_run
 from flows.acquire.warc import WarcInput, WarcReadError, read_warc
@@ -108,6 +108,7 @@ def ingest(options: RunOptions = SAMPLE_RUN) -> RunSummary:
     create_markdown_artifact(
         markdown=summary_markdown(summary), key="run-summary", description=f"newsarchive run {summary.run_id}"
     )
+    artifacts.publish(run.layout)  # the report's summary charts as Prefect artifacts (flows/artifacts.py)
     return summary
 
 
