@@ -130,6 +130,8 @@ def read_sitemap(url: str, fetcher: Fetcher, *, max_sitemaps: int = 10_000) -> I
             kind, entries = parse_sitemap(response.body)
         except (FetchError, ValueError) as error:
             reason = error.reason if isinstance(error, FetchError) else "invalid_sitemap"
+            if reason == "interrupted":
+                return  # the run is stopping: nothing to record, the next run reads it again
             detail = error.detail if isinstance(error, FetchError) else str(error)
             if sitemap_url == url:
                 raise SourceError(f"cannot read sitemap {url}: {reason} ({detail})") from None
