@@ -48,7 +48,14 @@ def strip_outlet(title: str, outlet_names: tuple[str, ...] = (), domain: str = "
     while len(parts) > 1 and _looks_like_outlet(parts[-1], outlet_names, domain):
         parts.pop()
         separators.pop()
+    led_by_outlet = False
     while len(parts) > 1 and _looks_like_outlet(parts[0], outlet_names, domain):
+        parts.pop(0)
+        separators.pop(0)
+        led_by_outlet = True
+    # 'Outlet » Section » Headline': after a leading outlet, short pieces before a headline
+    # of four words or more are its breadcrumb.
+    while led_by_outlet and len(parts) > 1 and len(parts[0].split()) <= 3 and len(parts[-1].split()) >= 4:
         parts.pop(0)
         separators.pop(0)
     out = parts[0]
@@ -57,11 +64,16 @@ def strip_outlet(title: str, outlet_names: tuple[str, ...] = (), domain: str = "
     return out.strip()
 
 
+_HOST_NAME = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,24}$", re.IGNORECASE)
+
+
 def suffix_outlet(title: str) -> str | None:
     """The last ' | '-separated part of a <title>, when it reads like a name (for publication)."""
     parts = re.split(r"\s+[|\-–—·•»]\s+", clean_whitespace(title))
     if len(parts) < 2:
         return None
+    if _HOST_NAME.match(parts[0].strip()):
+        return None  # 'site.de » Section » Headline': the site leads, the tail is the headline
     tail = parts[-1].strip()
     if 1 <= len(tail.split()) <= 5 and len(tail) <= 40 and not tail.endswith((".", "?", "!")):
         return tail
@@ -122,10 +134,11 @@ def choose_title(
     for h1 in h1s:
         if _key(h1) in keys:
             return h1
-    # 2. an <h1> that is whole pieces of a declared title ('Headline - Section - Outlet')
-    for h1 in h1s:
-        if len(_key(h1)) >= 8 and any(_is_segment_run(h1, value) for value in raw):
-            return h1
+    # 2. an <h1> that is whole pieces of a declared title ('Headline - Section - Outlet'); of
+    # several (the site's, the section's and the article's <h1>), the longest
+    pieces = [h1 for h1 in h1s if len(_key(h1)) >= 8 and any(_is_segment_run(h1, value) for value in raw)]
+    if pieces:
+        return max(pieces, key=lambda h1: len(_key(h1)))
     # 3. an <h1> that holds a declared title plus a kicker: the declared title
     for h1 in h1s:
         for value in cleaned:
