@@ -237,9 +237,13 @@ def host_name_label(url: str) -> str | None:
 # dotted host name followed by a path). Anything else after the digits is no replay URL: a
 # news URL with a date segment (`/politik/20200207/merkel.html`) ends in a file or slug,
 # not in a URL.
+# A host name ends in a top-level domain, not in a file extension (.pl and .do are both): in
+# `/news/2020/index.html/amp` the dotted name after the digits is a file, not a host.
+_FILE_EXTENSIONS = "html?|shtml|xhtml|php\\d?|aspx?|jspx?|cfm|cgi|cms|xml|json|rss|pdf|jpe?g|png|gif|txt|action"
 _REPLAY = re.compile(
     r"^(?P<prefix>https?://[^/\s]+(?:/[^/\s]+)*?)/(?P<timestamp>\d{4,14})(?P<modifier>[a-z]{2}_)?/"
-    r"(?P<original>(?:https?:/+[^/\s?#]+|[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?/).*)$",
+    r"(?P<original>(?:https?:/+[^/\s?#]+|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?!(?:" + _FILE_EXTENSIONS + r")[:/])"
+    r"[a-z][a-z0-9-]*(?::\d+)?/).*)$",
     re.IGNORECASE,
 )
 _SCHEME = re.compile(r"^(https?):/+", re.IGNORECASE)
