@@ -58,7 +58,7 @@ ARTICLE_COLUMNS: list[tuple[str, pa.DataType, bool, str]] = [
         "published_offset_minutes",
         pa.int32(),
         True,
-        "UTC offset, in minutes, of the time the page gave for published_at (60 for +01:00); the local publication date is published_at plus this offset. Null when the page named no zone.",
+        "UTC offset, in minutes, of the time the page gave for published_at (60 for +01:00); the local publication date is published_at plus this offset. When the page wrote UTC or no zone, the offset that puts the time on the URL's date or on the calendar of the outlet's country, if one does (date_source ends in '+url' or '+country'). Null when nothing tells.",
     ),
     (
         "published_precision",
