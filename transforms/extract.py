@@ -22,7 +22,7 @@ from trafilatura.utils import load_html
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
 from transforms import authors as authors_mod
-from transforms import dates, titles
+from transforms import dates, pagekind, titles
 from transforms.decode import DecodeError, decode_html, is_html_content_type, looks_binary, media_type
 from transforms.language import detect_language
 from transforms.meta import PageMeta, is_organization, read_page_meta, text_of
@@ -506,9 +506,12 @@ def _page_kind_rejection(page: PageMeta, url: str, canonical: str, tree) -> tupl
         except ValueError:
             pass
     if not page.article_ld:
-        shop = _shop_evidence(page, tree)
+        shop = _shop_evidence(page, tree) or (None if _has_article_signals(page) else pagekind.sells_one_thing(tree))
         if shop:
             return "not_article", f"the page is a product or offer, not an article ({shop})"
+        policy = None if _has_article_signals(page) else pagekind.policy_page(page)
+        if policy:
+            return "not_article", f"the page is a policy, contact or account page ({policy[:80]!r})"
         listing = heading if _LISTING_TITLE.match(heading) else title if _LISTING_TITLE.match(title) else None
         if listing:
             return "not_article", f"the page is a tag, category or archive listing ({listing.strip()[:80]!r})"
@@ -538,14 +541,19 @@ def _own_blocks(tree) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _link_texts(tree) -> frozenset[str]:
-    """Texts of links of three words or more, case-folded and single-spaced."""
-    texts = set()
-    for anchor in tree.iter("a"):
-        words = " ".join(anchor.itertext()).split()
-        if len(words) >= 3:
-            texts.add(" ".join(words).casefold())
-    return frozenset(texts)
+def _anchor_texts(tree) -> list[str]:
+    """Every link's text, single-spaced, in document order (one pass for the rules below)."""
+    return [" ".join(" ".join(anchor.itertext()).split()) for anchor in tree.iter("a")]
+
+
+def _link_texts(anchors: list[str]) -> frozenset[str]:
+    """Texts of links of three words or more, case-folded."""
+    return frozenset(text.casefold() for text in anchors if text.count(" ") >= 2)
+
+
+def _section_links(anchors: list[str]) -> frozenset[str]:
+    """Texts of links of one to four words (section names, breadcrumbs), case-folded."""
+    return frozenset(text.casefold() for text in anchors if text and text.count(" ") <= 3)
 
 
 def _has_article_signals(page: PageMeta) -> bool:
@@ -644,7 +652,9 @@ def strip_archive_banner(text: str) -> str:
     return _ARCHIVE_BANNER.sub("", text)
 
 
-def _thin_page(tree, page: PageMeta, raw_body: str, body_text: str, count: int) -> tuple[str, str] | None:
+def _thin_page(
+    tree, page: PageMeta, raw_body: str, body_text: str, count: int, anchors: list[str]
+) -> tuple[str, str] | None:
     """(reason, detail) when the extracted text is a wall, a list of links or too little."""
     consent_source = " ".join(split_paragraphs(body_text)[:3]) or text_of(tree)[:2000]
     if count < 150 and _CONSENT.search(consent_source):
@@ -653,6 +663,15 @@ def _thin_page(tree, page: PageMeta, raw_body: str, body_text: str, count: int) 
         return "not_article", f"the page is a list of links (index or section page, {count} words of text)"
     if count < MIN_WORD_COUNT and len(body_text) < MIN_TEXT_CHARS:
         return "no_article_text", f"only {count} words of article text"
+    share = pagekind.link_share(anchors, body_text)
+    if share >= 0.6:
+        return "not_article", f"the text is mostly the page's links ({share:.0%}): navigation or a list of headlines"
+    paragraphs = split_paragraphs(body_text)
+    if pagekind.lyrics_page(page, paragraphs):
+        return "not_article", "the page is a song's lyrics (short lines under a lyrics heading)"
+    placeholder = pagekind.test_page(page, paragraphs)
+    if placeholder:
+        return "not_article", f"the page is a test or placeholder page ({placeholder[:80]})"
     return None
 
 
@@ -718,15 +737,17 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
     raw_body = _body(tree, url, page)
     text_bylines = _text_bylines(split_paragraphs(normalize_text(raw_body)))
     byline_lines = tuple(page.byline_texts) + tuple(text_bylines)
+    anchors = _anchor_texts(tree)
     body_text = clean_body(
         raw_body,
         drop_lines=byline_lines + ((title,) if title else ()),
-        link_texts=_link_texts(tree),
+        link_texts=_link_texts(anchors),
         own_blocks=_own_blocks(tree),
         seams=paragraph_seams(tree),
+        head_links=_section_links(anchors),
     )
     count = word_count(body_text)
-    thin = _thin_page(tree, page, raw_body, body_text, count)
+    thin = _thin_page(tree, page, raw_body, body_text, count, anchors)
     if thin:
         return reject(*thin)
     if not title:

@@ -59,6 +59,7 @@ def paragraph_seams(tree) -> frozenset[str]:
     G8</p><p>talks.'), and a single <br> inside a <p> of running text (a wrapped line). Two
     <br> in a row, list items, table cells, a quote and its attribution are never such a place."""
     seams: set[str] = set()
+    texts: dict = {}
     for paragraph in tree.iter("p"):
         if paragraph.find(".//br") is not None and next(paragraph.iterancestors("blockquote", "li"), None) is None:
             seams.update(seam_key(before, after) for before, after in _wrapped_lines(paragraph))
@@ -67,7 +68,8 @@ def paragraph_seams(tree) -> frozenset[str]:
             following = following.getnext()
         if following is None or following.tag != "p" or (paragraph.tail or "").strip():
             continue
-        before, after = _text(paragraph), _text(following)
+        before = texts.pop(paragraph, None) or _text(paragraph)
+        after = texts[following] = _text(following)
         if before and after:
             seams.add(seam_key(before, after))
     return frozenset(seams)

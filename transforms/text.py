@@ -222,6 +222,22 @@ _DATE_WORDS = re.compile(
 )
 
 
+# A line of labels without their values ("Issued on: Modified:", "Published: Updated:"): the
+# values were dates or names the page fills in with scripts or as separate elements.
+_LABELS_ONLY = re.compile(
+    r"(?:[^\W\d_][^\W\d_ .'-]*(?:[ .'-][^\W\d_]+){0,3}\s*[:：]\s*){2,4}|"
+    r"(?:tags|tagged|share|published|updated|issued on|modified|posted|filed under|categories|category|"
+    r"schlagworte|teilen|veröffentlicht|aktualisiert|publié le|mis à jour|publicado|actualizado)\s*[:：]",
+    re.IGNORECASE,
+)
+# Accessibility and interface lines: "Main Content", "Skip to main content", "Jump to navigation".
+_INTERFACE_LINE = re.compile(
+    r"(?:main content|skip to (?:main )?content|skip navigation|jump to (?:navigation|content|main content)|"
+    r"zum inhalt springen|direkt zum inhalt|aller au contenu(?: principal)?|ir al contenido(?: principal)?)",
+    re.IGNORECASE,
+)
+
+
 def is_date_line(paragraph: str) -> bool:
     """A dateline such as 'May 5, 2020 6:20 p.m. ET | Updated 3 hours ago' (no running text)."""
     if len(paragraph) > 120 or not re.search(r"\d", paragraph):
@@ -238,6 +254,10 @@ def is_boilerplate(paragraph: str) -> bool:
     if len(stripped) >= 400:
         return False
     if _BOILERPLATE.match(stripped):
+        return True
+    if len(stripped) <= 80 and (
+        _LABELS_ONLY.fullmatch(stripped) or _INTERFACE_LINE.fullmatch(stripped.rstrip(" .»›>"))
+    ):
         return True
     words = len(stripped.split())
     if words <= 60 and _DISCLAIMER.search(stripped):
@@ -259,16 +279,21 @@ def clean_body(
     link_texts: frozenset[str] = frozenset(),
     own_blocks: frozenset[str] = frozenset(),
     seams: frozenset[str] | None = None,
+    head_links: frozenset[str] = frozenset(),
 ) -> str:
     """The final body: normalised, boilerplate and given lines dropped, broken paragraphs joined.
 
     `link_texts` are the page's link texts (case-folded, single-spaced): a paragraph that is
     nothing but a link is a 'read more' teaser, not article text. `own_blocks`: see
-    `join_broken_paragraphs`, as `seams`.
+    `join_broken_paragraphs`, as `seams`. `head_links`: the texts of the page's short links
+    (case-folded): at the head of the body, a line that is one of them, alone or with a date
+    ("Kitchener-Waterloo", "Itthon 2019-07-30 20:36"), is the section label, not article text.
     """
     paragraphs = split_paragraphs(normalize_text(text))
     drop = {_line_key(line) for line in drop_lines if line} | link_texts
     kept = [p for p in paragraphs if not is_boilerplate(p) and _line_key(p) not in drop]
+    while len(kept) > 1 and _is_section_label(kept[0], head_links):
+        kept.pop(0)
     kept = join_broken_paragraphs(kept, own_blocks, seams)
     # Adjacent identical paragraphs are a template artefact (teaser repeated as first line).
     deduped: list[str] = []
@@ -276,6 +301,15 @@ def clean_body(
         if not deduped or deduped[-1] != paragraph:
             deduped.append(paragraph)
     return "\n\n".join(deduped)
+
+
+def _is_section_label(paragraph: str, head_links: frozenset[str]) -> bool:
+    """A short line at the head of the body that names a section of the site (one of its link
+    texts), with or without a date and time: no sentence, no article text."""
+    if len(paragraph) > 80 or paragraph.rstrip().endswith((".", "!", "?", "…")):
+        return False
+    label = " ".join(re.sub(r"\d{1,4}(?:[-./:]\d{1,4})*", " ", paragraph).split()).strip(" |·•-–—/,")
+    return bool(label) and len(label.split()) <= 4 and _line_key(label) in head_links
 
 
 def word_count(text: str) -> int:
