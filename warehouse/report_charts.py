@@ -94,7 +94,7 @@ def charts(data: ReportData) -> list[Chart]:
     """The report's charts in page order."""
     t = data.tables
     precision_note = (
-        "From the published_precision column."
+        "From the published_precision column (day, month or year); rows written before it existed are derived from the value, marked so."
         if data.precision_from == "column"
         else "Derived from the value: a time of exactly 00:00 in the page's own time zone is counted as a date "
         "given without a time, seconds of 0 as a time to the minute (a page that really said 00:00 or :00 is "

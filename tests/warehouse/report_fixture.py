@@ -35,6 +35,9 @@ def build(data_dir: Path, article_count: int = 30) -> Path:
                 section=SECTIONS[number % len(SECTIONS)],
                 published_at=None if number % 7 == 6 else published,
                 published_offset_minutes=60 if number % 4 == 0 else None,
+                published_precision=("month" if number % 9 == 0 else "day")
+                if number % 3 == 0 and number % 7 != 6
+                else None,
                 captured_at=published + timedelta(days=1),
             )
         )

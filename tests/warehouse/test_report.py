@@ -182,6 +182,11 @@ def _check_numbers(page, data_dir: Path) -> None:
     assert sum(precision.values()) == articles
     undated = sql(data_dir, "SELECT count(*) FROM articles WHERE published_at IS NULL")[0][0]
     assert precision["no date"] == undated
+    given = sql(
+        data_dir, "SELECT published_precision, count(*) FROM articles WHERE published_precision IS NOT NULL GROUP BY 1"
+    )
+    assert {p: precision[p] for p, _ in given} == dict(given) and set(dict(given)) == {"day", "month"}
+    assert all(p.endswith("derived)") for p in set(precision) - {"no date", "day", "month"})
 
     durations = [float(row[4]) for row in _table(page, "runs")]  # shown to 0.1 s
     assert durations == [d for (d,) in sql(data_dir, "SELECT round(duration_s, 1) FROM runs ORDER BY started_at")]
