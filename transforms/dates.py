@@ -384,19 +384,21 @@ _TIME_AFTER = re.compile(
 
 
 def shown_time_on(day, page_text: str) -> datetime | None:
-    """The time of day the page writes right after this calendar date ('August 13, 2010 2:35 PM
-    EDT', '13.08.2010, 14:35 Uhr'): UTC when it names its zone (the offset kept), else the local
-    time read as UTC as `parse_date` does. None when no spelling of the day carries a time."""
+    """The time of day the page writes right after the first place it writes this calendar
+    date (its date line: 'August 13, 2010 2:35 PM EDT', '13.08.2010, 14:35 Uhr'): UTC when it
+    names its zone (the offset kept), else the local time read as UTC as `parse_date` does.
+    None when that first date carries no time: a later time on the same day belongs to
+    something else (a comment, a related story)."""
     text = page_text.casefold()
-    for spelling in sorted(date_spellings(day), key=len, reverse=True):
+    first: tuple[int, int] | None = None
+    for spelling in date_spellings(day):
         start = text.find(spelling)
-        while start >= 0:
-            match = _TIME_AFTER.match(text, start + len(spelling), start + len(spelling) + 40)
-            moment = _time_of(day, match) if match else None
-            if moment is not None:
-                return moment
-            start = text.find(spelling, start + 1)
-    return None
+        if start >= 0 and (first is None or (start, -(start + len(spelling))) < (first[0], -first[1])):
+            first = (start, start + len(spelling))
+    if first is None:
+        return None
+    match = _TIME_AFTER.match(text, first[1], first[1] + 40)
+    return _time_of(day, match) if match else None
 
 
 def _time_of(day, match: re.Match[str]) -> datetime | None:

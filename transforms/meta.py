@@ -182,6 +182,10 @@ def _is_byline(element) -> bool:
 
 # One query for microdata authors and dates and for <time datetime>, in document order.
 _ITEMPROP_OR_TIME = etree.XPath("//*[@itemprop] | //time[@datetime]")
+_HATOM_DATE = etree.XPath(
+    "//*[@title][contains(concat(' ', normalize-space(@class), ' '), ' published ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' updated ')]"
+)
 _DATE_PROPS = frozenset({"datePublished", "dateModified", "dateCreated"})
 
 
@@ -274,4 +278,10 @@ def read_page_meta(tree) -> PageMeta:
             kind = prop if prop in _DATE_PROPS else ("pubdate" if element.get("pubdate") is not None else "time")
             if value:
                 page.time_values.append((kind, value))
+    # hAtom: <abbr class="published" title="2010-08-13T16:39:00-04:00">Aug 13, 2010</abbr>
+    for element in _HATOM_DATE(root):
+        classes = (element.get("class") or "").split()
+        value = (element.get("title") or "").strip()
+        if value and not _in_unseen(element):
+            page.time_values.append(("pubdate" if "published" in classes else "dateModified", value))
     return page

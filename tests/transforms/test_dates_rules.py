@@ -211,3 +211,23 @@ def test_the_utc_day_stays_when_the_country_does_not_decide_it(url, declared, sh
     result = article(page(head=f'<meta property="article:published_time" content="{declared}">', above=shown), url=url)
     moment = datetime.fromisoformat(declared.replace("Z", "+00:00"))
     assert local_date(result.published_at, result.published_offset_minutes) == moment.date()
+
+
+def test_a_time_printed_later_on_the_same_day_by_a_comment_is_not_the_articles():
+    url = "https://www.quay-gazette.example/2010/10/09/ferry-timetable/"
+    html = page(
+        above="<p class='dateline'>October 9, 2010</p>",
+        below="<div class='comment'><p>Reply #1</p><p>Oct. 9, 2010 - 7:28 AM EST</p><p>Good news.</p></div>",
+    )
+    result = article(html, url=url)
+    assert result.published_at == datetime(2010, 10, 9, tzinfo=UTC)
+
+
+def test_an_hatom_published_date_is_declared_evidence():
+    html = page(
+        above='<div class="postTime"><abbr class="published updated" title="2010-08-13T16:39:00-04:00">'
+        "Aug 13, 2010 &ndash; 4:39 PM</abbr></div>"
+    )
+    result = article(html)
+    assert result.published_at == datetime(2010, 8, 13, 20, 39, tzinfo=UTC)
+    assert result.published_offset_minutes == -240
