@@ -117,9 +117,36 @@ def ctas_seconds(files: list[Path], workdir: Path) -> tuple[float, float, None]:
     return measured
 
 
+def timed_queries(con: duckdb.DuckDBPyConnection, sql: str, queries: list[str]) -> list[float]:
+    """Milliseconds per query, each run to its last row."""
+    timings = []
+    for words in queries:
+        started = time.perf_counter()
+        con.execute(sql, [words]).fetchall()
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def report_timing(full_dir: Path) -> None:
+    """5. `newsarchive report`: aggregates in DuckDB, then the page (charts' JavaScript cached)."""
+    from warehouse import report, report_html
+
+    report_html.javascript_bundle()  # built once per machine and cached (~/.cache/newsarchive)
+    started = time.perf_counter()
+    report_data = report.collect(full_dir)
+    collected_s = time.perf_counter() - started
+    page = report_html.render(report_data)
+    report_s = time.perf_counter() - started
+    print()
+    print(f"== 5. newsarchive report at {report_data.totals['article_count']} articles")
+    print(
+        f"   {report_s:6.2f} s  (aggregates in DuckDB {collected_s:.2f} s, charts and page {report_s - collected_s:.2f} s; page {len(page) / 1e6:.1f} MB)"
+    )
 
 
 def main() -> None:
@@ -232,11 +259,7 @@ def main() -> None:
         con.execute(sql, [words]).fetchall()
         connection_ms.append((time.perf_counter() - t0) * 1000)
         connection_cpu_ms.append((time.process_time() - c0) * 1000)
-    language_ms = []
-    for words in queries:
-        t0 = time.perf_counter()
-        con.execute("SELECT * FROM search(?, max_rows := 10, in_language := 'en')", [words]).fetchall()
-        language_ms.append((time.perf_counter() - t0) * 1000)
+    language_ms = timed_queries(con, "SELECT * FROM search(?, max_rows := 10, in_language := 'en')", queries)
     con.close()
     cli_ms = []
     for words in queries[:20]:
@@ -275,19 +298,7 @@ def main() -> None:
     print(
         f"   next load, indexes them:         {index_s:6.2f} s wall, {index_cpu:6.2f} s CPU  (index {index_summary.fts_duration_s:.2f} s)"
     )
-    from warehouse import report, report_html
-
-    report_html.javascript_bundle()  # built once per machine and cached (~/.cache/newsarchive)
-    started = time.perf_counter()
-    report_data = report.collect(full_dir)
-    collected_s = time.perf_counter() - started
-    page = report_html.render(report_data)
-    report_s = time.perf_counter() - started
-    print()
-    print(f"== 5. newsarchive report at {report_data.totals['article_count']} articles")
-    print(
-        f"   {report_s:6.2f} s  (aggregates in DuckDB {collected_s:.2f} s, charts and page {report_s - collected_s:.2f} s; page {len(page) / 1e6:.1f} MB)"
-    )
+    report_timing(full_dir)
     print()
     print(
         f"machine: {os.cpu_count()} cores, load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} (1/5/15 min) at the end;"
