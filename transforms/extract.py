@@ -492,8 +492,11 @@ def _page_kind_rejection(page: PageMeta, url: str, canonical: str, tree) -> tupl
     heading = page.h1_texts[0] if page.h1_texts else ""
     if _SOFT_404.search(title) or _SOFT_404.search(heading):
         return "soft_404", f"the page says it was not found: {(title or heading)[:100]!r}"
-    if is_home_page(url) and not _has_article_signals(page):
+    declared_website = (page.first("og:type") or "").strip().lower() == "website" and not page.article_ld
+    if is_home_page(url) and (declared_website or not _has_article_signals(page)):
         return "not_article", "the URL is a site's home page"
+    if declared_website and not _has_article_signals(page) and pagekind.section_front(url):
+        return "not_article", f"the page is a section front ({pagekind.section_front(url)!r}) declared a website"
     if page.canonical_url:
         declared, _ = unwrap_archive_url(urljoin(url, page.canonical_url))
         try:

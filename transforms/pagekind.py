@@ -6,6 +6,7 @@ the reason a researcher can read. Pure: the parsed tree, the page's metadata and
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from transforms.meta import PageMeta
 
@@ -129,3 +130,15 @@ def link_share(anchors: list[str], body_text: str) -> float:
         if text in body:
             linked += len(text) * body.count(text)
     return min(1.0, linked / len(body))
+
+
+def section_front(url: str) -> str | None:
+    """The section a URL of one short word names ('/international/', '/sport'): a section's
+    front page, never an article's address (those carry a slug, an id or a date)."""
+    try:
+        segments = [segment for segment in urlsplit(url).path.split("/") if segment]
+    except ValueError:
+        return None
+    if len(segments) == 1 and re.fullmatch(r"[^\W\d_]{2,20}", segments[0]):
+        return segments[0]
+    return None

@@ -154,3 +154,26 @@ def test_a_skip_link_label_is_dropped():
 def test_a_short_first_paragraph_that_is_not_a_link_is_kept():
     paragraphs = _text("<p>Harbour news in brief</p>" + _prose())
     assert paragraphs[0] == "Harbour news in brief"
+
+
+def _website(heading: str, extra_head: str = "") -> str:
+    head = '<meta property="og:type" content="website">' + extra_head
+    return _page(heading, _prose(), head=head)
+
+
+def test_a_home_page_that_declares_itself_a_website_is_rejected_even_with_a_date():
+    # a publication time on a home page dates its latest update, not an article
+    page = _website("Tidewater Ledger", '<meta property="article:published_time" content="2022-05-30T08:00:00Z">')
+    result = _rejected(page, "https://www.tidewater-ledger.example/")
+    assert "home page" in result.detail
+
+
+def test_a_section_front_declared_a_website_is_rejected():
+    result = _rejected(_website("International"), "https://www.tidewater-ledger.example/international/")
+    assert "section front" in result.detail
+
+
+def test_an_article_at_a_one_word_address_that_declares_itself_an_article_is_kept():
+    page = _page("Ferry timetable changes", _prose(), head='<meta property="og:type" content="article">')
+    result = extract(page, "https://www.tidewater-ledger.example/ferry", captured_at=CAPTURED)
+    assert isinstance(result, Article)
