@@ -186,6 +186,11 @@ _HATOM_DATE = etree.XPath(
     "//*[@title][contains(concat(' ', normalize-space(@class), ' '), ' published ')"
     " or contains(concat(' ', normalize-space(@class), ' '), ' updated ')]"
 )
+_SCREEN_READER_ONLY = re.compile(
+    r"(?:^|\s)(?:sr-only|screen-reader-text|screen-reader-only|visually-hidden|visuallyhidden|"
+    r"element-invisible|is_blind|blind|a11y-hidden|offscreen|hide-text)(?:\s|$)",
+    re.IGNORECASE,
+)
 _DATE_PROPS = frozenset({"datePublished", "dateModified", "dateCreated"})
 
 
@@ -243,7 +248,8 @@ def read_page_meta(tree) -> PageMeta:
                 data = _load_json(element.text)
                 if data is not None:
                     _flatten(data, page.json_ld)
-        elif tag == "h1":
+        elif tag == "h1" and not _SCREEN_READER_ONLY.search(element.get("class") or ""):
+            # A heading for screen readers only ('기사 상세' = "article detail") is not shown.
             text = headline_text(element)
             if text:
                 page.h1_texts.append(text)

@@ -54,3 +54,14 @@ def test_breadcrumb_after_a_leading_outlet_is_dropped_but_a_short_headline_stays
         strip_outlet("Storm warning: North quay closed to traffic", names)
         == "Storm warning: North quay closed to traffic"
     )
+
+
+def test_an_h1_for_screen_readers_only_is_not_the_headline():
+    # og:title and <title> carry the headline; the page's only other <h1> is a hidden label
+    head = (
+        "<title>Nordkai wird vor dem Winter repariert - Hafenblatt</title>"
+        '<meta property="og:title" content="Nordkai wird vor dem Winter repariert - Hafenblatt">'
+    )
+    body = '<h1 class="page_ttl is_blind">기사 상세</h1><h1 class="logo"><span>Hafenblatt</span></h1>'
+    result = article(head, body, "https://www.hafenblatt.example/news/society/9419376")
+    assert result.title == "Nordkai wird vor dem Winter repariert"
