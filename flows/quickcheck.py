@@ -43,6 +43,29 @@ def done_capture_count(options: RunOptions) -> int | None:
     return count
 
 
+def has_little_to_do(options: RunOptions, limit: int) -> bool:
+    """True when the run's WARC files (or the sample) hold at most `limit` captures the ledger
+    does not have done: reading stops at the first capture past the limit, so a big file costs
+    no more than `limit` records. False for fetch runs (their sources are not asked here) and
+    for unreadable files (the flow reports them)."""
+    from flows.acquire.warc import WarcReadError, read_warc
+    from warehouse import ledger
+
+    if options.inputs.kind == "fetch":
+        return False
+    done = set() if options.refresh or options.replace else ledger.completed_capture_ids(options.layout())
+    todo = 0
+    try:
+        for path in warc_paths(options):
+            for capture in read_warc(path, source=options.inputs.kind):
+                todo += capture.ref.capture_id not in done
+                if todo > limit:
+                    return False
+    except WarcReadError:
+        return False
+    return True
+
+
 def dataset_article_count(options: RunOptions) -> int:
     from warehouse import ledger
 

@@ -1,12 +1,14 @@
 """The `newsarchive` command: a thin layer over flows/ and warehouse/, one module per group.
 
-    run.py        run, reprocess          build RunOptions, call the ingest flow (report.py: summary, exit status)
+    run.py        run                     build RunOptions, call the ingest flow (report.py: summary, exit status)
+    reprocess.py  reprocess               extract the stored captures again
     history.py    runs, rejections        what the runs did, in the `sql` output formats
     serve.py      serve, deploy           scheduled ingestion (flows/schedules.py)
     warehouse.py  sql, search, load, ...  the warehouse commands
     common.py     --data-dir/--parquet-uri (LAYOUT_OPTIONS), quiet Prefect defaults
     server.py     prefect-server          a local Prefect server kept for quick runs
     prefect_api.py  the run's Prefect API: the configured one, the kept one, or a temporary one
+                  (flows/keptserver.py is the server process); flows/datalock.py: one writer per data dir
 
 Every command has --help with an example. Known errors become one line, `Error: ...`, and
 exit status 1; tracebacks are for bugs only.
@@ -41,7 +43,7 @@ from flows.cli.common import apply_prefect_defaults  # noqa: E402 -- after the s
 
 apply_prefect_defaults()  # before any command module imports prefect
 
-from flows.cli import history, run, serve, server, warehouse  # noqa: E402 -- after the Prefect defaults above
+from flows.cli import history, reprocess, run, serve, server, warehouse  # noqa: E402 -- after the Prefect defaults above
 from warehouse.layout import DataLayout  # noqa: E402 -- after the Prefect defaults above
 
 
@@ -86,7 +88,7 @@ def _holding_the_data_dir(command: click.Command) -> None:
     command.callback = locked
 
 
-for _module in (run, history, serve, server, warehouse):
+for _module in (run, reprocess, history, serve, server, warehouse):
     for _command in _module.COMMANDS:
         if _command.name in ("load", "compact"):
             _holding_the_data_dir(_command)

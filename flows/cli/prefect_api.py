@@ -1,12 +1,15 @@
 """The Prefect API a `newsarchive run` talks to.
 
 With PREFECT_API_URL (or a Prefect profile's api.url), that server. Otherwise the local server
-`newsarchive prefect-server start` keeps (reused by every run until `prefect-server stop`: a run
-then skips the server's start, 10-20 s on a busy machine). Otherwise a temporary server for this
-run, like the one Prefect starts by itself, but in a session of its own: Ctrl-C in a terminal
-goes to every process of the terminal's foreground group, and a server that died with the run's
-first Ctrl-C would leave the run unable to finish cleanly (it would retry its API calls for
-minutes). The kept server runs in a session of its own too.
+`newsarchive prefect-server start` keeps (reused by every run until `prefect-server stop`, or
+until it has had no run for its idle minutes: a run then skips the server's start, 10-20 s on a
+busy machine). Otherwise a temporary server for this run. Both are flows/keptserver.py (Prefect's
+own API app, watched) in a session of their own: Ctrl-C in a terminal goes to every process of
+the terminal's foreground group, and a server that died with the run's first Ctrl-C would leave
+the run unable to finish cleanly (it would retry its API calls for minutes). The temporary one
+stops when its run's process is gone, even one killed outright.
+
+This module does not import Prefect's server (seconds of imports): the server process does.
 """
 
 from __future__ import annotations
@@ -24,46 +27,44 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import prefect
-from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
 STATE_FILE = "newsarchive-server.json"  # in PREFECT_HOME: the kept server's pid and URL
 STARTUP_TIMEOUT_S = 120
+# The kept server stops itself after this many minutes without a run (flows/keptserver.py).
+DEFAULT_IDLE_MINUTES = 30.0
 
 
-def _uvicorn_command(port: int) -> tuple[list[str], dict[str, str]]:
-    """Prefect 3.9's temporary server command and environment (prefect/server/api/server.py)."""
-    args = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--app-dir",
-        str(prefect.__module_path__.parent),
-        "--factory",
-        "prefect.server.api.server:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "error",
-        "--lifespan",
-        "on",
-    ]
+def _server_command(
+    port: int, *, idle_minutes: float = 0.0, exit_with: int | None = None, state_file: Path | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The server's command (flows/keptserver.py: Prefect's API app under uvicorn, watched) and
+    environment (Prefect 3.9's temporary server's: no UI, an ephemeral database setup)."""
+    args = [sys.executable, "-m", "flows.keptserver", "--port", str(port), "--idle-minutes", str(idle_minutes)]
+    if exit_with is not None:
+        args += ["--exit-with", str(exit_with)]
+    if state_file is not None:
+        args += ["--state-file", str(state_file)]
     server_env = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
     env = {**os.environ, **server_env, **get_current_settings().to_environment_variables(exclude_unset=True)}
     return args, env
 
 
-class _OwnSessionServer(SubprocessASGIServer):
-    """Prefect's temporary server, started with `start_new_session` (signals sent to the
-    terminal's process group do not reach it)."""
-
-    def _run_uvicorn_command(self) -> subprocess.Popen[Any]:
-        assert self.port is not None
-        args, env = _uvicorn_command(self.port)
-        return subprocess.Popen(args=args, env=env, start_new_session=True)
+def _start_server(args: list[str], env: dict[str, str], api_url: str, log_path: Path) -> subprocess.Popen:
+    """Start the server in a session of its own (a terminal's Ctrl-C does not reach it) and wait
+    until it answers; RuntimeError when it does not."""
+    with open(log_path, "ab") as log:  # the child keeps its own descriptor
+        process = subprocess.Popen(
+            args, env=env, start_new_session=True, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+        )
+    timeout_s = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", STARTUP_TIMEOUT_S))
+    deadline = time.monotonic() + timeout_s
+    while not _healthy(api_url, timeout_s=1.0):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the Prefect server did not start; see {log_path}")
+        time.sleep(0.2)
+    return process
 
 
 def configured_api_url() -> str | None:
@@ -110,27 +111,25 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_kept_server() -> dict[str, Any]:
-    """Start a server that outlives this process (its own session, its log in PREFECT_HOME),
-    or return the one already running."""
+def start_kept_server(idle_minutes: float = DEFAULT_IDLE_MINUTES) -> dict[str, Any]:
+    """Start a server that outlives this process (its own session, its log in PREFECT_HOME)
+    and stops itself after `idle_minutes` without a run (0: never), or return the one already
+    running."""
     running = kept_server()
     if running is not None:
         return running
     port = _free_port()
-    args, env = _uvicorn_command(port)
     home = state_path().parent
     home.mkdir(parents=True, exist_ok=True)
-    with open(home / "newsarchive-server.log", "ab") as log:
-        process = subprocess.Popen(
-            args, env=env, start_new_session=True, stdin=subprocess.DEVNULL, stdout=log, stderr=log
-        )
-    state: dict[str, Any] = {"pid": process.pid, "api_url": f"http://127.0.0.1:{port}/api", "started_at": time.time()}
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while not _healthy(state["api_url"], timeout_s=1.0):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"the Prefect server did not start; see {home / 'newsarchive-server.log'}")
-        time.sleep(0.2)
+    args, env = _server_command(port, idle_minutes=idle_minutes, state_file=state_path())
+    api_url = f"http://127.0.0.1:{port}/api"
+    process = _start_server(args, env, api_url, home / "newsarchive-server.log")
+    state: dict[str, Any] = {
+        "pid": process.pid,
+        "api_url": api_url,
+        "started_at": time.time(),
+        "idle_minutes": idle_minutes,
+    }
     state_path().write_text(json.dumps(state), encoding="utf-8")
     return state
 
@@ -167,10 +166,19 @@ def prefect_api() -> Iterator[str]:
         with temporary_settings(updates={PREFECT_API_URL: kept["api_url"]}):
             yield kept["api_url"]
         return
-    server = _OwnSessionServer()
-    server.start(timeout=int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", STARTUP_TIMEOUT_S)))
+    port = _free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    args, env = _server_command(port, exit_with=os.getpid())  # gone with this process, however it ends
+    # Its output goes to a log, not to the run's stdout/stderr (a pipe the caller reads to its end).
+    home = state_path().parent
+    home.mkdir(parents=True, exist_ok=True)
+    process = _start_server(args, env, api_url, home / "newsarchive-temporary-server.log")
     try:
-        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-            yield server.api_url
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            yield api_url
     finally:
-        server.stop()
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -1,5 +1,5 @@
-"""`newsarchive run` and `newsarchive reprocess`: build the run's options, call the flow, print
-the summary. flows/cli/__init__.py registers every command in COMMANDS."""
+"""`newsarchive run`: build the run's options, call the flow, print the summary (report.py).
+flows/cli/__init__.py registers every command in COMMANDS; reprocess.py shares the helpers."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ INPUT_FLAGS = (
     "capture_policy",
     "sitemaps",
 )
+# A WARC input with at most this many captures to do is extracted in the run's own process.
+SMALL_RUN_CAPTURES = 200
 DASK_SERVER_HINT = (
     "--dask-address needs a Prefect server the workers can reach: run `prefect server start` "
     "and export PREFECT_API_URL=http://<host>:4200/api"
@@ -125,7 +127,11 @@ def _fetch_and_tuning_options(command: Any) -> Any:
             type=click.IntRange(1, 256),
             help="Concurrent requests per batch (within the rate limits).",
         ),
-        click.option("--processes", type=click.IntRange(1, 64), help="Extraction processes (default: one per core)."),
+        click.option(
+            "--processes",
+            type=click.IntRange(1, 64),
+            help=f"Extraction processes (default: one per core; none besides the run's own for WARC input with at most {SMALL_RUN_CAPTURES} captures to do).",
+        ),
         click.option(
             "--dask-address",
             metavar="tcp://HOST:PORT",
@@ -212,7 +218,7 @@ def run(
         print_plan(plan_run(options), output_format, fetching=options.inputs.kind == "fetch")
         return
     _check_data_dir(options.layout().data_dir)
-    _setup_logging(verbose, quiet)
+    setup_logging(verbose, quiet)
     if not quiet:
         click.echo(f"Ingesting {options.describe()} into {options.data_dir} ...", err=True)
     from flows.quickcheck import dataset_article_count, done_capture_count
@@ -221,7 +227,9 @@ def run(
     if done_count is not None:  # answered from the ledger: no Prefect server, no flow
         nothing_new(done_count, dataset_article_count(options), output_format, wall_s=wall_seconds())
         return
-    _lock_data_dir(options.layout(), "run")
+    if options.tuning.processes is None and not (dask_address or dask_workers):
+        options = _small_runs_extract_here(options)
+    lock_data_dir(options.layout(), "run")
     display = ProgressDisplay(ProgressDisplay.mode_for(quiet=quiet, verbose=verbose))
     if dask_address or dask_workers:
         stopping.restore_defaults()  # Prefect and Dask handle KeyboardInterrupt themselves
@@ -310,7 +318,18 @@ def _check_data_dir(data_dir: Path) -> None:
         raise click.ClickException(f"data directory {data_dir} is not writable")
 
 
-def _lock_data_dir(layout: DataLayout, command: str) -> None:
+def _small_runs_extract_here(options: RunOptions) -> RunOptions:
+    """One extraction process, this one, for a WARC input with few captures to do: starting a
+    pool (each process imports the extractor and loads its language model, seconds of CPU) costs
+    more than it saves on a few hundred pages (measured on the sample: bench/startup.py)."""
+    from flows.quickcheck import has_little_to_do
+
+    if not has_little_to_do(options, SMALL_RUN_CAPTURES):
+        return options
+    return options.model_copy(update={"tuning": options.tuning.model_copy(update={"processes": 1})})
+
+
+def lock_data_dir(layout: DataLayout, command: str) -> None:
     """Hold the data directory's lock for the rest of this process (the kernel drops it when the
     process ends), or stop at once naming the run that holds it (flows/datalock.py)."""
     from flows import datalock
@@ -321,7 +340,7 @@ def _lock_data_dir(layout: DataLayout, command: str) -> None:
         raise click.ClickException(f"{error}; wait for it to end, or stop it") from error
 
 
-def _setup_logging(verbose: bool, quiet: bool = False) -> None:
+def setup_logging(verbose: bool, quiet: bool = False) -> None:
     logging.basicConfig(format="%(message)s", stream=sys.stderr)
     level = logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING
     logging.getLogger("newsarchive").setLevel(level)
@@ -358,34 +377,4 @@ def _run_flow(options: RunOptions, *, dask_address: str | None, dask_workers: in
         server.stop()
 
 
-@click.command()
-@click.option("--processes", type=click.IntRange(1, 64), help="Extraction processes (default: one per core).")
-@click.option("-v", "--verbose", is_flag=True, help="Print progress for every batch.")
-@LAYOUT_OPTIONS
-def reprocess(processes: int | None, verbose: bool, layout: DataLayout) -> None:
-    """Extract every capture again from the WARC files the ledger names, without any network.
-
-    Use it after upgrading the extractor: the warehouse keeps, for each article,
-    the row of the newest extractor version.
-
-    \b
-    Example:
-        newsarchive reprocess --data-dir /srv/news
-    """
-    from flows import stopping
-    from flows.cli.prefect_api import prefect_api
-    from flows.ingest import reprocess_captures
-
-    _setup_logging(verbose)
-    _lock_data_dir(layout, "reprocess")
-    stopping.install_handlers(announce_stop)
-    click.echo(f"Reprocessing the stored captures under {layout.data_dir} ...", err=True)
-    try:
-        with prefect_api():
-            summary = reprocess_captures(str(layout.data_dir), layout.parquet_uri, processes)
-    except FileNotFoundError as error:
-        raise click.ClickException(str(error)) from error
-    finish(summary, "text", wall_s=wall_seconds())
-
-
-COMMANDS = [run, reprocess]
+COMMANDS = [run]

@@ -20,22 +20,42 @@ def prefect_server() -> None:
 
 
 @prefect_server.command("start")
-def start() -> None:
+@click.option(
+    "--idle-minutes",
+    type=click.FloatRange(0),
+    default=30,
+    show_default=True,
+    envvar="NEWSARCHIVE_PREFECT_SERVER_IDLE_MINUTES",
+    help="Stop the server by itself after this many minutes with no run (no client calling it); 0: never.",
+)
+def start(idle_minutes: float) -> None:
     """Start the server (in the background, its log in PREFECT_HOME), or say where it runs.
 
+    It stops by itself after --idle-minutes without a run, or with
+    `newsarchive prefect-server stop`; a run that finds none starts a
+    temporary server of its own again.
+
     \b
-    Example:
+    Examples:
         newsarchive prefect-server start
+        newsarchive prefect-server start --idle-minutes 240    # a working day
+        newsarchive prefect-server start --idle-minutes 0      # until stopped
     """
     from flows.cli.prefect_api import start_kept_server
 
     try:
-        state = start_kept_server()
+        state = start_kept_server(idle_minutes)
     except RuntimeError as error:
         raise click.ClickException(str(error)) from error
     click.echo(
-        f"Prefect server running at {state['api_url']} (pid {state['pid']}); stop it with `newsarchive prefect-server stop`."
+        f"Prefect server running at {state['api_url']} (pid {state['pid']}){_idle_note(state)};"
+        " stop it with `newsarchive prefect-server stop`."
     )
+
+
+def _idle_note(state: dict) -> str:
+    minutes = state.get("idle_minutes")
+    return f", stopping after {minutes:g} minutes without a run" if minutes else ""
 
 
 @prefect_server.command("status")
@@ -52,7 +72,7 @@ def status() -> None:
     if state is None:
         click.echo("No kept Prefect server: runs start a temporary one.")
     else:
-        click.echo(f"Prefect server running at {state['api_url']} (pid {state['pid']}).")
+        click.echo(f"Prefect server running at {state['api_url']} (pid {state['pid']}){_idle_note(state)}.")
 
 
 @prefect_server.command("stop")
