@@ -13,6 +13,8 @@ One run, `ingest(options: RunOptions)`, goes through these steps (flows/ingest.p
     stopping.py   Ctrl-C/SIGTERM: stop submitting, finish the captures in hand, record `interrupted`
     progress.py   RunProgress, published as batches are written (the CLI's progress display)
     quickcheck.py whether a WARC/sample run has anything to do, before any Prefect server starts
+    datalock.py   one writer per data directory (run, reprocess, load, compact hold its lock)
+    keptserver.py the local Prefect server process (kept with an idle timeout, or a run's own)
     dryrun.py     `run --dry-run`: discovery and the ledger only, what a run would do
     config.py     newsarchive.toml
     schedules.py  deployments of configured sources (serve, deploy, prefect.yaml)
