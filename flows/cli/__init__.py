@@ -26,10 +26,11 @@ from flows import stopping
 
 
 def _started_as_the_command() -> bool:
-    """True in a process started as `newsarchive` or `python -m flows.cli` (not in a test
-    process that imports the package)."""
-    argv = getattr(sys, "orig_argv", sys.argv)
-    return os.path.basename(sys.argv[0]) == "newsarchive" or "flows.cli" in argv[1:3]
+    """True in a process started as `newsarchive` or `python -m flows.cli`; not in a test process
+    that imports the package, nor in an extraction process (spawned with `python -c ...`, it
+    imports the command's main module again with the command's sys.argv)."""
+    argv = sys.orig_argv  # the interpreter's own command line
+    return (len(argv) > 1 and os.path.basename(argv[1]) == "newsarchive") or argv[1:3] == ["-m", "flows.cli"]
 
 
 # First of all: a Ctrl-C or SIGTERM during the seconds of imports below is one line and exit
