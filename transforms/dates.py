@@ -240,6 +240,10 @@ def date_spellings(day) -> set[str]:
         f"{y}/{m:02d}/{d:02d}",
         f"{y}年{m}月{d}日",
         f"{y}.{m:02d}.{d:02d}",
+        # US dates with a two-digit year ('First Posted: 08-13-10 05:18 PM', '8/13/10')
+        f"{m:02d}-{d:02d}-{y % 100:02d}",
+        f"{m:02d}/{d:02d}/{y % 100:02d}",
+        f"{m}/{d}/{y % 100:02d}",
     }
     for name in _MONTH_NAMES[m]:
         out |= {

@@ -231,3 +231,10 @@ def test_an_hatom_published_date_is_declared_evidence():
     result = article(html)
     assert result.published_at == datetime(2010, 8, 13, 20, 39, tzinfo=UTC)
     assert result.published_offset_minutes == -240
+
+
+def test_a_us_date_line_with_a_two_digit_year_gives_the_time():
+    url = "https://www.quay-gazette.example/2010/08/13/ferry-timetable/"
+    html = page(above="<p><span>First Posted: 08-13-10 05:18 PM | Updated: 08-14-10 12:41 AM</span></p>")
+    result = article(html, url=url)
+    assert result.published_at == datetime(2010, 8, 13, 17, 18, tzinfo=UTC)
