@@ -218,6 +218,9 @@ def _authors(
         )
         if not value.startswith(("http://", "https://", "@"))
     ]
+    # A meta author that the generator tag names too ("AmuraCMS powered by X") built the site.
+    generator = (page.first("generator") or "").casefold()
+    meta = [value for value in meta if not (generator and value.strip().casefold() in generator)]
     # Yoast's "Written by" label pair for sharing cards.
     label = (page.first("twitter:label1") or "").casefold()
     card = (

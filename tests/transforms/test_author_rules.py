@@ -89,3 +89,10 @@ def test_a_blog_owners_login_on_a_shared_host_is_the_author():
     assert isinstance(result, Article) and result.authors == ("ferryfan",)
     result = extract(page, "https://www.ferryfan.example/2022/05/03/ferry-timetable/", captured_at=CAPTURED)
     assert isinstance(result, Article) and result.authors == ()
+
+
+def test_a_meta_author_that_the_generator_tag_names_built_the_site():
+    head = '<meta name="author" content="Nordwerk"><meta name="generator" content="HarbourCMS powered by Nordwerk">'
+    page = _page('<p class="byline">By Mara Quill</p>', head)
+    result = extract(page, "https://www.tidewater-ledger.example/news/ferry-timetable", captured_at=CAPTURED)
+    assert isinstance(result, Article) and result.authors == ("Mara Quill",)
