@@ -233,7 +233,14 @@ _LABELS_ONLY = re.compile(
 # Accessibility and interface lines: "Main Content", "Skip to main content", "Jump to navigation".
 _INTERFACE_LINE = re.compile(
     r"(?:main content|skip to (?:main )?content|skip navigation|jump to (?:navigation|content|main content)|"
-    r"zum inhalt springen|direkt zum inhalt|aller au contenu(?: principal)?|ir al contenido(?: principal)?)",
+    r"zum inhalt springen|direkt zum inhalt|aller au contenu(?: principal)?|ir al contenido(?: principal)?|"
+    r"supported by|sponsored by|paid content|anzeige|publicidad|publicité)",
+    re.IGNORECASE,
+)
+# A picture's credit standing as a line of its own: "Illustration by Mike Doe", "Courtesy G4".
+_CREDIT_LINE = re.compile(
+    r"(?:(?:illustrations?|photos?|photographs?|images?|graphics?|videos?|artwork|animation)\s+"
+    r"(?:by|courtesy(?: of)?|credit)\s+[^.!?]{2,60}|courtesy(?: of)?\s+[^\s.!?]+(?:\s+[^\s.!?]+){0,3})",
     re.IGNORECASE,
 )
 
@@ -256,7 +263,9 @@ def is_boilerplate(paragraph: str) -> bool:
     if _BOILERPLATE.match(stripped):
         return True
     if len(stripped) <= 80 and (
-        _LABELS_ONLY.fullmatch(stripped) or _INTERFACE_LINE.fullmatch(stripped.rstrip(" .»›>"))
+        _LABELS_ONLY.fullmatch(stripped)
+        or _INTERFACE_LINE.fullmatch(stripped.rstrip(" .»›>"))
+        or _CREDIT_LINE.fullmatch(stripped)
     ):
         return True
     words = len(stripped.split())

@@ -177,3 +177,13 @@ def test_an_article_at_a_one_word_address_that_declares_itself_an_article_is_kep
     page = _page("Ferry timetable changes", _prose(), head='<meta property="og:type" content="article">')
     result = extract(page, "https://www.tidewater-ledger.example/ferry", captured_at=CAPTURED)
     assert isinstance(result, Article)
+
+
+@pytest.mark.parametrize("line", ["Supported by", "Illustration by Mara Quill", "Courtesy Tidewater Museum"])
+def test_sponsor_labels_and_picture_credits_are_not_article_text(line):
+    assert _text(f"<p>{line}</p>" + _prose()) == PROSE
+
+
+def test_a_sentence_that_starts_with_courtesy_is_kept():
+    line = "Courtesy calls to every household on the island began on Monday"
+    assert _text(f"<p>{line}</p>" + _prose())[0] == line
