@@ -708,6 +708,23 @@ def _page_text(html, content_type, headers) -> str | tuple[str, str]:
     return text
 
 
+def _body_text(tree, url: str, page: PageMeta, title: str | None) -> tuple[str, list[str], str, list[str]]:
+    """(raw body, bylines written in it, the clean body, the page's link texts)."""
+    unwrap_layout_tables(tree)  # a whole article in one table cell keeps its paragraphs
+    raw_body = _body(tree, url, page)
+    text_bylines = _text_bylines(split_paragraphs(normalize_text(raw_body)))
+    anchors = _anchor_texts(tree)
+    body_text = clean_body(
+        raw_body,
+        drop_lines=tuple(page.byline_texts) + tuple(text_bylines) + ((title,) if title else ()),
+        link_texts=_link_texts(anchors),
+        own_blocks=_own_blocks(tree),
+        seams=paragraph_seams(tree),
+        head_links=_section_links(anchors),
+    )
+    return raw_body, text_bylines, body_text, anchors
+
+
 def _extract(html, url, captured_at, archive_url, content_type, headers) -> Article | Rejection:
     def reject(reason: str, detail: str) -> Rejection:
         return _rejection(url, reason, detail, archive_url, captured_at)
@@ -739,19 +756,7 @@ def _extract(html, url, captured_at, archive_url, content_type, headers) -> Arti
     publication, outlet_names = _publication(page, domain, canonical)
     title = _title(page, outlet_names, domain)
 
-    unwrap_layout_tables(tree)  # a whole article in one table cell keeps its paragraphs
-    raw_body = _body(tree, url, page)
-    text_bylines = _text_bylines(split_paragraphs(normalize_text(raw_body)))
-    byline_lines = tuple(page.byline_texts) + tuple(text_bylines)
-    anchors = _anchor_texts(tree)
-    body_text = clean_body(
-        raw_body,
-        drop_lines=byline_lines + ((title,) if title else ()),
-        link_texts=_link_texts(anchors),
-        own_blocks=_own_blocks(tree),
-        seams=paragraph_seams(tree),
-        head_links=_section_links(anchors),
-    )
+    raw_body, text_bylines, body_text, anchors = _body_text(tree, url, page, title)
     count = word_count(body_text)
     thin = _thin_page(tree, page, raw_body, body_text, count, anchors)
     if thin:
