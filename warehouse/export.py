@@ -31,7 +31,7 @@ from warehouse import card, parquet, storage
 from warehouse.card import CARD, MANIFEST, SCHEMA_FILE, ExportFacts, day_text
 from warehouse.connection import WarehouseError, one_line
 from warehouse.layout import Location
-from warehouse.query import read_with
+from warehouse.query import name_hint, read_with
 from warehouse.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, from_table
 
 FORMATS = ("parquet", "jsonl", "markdown")
@@ -154,7 +154,7 @@ def _write_selection(con: duckdb.DuckDBPyConnection, root: Path, fmt: str, selec
         ).fetchall()
     ]
     if not publications:
-        raise ExportError("no articles match the selection; nothing exported")
+        raise ExportError("no articles match the selection; nothing exported" + _hint(con, selection))
     facts = ExportFacts()
     sql = f"SELECT * FROM articles{where}{' AND' if where else ' WHERE'} publication IS NOT DISTINCT FROM ? ORDER BY published_at NULLS LAST, article_id"
     for name in publications:
@@ -162,6 +162,22 @@ def _write_selection(con: duckdb.DuckDBPyConnection, root: Path, fmt: str, selec
         facts.add(table)
         _write_data(root, table, fmt, facts)
     return facts
+
+
+def _hint(con: duckdb.DuckDBPyConnection, selection: tuple) -> str:
+    """'; no publication is named ...: did you mean ...' for a filter that names nothing held."""
+    publication, _, _, language = selection
+    hints = []
+    for column, value in (("publication", publication), ("language", language)):
+        if value is None:
+            continue
+        names = [
+            r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM articles WHERE {column} IS NOT NULL").fetchall()
+        ]
+        hint = name_hint(column, value, names)
+        if hint:
+            hints.append(hint)
+    return "".join(f"; {hint}" for hint in hints)
 
 
 def _describe_folder(

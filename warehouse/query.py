@@ -230,3 +230,15 @@ def query(location: Location, sql: str, params: Sequence[Any] = ()) -> tuple[lis
     """Read-only SQL on the warehouse: (column names, rows). Writes raise QueryRefused."""
     result = run_query(location, sql, params)
     return result.columns, result.rows
+
+
+def name_hint(noun: str, value: str, names: Sequence[str]) -> str | None:
+    """'no publication is named 'X'; did you mean: Y' when `value` is none of `names` in any
+    letter case (the closest ones, or the first ten); None when it is one of them."""
+    import difflib
+
+    if value.lower() in (name.lower() for name in names):
+        return None
+    close = difflib.get_close_matches(value.lower(), [name.lower() for name in names], n=3, cutoff=0.5)
+    shown = [name for name in names if name.lower() in close] or sorted(names)[:10]
+    return f"no {noun} is named {value!r}; {'did you mean' if close else 'there are'}: {', '.join(shown)}"

@@ -7,13 +7,12 @@ over the Parquet views answers with a plain term-count ranking (sql/search_fallb
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from warehouse.connection import WarehouseError
 from warehouse.layout import Location
-from warehouse.query import run_query
+from warehouse.query import name_hint, run_query
 
 SEARCH_SQL = "SELECT * FROM search(?, max_rows := ?{filters})"
 
@@ -89,11 +88,9 @@ def _hint(location: Location, publication: str | None, language: str | None) -> 
             row[0]
             for row in run_query(location, f"SELECT DISTINCT {column} FROM articles WHERE {column} IS NOT NULL").rows
         ]
-        if value.lower() in (name.lower() for name in names):
-            continue
-        close = difflib.get_close_matches(value.lower(), [n.lower() for n in names], n=3, cutoff=0.5)
-        shown = [n for n in names if n.lower() in close] or sorted(names)[:10]
-        hints.append(f"no {noun} is named {value!r}; {'did you mean' if close else 'there are'}: {', '.join(shown)}")
+        hint = name_hint(noun, value, names)
+        if hint:
+            hints.append(hint)
     return "; ".join(hints) if hints else None
 
 

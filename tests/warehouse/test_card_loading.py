@@ -120,6 +120,8 @@ def test_files_sized_for_sharing_and_language_filter(warehouse_dir, tmp_path):
     assert summary.file_count == 2  # one per publication, whatever the years
     summary = export.export(warehouse_dir, tmp_path / "j", fmt="jsonl", language="RU", publication="остров вести")
     assert (summary.article_count, summary.file_count) == (1, 1)
+    with pytest.raises(export.ExportError, match="did you mean: Gazette"):
+        export.export(warehouse_dir, tmp_path / "none", publication="Gazete")
 
 
 def test_cli_export_language_and_license(warehouse_dir, tmp_path):
