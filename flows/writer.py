@@ -72,8 +72,11 @@ class RunWriter:
         self.input_done = False
         self.written_at = time.monotonic()
         # Articles in the dataset that no ledger row commits (a run killed between the two writes).
+        # They count as not seen: their captures are done again (a fetch run's one-capture-per-URL
+        # rule would skip them) and give them back as articles (`_adopt`).
         committed = ledger.committed_article_ids(layout) if known else set()
         self.uncommitted = {article_id: known[article_id] for article_id in known.keys() - committed}
+        self.dedupe.seen -= self.uncommitted.keys()
 
     def add(self, batch: BatchResult, *, hold: bool = False) -> None:
         """`hold`: only buffer (rows that cost nothing to redo, e.g. invalid input lines).
@@ -99,7 +102,6 @@ class RunWriter:
             for article in batch.articles:
                 if article.article_id in self.uncommitted:
                     adopted[article.article_id] = self.uncommitted.pop(article.article_id)
-                    self.dedupe.seen.discard(article.article_id)
         return adopted
 
     def flush(self) -> None:

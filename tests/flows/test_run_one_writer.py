@@ -122,6 +122,25 @@ def test_article_files_a_killed_run_wrote_without_ledger_rows_are_taken_back_not
     _assert_each_capture_once(data_dir, 60)
 
 
+def test_a_fetch_run_takes_back_article_files_without_ledger_rows_too(tmp_path, prefect_server):
+    """The same state in a fetch run, where a URL that has its article is not fetched again
+    (one capture per URL): the URLs of uncommitted articles are fetched, and recorded, once more."""
+    data_dir = tmp_path / "data"
+    with FaultServer() as server:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("".join(f"{server.base_url}/ok/story-{n}\n" for n in range(12)))
+        args = ("run", "--urls", str(urls), "--allow-private-hosts", "--data-dir", str(data_dir))
+        assert newsarchive(*args, "--no-load").returncode == 0
+        for path in (data_dir / "parquet" / "captures").rglob("*.parquet"):
+            path.unlink()
+        again = newsarchive(*args)
+        assert again.returncode == 0, again.stderr
+        assert "new articles:        12" in again.stdout and "skipped" not in again.stdout, again.stdout
+        pages = {path: count for path, count in server.counts.items() if path.startswith("/ok/")}
+        assert len(pages) == 12 and set(pages.values()) == {2}
+    _assert_each_capture_once(data_dir, 12)
+
+
 def test_a_fetch_run_killed_with_batches_in_flight_loses_only_those_and_the_next_run_redoes_them(
     tmp_path, prefect_server
 ):
