@@ -129,5 +129,7 @@ def test_a_response_cut_inside_is_the_only_record_lost_to_the_cut(tmp_path):
     data = path.read_bytes()
     path.write_bytes(data[: complete[4] + 20])  # cut inside the fifth response
     captures = list(read_warc(str(path)))
-    assert [c.ref.url for c in captures if c.error_reason is None] == [f"https://news.example.com/{n}" for n in range(4)]
+    assert [c.ref.url for c in captures if c.error_reason is None] == [
+        f"https://news.example.com/{n}" for n in range(4)
+    ]
     assert [c.error_reason for c in captures[4:]] in ([], ["truncated_record"], ["unreadable_record"])
