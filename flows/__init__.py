@@ -7,7 +7,7 @@ One run, `ingest(options: RunOptions)`, goes through these steps (flows/ingest.p
     extract    extraction.py over transforms/, in tasks.py           → Article | Rejection rows
     write      writer.py (RunWriter: dedupe, Parquet via warehouse/) → parquet/articles, captures
     load       ingest.load_warehouse → warehouse/ (DuckDB, search index)
-    record     summary.py (RunSummary, the runs row, the Prefect artifact)
+    record     summary.py (RunSummary, the runs row, the Prefect artifact); artifacts.py (the report's charts)
 
     options.py    RunOptions, the run's one parameter, and build_run_options (CLI, config, deployments)
     stopping.py   Ctrl-C/SIGTERM: stop submitting, finish the captures in hand, record `interrupted`

@@ -21,7 +21,10 @@ Parquet dataset in `<data-dir>/parquet`); nothing reads the location from the en
     search.py      BM25 search with snippets (sql/search.sql)
     stats.py       counts and field coverage for `newsarchive stats`
     history.py     the runs and the rejected captures for `newsarchive runs` and `rejections`
-    compact.py     merge small Parquet files per partition
-    export.py      a shareable dataset folder; card.py writes its card, schema and manifest
+    compact.py     merge small Parquet files per partition, keeping one row per article
+    export.py      a shareable dataset folder; card.py writes its card, schema and manifest,
+                   card_loading.py the card's Hugging Face header and typed loading code
+    report.py      `newsarchive report`'s numbers (sql/report_*.sql); report_charts.py draws them
+                   (altair), report_html.py writes the self-contained page
     verify.py      check a received export folder against its manifest and schema
 """
