@@ -131,10 +131,6 @@ def _visible_nodes(tree) -> list[str]:
     return [node for node in nodes if node]
 
 
-def _visible_text(tree) -> str:
-    return " ".join(_visible_nodes(tree))
-
-
 _MONTH_WORDS = "|".join(
     sorted({m for names in dates._MONTH_NAMES.values() for m in names if len(m) >= 3}, key=len, reverse=True)
 )
@@ -215,6 +211,29 @@ _PHOTO_DATE = re.compile(
 )
 
 
+class _Seen:
+    """The page's tree and, read once, the text nodes a reader sees (see `_visible_nodes`)."""
+
+    __slots__ = ("_nodes", "_text", "tree")
+
+    def __init__(self, tree) -> None:
+        self.tree = tree
+        self._nodes: list[str] | None = None
+        self._text: str | None = None
+
+    @property
+    def nodes(self) -> list[str]:
+        if self._nodes is None:
+            self._nodes = _visible_nodes(self.tree)
+        return self._nodes
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = " ".join(self.nodes)
+        return self._text
+
+
 # (UTC time, source, the page's UTC offset in minutes, precision "day" | "month" | "year")
 Published = tuple[datetime | None, str | None, int | None, str | None]
 _NOTHING: Published = (None, None, None, None)
@@ -231,20 +250,21 @@ def choose_published(page: PageMeta, tree, url: str, captured_at: datetime | Non
     """
     url_date = date_from_url(url)
     candidates = _date_candidates(page)
-    declared = _declared_day(page, tree, candidates, url_date, captured_at)
+    seen = _Seen(tree)
+    declared = _declared_day(page, seen, candidates, url_date, captured_at)
     if declared is not None:
-        declared = _in_the_outlets_zone(declared, url, tree)
-        declared = _labelled_over_weak(declared, page, tree, url_date, captured_at)
-        return (*_with_shown_time(declared, tree), "day")
+        declared = _in_the_outlets_zone(declared, url, seen)
+        declared = _labelled_over_weak(declared, page, seen, url_date, captured_at)
+        return (*_with_shown_time(declared, seen), "day")
     partial = _declared_partial(candidates, captured_at)
     if partial is not None:
         return partial  # the page dates itself to the month or year only: no day to store
-    labelled = _labelled_publication_day(tree, url_date, captured_at)
+    labelled = _labelled_publication_day(seen, url_date, captured_at)
     if labelled is not None:
-        return (*_with_shown_time((labelled, "shown-published", None), tree), "day")
-    shown = _shown_day(page, tree, url, captured_at)
+        return (*_with_shown_time((labelled, "shown-published", None), seen), "day")
+    shown = _shown_day(page, seen, url, captured_at)
     if shown is not None:
-        return (*_with_shown_time(shown, tree), "day")
+        return (*_with_shown_time(shown, seen), "day")
     month = month_from_url(url)
     if month is not None:
         moment = datetime(month[0], month[1], 1, tzinfo=UTC)
@@ -253,14 +273,14 @@ def choose_published(page: PageMeta, tree, url: str, captured_at: datetime | Non
     return _NOTHING
 
 
-def _with_shown_time(chosen: tuple[datetime, str, int | None], tree) -> tuple[datetime, str, int | None]:
+def _with_shown_time(chosen: tuple[datetime, str, int | None], seen: _Seen) -> tuple[datetime, str, int | None]:
     """A day known without its time (a URL's /2010/08/13/, a bare '2010-08-13', a date line)
     takes the time of day the page prints right after that day ('August 13, 2010 2:35 PM EDT'),
     rather than standing at midnight UTC."""
     moment, source, offset = chosen
     if offset or (moment.hour, moment.minute, moment.second) != (0, 0, 0):
         return chosen
-    shown = dates.shown_time_on(moment.date(), " ".join(_visible_nodes(tree)))
+    shown = dates.shown_time_on(moment.date(), seen.text)
     if shown is None:
         return chosen
     return dates.to_utc(shown), f"{source}+shown-time", dates.offset_minutes(shown)
@@ -285,7 +305,7 @@ def _strong_days(page: PageMeta) -> set:
 
 
 def _labelled_over_weak(
-    chosen: tuple[datetime, str, int | None], page: PageMeta, tree, url_date: datetime | None, captured_at
+    chosen: tuple[datetime, str, int | None], page: PageMeta, seen: _Seen, url_date: datetime | None, captured_at
 ) -> tuple[datetime, str, int | None]:
     """A weakly declared date (a bare meta "date", a plain <time>) loses to a date the page
     prints with a publication label ('Erschienen am 13.10.2021', 'Posted on May 3, 2021')."""
@@ -293,7 +313,7 @@ def _labelled_over_weak(
     day = dates.local_date(moment, offset)
     if source == "url" or day in _strong_days(page):
         return chosen
-    labelled = _labelled_publication_day(tree, url_date, captured_at)
+    labelled = _labelled_publication_day(seen, url_date, captured_at)
     if labelled is None or labelled.date() == day:
         return chosen
     return labelled, "shown-published", None
@@ -307,11 +327,11 @@ _LABELLED_DATE = re.compile(
 )
 
 
-def _labelled_publication_day(tree, url_date: datetime | None, captured_at) -> datetime | None:
+def _labelled_publication_day(seen: _Seen, url_date: datetime | None, captured_at) -> datetime | None:
     """The one day the page prints with a publication label ('Erschienen am: 13.10.2021', the
     label and the date often in separate elements), or None (none, or days that disagree)."""
     found = set()
-    for match in _LABELLED_DATE.finditer(" ".join(_visible_nodes(tree))):
+    for match in _LABELLED_DATE.finditer(seen.text):
         moment = dates.parse_date(match.group(1))
         if moment is None or not dates.is_plausible(moment, captured_at):
             continue
@@ -321,7 +341,7 @@ def _labelled_publication_day(tree, url_date: datetime | None, captured_at) -> d
 
 
 def _in_the_outlets_zone(
-    chosen: tuple[datetime, str, int | None], url: str, tree
+    chosen: tuple[datetime, str, int | None], url: str, seen: _Seen
 ) -> tuple[datetime, str, int | None]:
     """A time declared in UTC ('...Z', 'GMT') that is another day in the outlet's country (an
     evening in Bolivia, a morning in Australia) dates the article by that country's calendar,
@@ -334,13 +354,17 @@ def _in_the_outlets_zone(
     except ValueError:
         return chosen
     local = dates.country_offset_onto(moment, domain)
-    if local is None or dates.is_visible(moment.date(), " ".join(_visible_nodes(tree))):
+    if local is None or dates.is_visible(moment.date(), seen.text):
         return chosen
     return moment, f"{source}+country", local
 
 
 def _declared_day(
-    page: PageMeta, tree, candidates: list[tuple[str, object]], url_date: datetime | None, captured_at: datetime | None
+    page: PageMeta,
+    seen: _Seen,
+    candidates: list[tuple[str, object]],
+    url_date: datetime | None,
+    captured_at: datetime | None,
 ) -> tuple[datetime, str, int | None] | None:
     published, source, offset = dates.choose_published(candidates, captured_at, url_date)
     if published is None or source is None:
@@ -361,7 +385,7 @@ def _declared_day(
         others.setdefault(day, (moment, f"{other_source}+shown", other_offset))
     if not others:
         return published, source, offset  # nothing disagrees: no need to read the page
-    shown_text = " ".join(_visible_nodes(tree))
+    shown_text = seen.text
     if dates.is_visible(chosen_day, shown_text):
         return published, source, offset
     # A date the page shows as a revision ("Updated May 2, 2021") never replaces it.
@@ -371,16 +395,18 @@ def _declared_day(
     return published, source, offset
 
 
-def _shown_day(page: PageMeta, tree, url: str, captured_at: datetime | None) -> tuple[datetime, str, None] | None:
+def _shown_day(
+    page: PageMeta, seen: _Seen, url: str, captured_at: datetime | None
+) -> tuple[datetime, str, None] | None:
     """No declared date: a date printed next to the headline, then htmldate's heuristics."""
-    near = _date_near_headline(_visible_nodes(tree), page)
+    near = _date_near_headline(seen.nodes, page)
     if near is not None and dates.is_plausible(near, captured_at):
         return near, "headline", None
     # htmldate, bounded by the capture, on the page without captions and hidden elements.
     max_date = dates.to_utc(captured_at).strftime("%Y-%m-%d") if captured_at else "2100-01-01"
     try:
         found = htmldate.find_date(
-            _seen_copy(tree),
+            _seen_copy(seen.tree),
             extensive_search=True,
             original_date=True,
             url=url,
@@ -391,7 +417,7 @@ def _shown_day(page: PageMeta, tree, url: str, captured_at: datetime | None) -> 
         found = None
     if found:
         moment = dates.parse_date(found)
-        if moment is not None and dates.is_plausible(moment, captured_at) and _day_is_written(moment, tree, url):
+        if moment is not None and dates.is_plausible(moment, captured_at) and _day_is_written(moment, seen, url):
             return moment, "htmldate", None
     return None
 
@@ -451,7 +477,7 @@ def _seen_copy(tree):
     return copy
 
 
-def _day_is_written(moment: datetime, tree, url: str) -> bool:
+def _day_is_written(moment: datetime, seen: _Seen, url: str) -> bool:
     """Date finders fill in a day for a month or a year alone (a copyright line's "© 2015",
     a /2015/08/ path, "2020-03"): keep a found date only when the page or its URL writes that day."""
     if moment.day != 1:
@@ -460,7 +486,7 @@ def _day_is_written(moment: datetime, tree, url: str) -> bool:
     if url_date is not None and url_date.date() == moment.date():
         return True
     day = moment.date()
-    if dates.is_visible(day, _visible_text(tree)):
+    if dates.is_visible(day, seen.text):
         return True
-    raw = etree.tostring(tree, encoding="unicode")
+    raw = etree.tostring(seen.tree, encoding="unicode")
     return day.isoformat() in raw or day.strftime("%Y%m%d") in raw
