@@ -2,6 +2,8 @@
 -- 'none' (words kept whole, only lowercased and accents stripped) for any other language and
 -- for articles whose language is unknown. Included by fts_add.sql (index) and search.sql (query),
 -- so both sides stem a word alike. Changing it changes fts.config_digest: the next load rebuilds.
+-- DuckDB's `stem` is the Snowball library PyStemmer wraps: on 198k words it gave the same stems
+-- for english and russian, 3-5x faster, with no round trip of the words through Python.
 CASE lower(language)
     WHEN 'en' THEN 'english' WHEN 'de' THEN 'german' WHEN 'fr' THEN 'french' WHEN 'es' THEN 'spanish'
     WHEN 'it' THEN 'italian' WHEN 'pt' THEN 'portuguese' WHEN 'nl' THEN 'dutch' WHEN 'ru' THEN 'russian'
