@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 from dateutil import parser as dateutil_parser
@@ -405,6 +405,20 @@ def shown_time_on(day, page_text: str) -> datetime | None:
     return _time_of(day, match) if match else None
 
 
+# US zones written without saying standard or daylight time ("4:35 PM ET"): standard offsets.
+_US_ZONES = {"et": -5, "ct": -6, "mt": -7, "pt": -8}
+
+
+def _us_daylight_time(day) -> bool:
+    """US daylight saving time (since 2007): from the second Sunday of March to the first
+    Sunday of November."""
+    march = date(day.year, 3, 8)
+    start = march + timedelta(days=(6 - march.weekday()) % 7)
+    november = date(day.year, 11, 1)
+    end = november + timedelta(days=(6 - november.weekday()) % 7)
+    return start <= date(day.year, day.month, day.day) < end
+
+
 def _time_of(day, match: re.Match[str]) -> datetime | None:
     hour, minute = int(match.group(1)), int(match.group(2))
     meridiem = (match.group(4) or "").replace(".", "")
@@ -420,6 +434,9 @@ def _time_of(day, match: re.Match[str]) -> datetime | None:
     relative = re.fullmatch(r"(?:utc|gmt)\s?([+-])(\d{1,2})(?::?(\d{2}))?", zone or "")
     if relative:  # "UTC+2": an offset, not the zone UTC
         zone = f"{relative.group(1)}{int(relative.group(2)):02d}:{relative.group(3) or '00'}"
+    if zone in _US_ZONES and meridiem:  # "4:35 PM ET" (not the French "16:35 et ..."): by the date
+        hours = _US_ZONES[zone] + (1 if _us_daylight_time(day) else 0)
+        return local.replace(tzinfo=timezone(timedelta(hours=hours)))
     if zone:
         named = parse_local_date(f"{local.isoformat(sep=' ')} {zone.upper().replace(' ', '')}")
         if named is not None and named.tzinfo is not None:

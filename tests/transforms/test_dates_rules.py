@@ -238,3 +238,20 @@ def test_a_us_date_line_with_a_two_digit_year_gives_the_time():
     html = page(above="<p><span>First Posted: 08-13-10 05:18 PM | Updated: 08-14-10 12:41 AM</span></p>")
     result = article(html, url=url)
     assert result.published_at == datetime(2010, 8, 13, 17, 18, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # "ET" is Eastern daylight time in September, standard time in January
+        ("published: wednesday, 21 sep 2011 | 4:35 pm et", datetime(2011, 9, 21, 20, 35, tzinfo=UTC)),
+        ("21 jan 2011 | 4:35 pm et", datetime(2011, 1, 21, 21, 35, tzinfo=UTC)),
+        ("21 jan 2011, 9:10 am pt", datetime(2011, 1, 21, 17, 10, tzinfo=UTC)),
+        # the French "et" after a 24-hour time is a word, not a zone
+        ("le 21 septembre 2011 à 16:35 et mis à jour", datetime(2011, 9, 21, 16, 35)),
+    ],
+)
+def test_us_zone_letters_follow_daylight_saving_time(text, expected):
+    day = expected.date()
+    shown = shown_time_on(day, text)
+    assert (shown.astimezone(UTC) if shown is not None and shown.tzinfo else shown) == expected
