@@ -68,6 +68,8 @@ def clean_publication(value: object, domain: str = "") -> str | None:
     name = re.sub(r"\s+", " ", value).strip(" |-–—·")
     if not name or len(name) > 80 or name.startswith(("http://", "https://")) or _CREDIT.match(name):
         return None
+    if re.fullmatch(r"www\d?\.[\w-]+(?:\.[\w-]+)+", name, re.IGNORECASE):
+        name = name.split(".", 1)[1]  # 'www.liberation.fr' -> 'liberation.fr'
     pieces = [piece.strip(" .:") for piece in _NAME_SEPARATORS.split(name) if piece.strip(" .:")]
     if len(pieces) >= 2:
         named = _name_piece(pieces, domain)

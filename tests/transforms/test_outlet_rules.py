@@ -32,6 +32,9 @@ from transforms.publications import clean_publication
         # names that merely start like a credit, or carry a legal form, stay
         ("Design Harbour Weekly", "design-harbour.example", "Design Harbour Weekly"),
         ("Hafenverein Kettlewick e.V.", "hafenverein.example", "Hafenverein Kettlewick e.V."),
+        # a host name as the name: without its www.
+        ("www.quay-gazette.example", "quay-gazette.example", "quay-gazette.example"),
+        ("WWW.Quay-Gazette.example", "quay-gazette.example", "Quay-Gazette.example"),
     ],
 )
 def test_clean_publication(value, domain, name):
