@@ -20,6 +20,9 @@ In the order of the chain (discover → fetch → keep), then the reader of WARC
     fetching.py        fetcher_from_options (a run's fetcher), fetch_batch / fetch_stream
     rawarchive.py      every fetched response appended to WARC files (reprocess reads them)
     warc.py            captures read out of WARC files (inputs, the sample, our raw archive)
+      warcrecords.py   every record: FastWARC where clean, warcio per record where not, ARC
+      warcbytes.py     byte-level looks: the next record header, whole-file gzip, a cut last record
+      warcbody.py      a payload's bytes: de-chunked, decompressed, under the size cap
 
 How a replay URL is written and read back is a pure rule in transforms/urls.py.
 """

@@ -30,15 +30,14 @@ from fastwarc.warc import WarcRecordType
 
 from flows.acquire.captures import Capture, CaptureRef
 from flows.acquire.warcbody import MAX_BODY_BYTES, BodyTooLarge, decode_payload
+from flows.acquire.warcbytes import ends_early, gzipped_as_a_whole, salvaged_headers
 from flows.acquire.warcrecords import (
     CAPTURE_TYPES,
     RawRecord,
+    Tally,
     WarcReadError,
-    ends_early,
-    gzipped_as_a_whole,
     iter_records,
     record_at,
-    salvaged_headers,
     sniff,
 )
 from warehouse import storage
@@ -49,6 +48,7 @@ log = logging.getLogger("newsarchive")
 
 _PAGE_SCHEMES = ("http://", "https://")
 _FEED_MARKERS = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]")
+_XML_DECLARATION = re.compile(rb"[ \t\n\r\x0b\x0c]*<\?xml")  # after what bytes.lstrip() strips
 _XML_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml")
 
 
@@ -142,16 +142,11 @@ def read_warc(
     size = _size(path)
     pending: Capture | None = None  # held back one record: the last one may be truncated
     cut_record: Capture | None = None
-    record_count, last_offset = 0, 0
+    tally = Tally(others=run.other_records)  # records that are not captures are counted, not yielded
     with _open(path) as handle:
         kind = _kind(path, handle, size)
         try:
-            for raw in iter_records(handle, kind, run.max_bytes):
-                record_count += 1
-                last_offset = raw.offset
-                if raw.problem is None and (raw.kind not in CAPTURE_TYPES or not raw.header("warc-target-uri")):
-                    run.other_records[raw.kind] = run.other_records.get(raw.kind, 0) + 1
-                    continue
+            for raw in iter_records(handle, kind, tally, run.max_bytes):
                 if raw.problem is not None and not raw.header("warc-target-uri"):
                     raw.headers.update(salvaged_headers(handle, raw.offset))  # the slow path seeks anew
                 capture = _capture(raw, path, source, run)
@@ -164,11 +159,12 @@ def read_warc(
             if pending is not None:
                 yield pending
             raise WarcReadError(f"cannot read WARC file {path}: {error}") from error
-        if record_count == 0:
+        if tally.records == 0:
             raise WarcReadError(
                 f"cannot read WARC file {path}: no record could be read (WARC headers must end their lines with CRLF)"
             )
         if kind == "warc":
+            last_offset = tally.last_offset
             cut, leftover = ends_early(handle, last_offset, size)
             if cut and pending is not None and pending.warc_offset == last_offset:
                 pending.error_reason = "truncated_record"
@@ -259,22 +255,23 @@ def check_warc_files(paths: Iterable[str]) -> None:
 
 
 def _capture(raw: RawRecord, path: str, source: str, run: WarcInput) -> Capture | None:
-    url = (raw.header("warc-target-uri") or "").strip("<>")
-    record_key = None if raw.from_arc else raw.header("warc-record-id")
+    header = raw.header
+    url = (header("warc-target-uri") or "").strip("<>")
+    record_key = None if raw.from_arc else header("warc-record-id")
     ref = CaptureRef(
         url=url,
-        archive_url=raw.header("warc-source-uri"),
+        archive_url=header("warc-source-uri"),
         captured_at=raw.date,
         # Our own raw archive records the original source and capture id, so reprocessing
         # updates the same ledger rows instead of adding new ones.
-        source=raw.header("newsarchive-source") or source,
-        digest=raw.header("warc-payload-digest"),
-        published_hint=_hint(raw),
-        stored_capture_id=raw.header("newsarchive-capture-id"),
+        source=header("newsarchive-source") or source,
+        digest=header("warc-payload-digest"),
+        published_hint=_hint(raw) if "newsarchive-published-hint" in raw.headers else None,
+        stored_capture_id=header("newsarchive-capture-id"),
         # The record id alone is not enough: real files repeat records (and their ids).
         record_key=f"{record_key or _file_name(path)}@{raw.offset}",
     )
-    capture = Capture(ref=ref, warc_file=path, warc_offset=raw.offset)
+    capture = Capture(ref, warc_file=path, warc_offset=raw.offset)
     if raw.problem is not None:
         capture.error_reason, capture.error_detail = raw.problem
         return capture
@@ -323,9 +320,9 @@ def _fill(capture: Capture, raw: RawRecord, max_bytes: int) -> None:
 
 def _is_feed(content_type: str | None, body: bytes) -> bool:
     media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media not in _XML_TYPES and not _XML_DECLARATION.match(body, 0, 1024):
+        return False  # (the common case: an HTML page, its bytes not copied)
     head = body[:1024].lstrip()
-    if media not in _XML_TYPES and not head.startswith(b"<?xml"):
-        return False
     return bool(_FEED_MARKERS.search(head)) and b"<html" not in head.lower()
 
 

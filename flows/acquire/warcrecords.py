@@ -13,7 +13,6 @@ by offset) and input that is no WARC or ARC at all raise `WarcReadError`.
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,17 +20,42 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from fastwarc.warc import ArchiveIterator as FastIterator
-from fastwarc.warc import WarcRecord
+from fastwarc.warc import HeaderMap, WarcHeader, WarcRecord
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from flows.acquire.warcbody import MAX_BODY_BYTES
+from flows.acquire.warcbytes import member_end, next_record
 
 CAPTURE_TYPES = frozenset({"response", "resource", "revisit"})
-_GZIP_MAGIC = b"\x1f\x8b\x08"
-_WARC_LINE = re.compile(rb"(?:^|\n)(WARC/[01]\.\d+\r?\n)")
-_SCAN_WINDOW = 1 << 20
-_RECORD_START = re.compile(rb"(?:^|\n)WARC/[01]\.\d+\r?\n")
+
+# The WARC headers the reader (flows/acquire/warc.py) reads from a capture record; FastWARC
+# records give only these (a lookup by FastWARC's header key costs a fraction of one by name,
+# and of copying every header). Lookups are case-insensitive; a repeated header's first value wins.
+_WARC_TYPE = WarcHeader.WARC_TYPE
+_KEYED_HEADERS = (
+    ("warc-target-uri", WarcHeader.WARC_TARGET_URI),
+    ("warc-record-id", WarcHeader.WARC_RECORD_ID),
+    ("warc-date", WarcHeader.WARC_DATE),
+    ("warc-payload-digest", WarcHeader.WARC_PAYLOAD_DIGEST),
+    ("content-type", WarcHeader.CONTENT_TYPE),
+)
+_REVISIT_HEADERS = (
+    ("warc-refers-to", WarcHeader.WARC_REFERS_TO),
+    ("warc-refers-to-target-uri", WarcHeader.WARC_REFERS_TO_TARGET_URI),
+    ("warc-refers-to-date", WarcHeader.WARC_REFERS_TO_DATE),
+)
+_NAMED_HEADERS = frozenset(
+    {"warc-source-uri", "newsarchive-source", "newsarchive-capture-id", "newsarchive-published-hint"}
+)
+READ_HEADERS = frozenset({name for name, _ in _KEYED_HEADERS + _REVISIT_HEADERS} | _NAMED_HEADERS)
+# Headers as writers spell them that are none of _NAMED_HEADERS (skipped without lower-casing).
+_OTHER_HEADERS = frozenset(
+    {"WARC-Type", "WARC-Record-ID", "WARC-Date", "WARC-Target-URI", "Content-Type", "Content-Length"}
+    | {"WARC-Payload-Digest", "WARC-Block-Digest", "WARC-IP-Address", "WARC-Concurrent-To", "WARC-Warcinfo-ID"}
+    | {"WARC-Refers-To", "WARC-Refers-To-Target-URI", "WARC-Refers-To-Date", "WARC-Profile", "WARC-Truncated"}
+    | {"WARC-Identified-Payload-Type", "WARC-Filename", "WARC-Segment-Number", "WARC-Segment-Origin-ID"}
+)
 
 
 class WarcioIterator(ArchiveIterator):
@@ -51,7 +75,7 @@ class RawRecord:
 
     offset: int
     kind: str  # WARC-Type: response, resource, revisit, request, metadata, warcinfo, ...
-    headers: dict[str, str] = field(default_factory=dict)  # WARC headers, names lower-cased
+    headers: dict[str, str] = field(default_factory=dict)  # WARC headers, names lower-cased (FastWARC: READ_HEADERS)
     http_status: int | None = None
     http_headers: Sequence[tuple[str, str]] = ()
     is_http: bool = False
@@ -61,7 +85,7 @@ class RawRecord:
     problem: tuple[str, str] | None = None  # (reason, detail): the record could not be read
 
     def header(self, name: str) -> str | None:
-        """The header `name` (lower-case) stripped, or None."""
+        """The header `name` (lower-case, one of READ_HEADERS) stripped, or None."""
         value = self.headers.get(name)
         return value.strip() if value else None
 
@@ -75,6 +99,26 @@ class RawRecord:
         except ValueError:
             return None
         return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+@dataclass(slots=True)
+class Tally:
+    """What `iter_records` counts as it reads: every record, where the last one starts, and the
+    records it does not yield because they are not captures (request, metadata, warcinfo, ...;
+    a capture record without a WARC-Target-URI), by WARC-Type."""
+
+    records: int = 0
+    last_offset: int = 0
+    others: dict[str, int] = field(default_factory=dict)
+
+    def keep(self, raw: RawRecord) -> bool:
+        """Count `raw`; whether it is to be yielded (a capture, or a record that could not be read)."""
+        self.records += 1
+        self.last_offset = raw.offset
+        if raw.problem is None and (raw.kind not in CAPTURE_TYPES or not raw.header("warc-target-uri")):
+            self.others[raw.kind] = self.others.get(raw.kind, 0) + 1
+            return False
+        return True
 
 
 def sniff(head: bytes) -> str:
@@ -91,28 +135,41 @@ def sniff(head: bytes) -> str:
     return "unknown"
 
 
-def iter_records(handle: IO[bytes], kind: str, max_bytes: int = MAX_BODY_BYTES) -> Iterator[RawRecord]:
-    """Every record of the open file `handle` (seekable), of kind 'warc' or 'arc'."""
+def iter_records(handle: IO[bytes], kind: str, tally: Tally, max_bytes: int = MAX_BODY_BYTES) -> Iterator[RawRecord]:
+    """The capture records of the open file `handle` (seekable), of kind 'warc' or 'arc', and
+    those that cannot be read (with a `problem`); every record is counted in `tally`."""
     if kind == "arc":
-        yield from _warcio_records(handle, 0, max_bytes, arc=True)
+        yield from (raw for raw in _warcio_records(handle, 0, max_bytes, arc=True) if tally.keep(raw))
         return
     handle.seek(0, 2)
     size = handle.tell()
     position: int | None = 0
     gzipped = _starts_gzip(handle)
     while position is not None and position < size:
-        stop = yield from _fast_records(handle, position, max_bytes, gzipped)
+        stop = yield from _fast_records(handle, position, max_bytes, gzipped, tally)
         if stop is None:
             return
         last_start, failed_at = stop
         if failed_at is None and last_start is not None:
             # FastWARC refused what follows the record at `last_start` (Content-Length drift, a
             # header it cannot parse): go on from the next record header after that record.
-            following = _member_end(handle, last_start) if gzipped else None
-            position = following if following is not None else _next_record(handle, last_start + 1, gzipped)
+            following = member_end(handle, last_start) if gzipped else None
+            position = following if following is not None else next_record(handle, last_start + 1, gzipped)
             continue
         # FastWARC cannot read the record at `failed_at` (or at `position`): warcio reads it.
-        position = yield from _one_slow_record(handle, position if failed_at is None else failed_at, max_bytes, gzipped)
+        slow = _one_slow_record(handle, position if failed_at is None else failed_at, max_bytes, gzipped)
+        position = yield from _kept(slow, tally)
+
+
+def _kept(records: Generator[RawRecord, None, int | None], tally: Tally) -> Generator[RawRecord, None, int | None]:
+    """The records of `records` that `tally` keeps (it counts them all); returns what `records` returns."""
+    while True:
+        try:
+            raw = next(records)
+        except StopIteration as stop:
+            return stop.value
+        if tally.keep(raw):
+            yield raw
 
 
 def record_at(handle: IO[bytes], offset: int, kind: str, max_bytes: int = MAX_BODY_BYTES) -> RawRecord | None:
@@ -121,7 +178,7 @@ def record_at(handle: IO[bytes], offset: int, kind: str, max_bytes: int = MAX_BO
         handle.seek(offset)
         try:
             for record in FastIterator(handle, parse_http=True, auto_decode="none"):
-                kind_name = record.headers.get("WARC-Type")
+                kind_name = record.headers.get(_WARC_TYPE)
                 if record.stream_pos == offset and kind_name and (not record.is_http or _http_parsed(record)):
                     return _from_fast(record, kind_name, max_bytes)
                 break
@@ -138,27 +195,36 @@ def _starts_gzip(handle: IO[bytes]) -> bool:
 
 
 def _fast_records(
-    handle: IO[bytes], start: int, max_bytes: int, gzipped: bool
+    handle: IO[bytes], start: int, max_bytes: int, gzipped: bool, tally: Tally
 ) -> Generator[RawRecord, None, tuple[int | None, int | None] | None]:
     """FastWARC from `start`; returns None at a clean end, else (start of the last record read,
-    start of the record it could not read, or None when unknown)."""
+    start of the record it could not read, or None when unknown). The hot loop: per record, no
+    more Python than counting it, unless it is a capture (`Tally.keep` inlined)."""
     handle.seek(start)
     last: int | None = None
+    others = tally.others
     try:
-        for record in FastIterator(handle, parse_http=True, auto_decode="none"):
+        # inplace: one record object reused (each is done with before the next is read)
+        for record in FastIterator(handle, parse_http=True, auto_decode="none", inplace=True):
             position = record.stream_pos
-            kind = record.headers.get("WARC-Type")
+            kind = record.headers.get(_WARC_TYPE)
             if not kind:
                 return last, position  # FastWARC ends a damaged gzip member with a header-less record
-            if gzipped and last is not None and position == last:
+            if gzipped and position == last:
                 raise WarcReadError(
                     "it is gzipped as a whole, not record by record (records cannot be addressed); "
                     "recompress it with `warcio recompress IN.warc.gz OUT.warc.gz`"
                 )
-            if kind in CAPTURE_TYPES and record.is_http and not _http_parsed(record):
+            capture = kind in CAPTURE_TYPES
+            if capture and record.is_http and not _http_parsed(record):
                 return last, position  # e.g. a status line without its reason text: warcio reads it
-            last = position
-            yield _from_fast(record, kind, max_bytes)
+            raw = _from_fast(record, kind, max_bytes) if capture else None
+            last = tally.last_offset = position
+            tally.records += 1
+            if raw is None or not raw.header("warc-target-uri"):
+                others[kind] = others.get(kind, 0) + 1
+                continue
+            yield raw
     except (OSError, ValueError):
         return last, None
     return None
@@ -172,19 +238,31 @@ def _http_parsed(record: WarcRecord) -> bool:
 def _from_fast(record: WarcRecord, kind: str, max_bytes: int) -> RawRecord:
     if kind not in CAPTURE_TYPES:
         return RawRecord(offset=record.stream_pos, kind=kind)
-    raw = RawRecord(offset=record.stream_pos, kind=kind, headers=_lower_headers(reversed(record.headers.astuples())))
-    raw.is_http = record.is_http
+    raw = RawRecord(record.stream_pos, kind, _read_headers(record.headers, kind))
     if record.is_http:
-        raw.http_status = record.http_headers.status_code
-        raw.http_headers = record.http_headers.astuples()
-    raw.payload = record.reader.read(max_bytes + 1)
-    raw.payload_complete = len(raw.payload) <= max_bytes
+        http = record.http_headers
+        raw.is_http = True
+        raw.http_status = http.status_code
+        raw.http_headers = http.to_tuples()
+    raw.payload = payload = record.reader.read(max_bytes + 1)
+    raw.payload_complete = len(payload) <= max_bytes
     return raw
 
 
+def _read_headers(headers: HeaderMap, kind: str) -> dict[str, str]:
+    """READ_HEADERS of a FastWARC record, names lower-cased (absent ones left out): the values
+    `_lower_headers(reversed(headers.to_tuples()))` gives them (the first of a repeated name)."""
+    found = {name: value for name, key in _KEYED_HEADERS if (value := headers.get(key)) is not None}
+    if kind == "revisit":
+        found |= {name: value for name, key in _REVISIT_HEADERS if (value := headers.get(key)) is not None}
+    for name in headers.keys():  # noqa: SIM118 (iterating a HeaderMap gives (name, value) pairs)
+        if name not in _OTHER_HEADERS and (lower := name.lower()) in _NAMED_HEADERS and lower not in found:
+            found[lower] = headers[name]
+    return found
+
+
 def _lower_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Header names lower-cased; the first value of a repeated name wins when `items` come last
-    to first (FastWARC's HeaderMap.get costs more than making this dict once)."""
+    """Header names lower-cased; the last value of a repeated name wins."""
     return {name.lower(): value for name, value in items}
 
 
@@ -206,9 +284,9 @@ def _one_slow_record(
         yield RawRecord(
             offset=position, kind="unreadable", problem=("unreadable_record", f"record at byte {position}: {error}")
         )
-        return _next_record(handle, position + 1, gzipped)
+        return next_record(handle, position + 1, gzipped)
     yield raw
-    return position + length if length else _next_record(handle, position + 1, gzipped)
+    return position + length if length else next_record(handle, position + 1, gzipped)
 
 
 def _warcio_records(handle: IO[bytes], start: int, max_bytes: int, *, arc: bool) -> Iterator[RawRecord]:
@@ -242,132 +320,3 @@ def _from_warcio(record: Any, offset: int, max_bytes: int, *, arc: bool = False)
     raw.payload = record.raw_stream.read(max_bytes + 1)
     raw.payload_complete = len(raw.payload) <= max_bytes
     return raw
-
-
-def _member_end(handle: IO[bytes], start: int) -> int | None:
-    """Where the gzip member at `start` ends (the next member starts), or None when it is damaged."""
-    handle.seek(start)
-    decompressor = zlib.decompressobj(wbits=31)
-    fed = 0
-    try:
-        while not decompressor.eof and (chunk := handle.read(1 << 16)):
-            fed += len(chunk)
-            decompressor.decompress(chunk, 1 << 16)
-            while decompressor.unconsumed_tail and not decompressor.eof:
-                decompressor.decompress(decompressor.unconsumed_tail, 1 << 16)
-    except zlib.error:
-        return None
-    return start + fed - len(decompressor.unused_data) if decompressor.eof else None
-
-
-def _next_record(handle: IO[bytes], start: int, gzipped: bool) -> int | None:
-    """The offset of the first record header at or after `start` (a gzip member that opens
-    with `WARC/` for gzipped files, a `WARC/x.y` line otherwise), or None."""
-    position = start
-    while True:
-        handle.seek(position)
-        window = handle.read(_SCAN_WINDOW + 16)
-        if not window:
-            return None
-        found = _find_in(window, handle, position, gzipped)
-        if found is not None:
-            return found
-        if len(window) <= _SCAN_WINDOW:
-            return None
-        position += _SCAN_WINDOW
-
-
-def _find_in(window: bytes, handle: IO[bytes], base: int, gzipped: bool) -> int | None:
-    if not gzipped:
-        match = _WARC_LINE.search(window)
-        return base + match.start(1) if match else None
-    index = window.find(_GZIP_MAGIC)
-    while index >= 0:
-        handle.seek(base + index)
-        try:
-            head = zlib.decompressobj(wbits=31).decompress(handle.read(4096), 16)
-        except zlib.error:
-            head = b""
-        if head.startswith(b"WARC/"):
-            return base + index
-        index = window.find(_GZIP_MAGIC, index + 1)
-    return None
-
-
-def gzipped_as_a_whole(handle: IO[bytes]) -> bool:
-    """Whether the file's first gzip member holds more than one record (looked at in its
-    first 4 MiB): a WARC must gzip each record as a member of its own."""
-    handle.seek(0)
-    if handle.read(2) != b"\x1f\x8b":
-        return False
-    handle.seek(0)
-    decompressor = zlib.decompressobj(wbits=31)
-    seen = b""
-    try:
-        while not decompressor.eof and len(seen) < 1 << 22 and (chunk := handle.read(1 << 16)):
-            seen += decompressor.decompress(chunk, (1 << 22) - len(seen))
-            if len(_RECORD_START.findall(seen)) > 1:
-                return True
-    except zlib.error:
-        return False
-    return False
-
-
-def ends_early(handle: IO[bytes], offset: int, size: int) -> tuple[bool, int | None]:
-    """Whether the record at `offset` (the last one read) is cut: its gzip member does not
-    end, or fewer bytes follow its header than its Content-Length says; and where the bytes
-    after it start when they are more than padding (a last gzip member cut too early to read)."""
-    handle.seek(offset)
-    if handle.read(2) != b"\x1f\x8b":
-        handle.seek(offset)
-        head = handle.read(1 << 16)
-        header_end = block_start(head)
-        length = _content_length(head[:header_end]) if header_end >= 0 else None
-        return header_end < 0 or length is None or offset + header_end + length > size, None
-    handle.seek(offset)
-    decompressor = zlib.decompressobj(wbits=31)
-    head, total, fed = b"", 0, 0
-    try:
-        while not decompressor.eof and (chunk := handle.read(1 << 16)):
-            fed += len(chunk)
-            out = decompressor.decompress(chunk)
-            total += len(out)
-            if len(head) < 1 << 16:
-                head += out[: (1 << 16) - len(head)]
-    except zlib.error:
-        return True, None
-    header_end = block_start(head)
-    length = _content_length(head[:header_end]) if header_end >= 0 else None
-    cut = not decompressor.eof or header_end < 0 or length is None or header_end + length > total
-    member_end = offset + fed - len(decompressor.unused_data)
-    return cut, member_end if not cut and size - member_end > 4 else None
-
-
-def salvaged_headers(handle: IO[bytes], offset: int) -> dict[str, str]:
-    """The WARC headers of a damaged or cut record at `offset`, as far as they can be read."""
-    handle.seek(offset)
-    head = handle.read(1 << 16)
-    try:
-        text = zlib.decompressobj(wbits=31).decompress(head) if head[:2] == b"\x1f\x8b" else head
-    except zlib.error:
-        return {}
-    if not text.startswith(b"WARC/"):
-        return {}
-    end = block_start(text)
-    headers: dict[str, str] = {}
-    for line in text[: end if end > 0 else len(text)].decode("utf-8", "replace").splitlines()[1:]:
-        name, colon, value = line.partition(":")
-        if colon:
-            headers.setdefault(name.strip().lower(), value.strip())
-    return headers
-
-
-def block_start(head: bytes) -> int:
-    """Where a record's block starts (after the blank line ending its header), or -1."""
-    match = re.search(rb"\n\r*\n", head)
-    return match.end() if match else -1
-
-
-def _content_length(header: bytes) -> int | None:
-    match = re.search(rb"(?im)^content-length:\s*(\d+)", header)
-    return int(match.group(1)) if match else None
