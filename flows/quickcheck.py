@@ -1,7 +1,8 @@
 """Whether a run has anything to do, answered before any Prefect server or flow starts.
 
 A rerun of WARC files (or of the bundled sample) that the ledger says are done needs only the
-ledger and the files' capture ids: `newsarchive run` answers it in about the time of a query.
+ledger and the files' capture ids (or the URL + second ids older datasets gave WARC records):
+`newsarchive run` answers it in about the time of a query.
 Fetch runs cannot know without asking their sources, so they always start the flow.
 """
 
@@ -35,7 +36,7 @@ def done_capture_count(options: RunOptions) -> int | None:
     try:
         for path in warc_paths(options):
             for capture in read_warc(path, source=options.inputs.kind):
-                if capture.ref.capture_id not in done:
+                if not capture.ref.is_done_in(done):
                     return None
                 count += 1
     except WarcReadError:
@@ -58,7 +59,7 @@ def has_little_to_do(options: RunOptions, limit: int) -> bool:
     try:
         for path in warc_paths(options):
             for capture in read_warc(path, source=options.inputs.kind):
-                todo += capture.ref.capture_id not in done
+                todo += not capture.ref.is_done_in(done)
                 if todo > limit:
                     return False
     except WarcReadError:

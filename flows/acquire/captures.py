@@ -10,6 +10,7 @@ source that cannot be read at all).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -66,6 +67,14 @@ class CaptureRef:
         if self.record_key:
             return hashlib.sha256(f"record\n{self.record_key}".encode()).hexdigest()[:32]
         return self.legacy_capture_id
+
+    def is_done_in(self, done_ids: Container[str]) -> bool:
+        """Whether the ledger's done capture ids hold this capture: under its id, or, for a
+        WARC record, under the id datasets written before records had ids of their own gave it
+        (URL + capture second), so a rerun over such a dataset does nothing again."""
+        if self.capture_id in done_ids:
+            return True
+        return self.record_key is not None and not self.stored_capture_id and self.legacy_capture_id in done_ids
 
     @property
     def legacy_capture_id(self) -> str:
