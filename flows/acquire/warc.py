@@ -66,9 +66,15 @@ class WarcInput:
     _indexed_files: set[str] = field(default_factory=set)
 
     def remember(self, raw: RawRecord, path: str) -> None:
-        place = (path, raw.offset)
-        for key in _original_keys(raw):
-            self._originals.setdefault(hash(key), place)
+        """Index the record `raw` of `path` under its id, its URL + date and its payload digest
+        (the keys `_revisit_keys` makes of a revisit's references to it)."""
+        place, originals, header = (path, raw.offset), self._originals, raw.header
+        if record_id := header("warc-record-id"):
+            originals.setdefault(hash(f"id {record_id}"), place)
+        if (url := header("warc-target-uri")) and (date := header("warc-date")):
+            originals.setdefault(hash(f"at {url.strip('<>')} {date}"), place)
+        if digest := header("warc-payload-digest"):
+            originals.setdefault(hash(f"digest {digest}"), place)
 
     def original_of(self, keys: Iterable[str]) -> tuple[str, int] | None:
         for key in keys:
@@ -104,17 +110,6 @@ class WarcInput:
         except (OSError, ValueError) as error:
             log.info("could not index %s for revisits: %s", path, error)
         self._indexed_files.add(path)
-
-
-def _original_keys(raw: RawRecord) -> tuple[str, ...]:
-    keys = []
-    if record_id := raw.header("warc-record-id"):
-        keys.append(f"id {record_id}")
-    if (url := raw.header("warc-target-uri")) and (date := raw.header("warc-date")):
-        keys.append(f"at {url.strip('<>')} {date}")
-    if digest := raw.header("warc-payload-digest"):
-        keys.append(f"digest {digest}")
-    return tuple(keys)
 
 
 def _revisit_keys(raw: RawRecord) -> tuple[str, ...]:
