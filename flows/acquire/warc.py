@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,6 +50,8 @@ log = logging.getLogger("newsarchive")
 _PAGE_SCHEMES = ("http://", "https://")
 _FEED_MARKERS = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]")
 _XML_DECLARATION = re.compile(rb"[ \t\n\r\x0b\x0c]*<\?xml")  # after what bytes.lstrip() strips
+_RECENT_ORIGINALS = 32  # revisits' originals kept, each at most _RECENT_BODY_BYTES (so 64 MB at most)
+_RECENT_BODY_BYTES = 2 * 1024 * 1024
 _XML_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml")
 
 
@@ -64,6 +67,9 @@ class WarcInput:
     _originals: dict[int, tuple[str, int]] = field(default_factory=dict)
     _open_revisits: list[tuple[Capture, tuple[str, ...]]] = field(default_factory=list)
     _indexed_files: set[str] = field(default_factory=set)
+    # The originals read last (place -> capture): a crawl's revisits keep pointing at the same
+    # few originals (pywb's iana.org crawl: 123 revisits of 10), each read once, not once a revisit.
+    _recent_originals: OrderedDict[tuple[str, int], Capture] = field(default_factory=OrderedDict)
 
     def remember(self, raw: RawRecord, path: str) -> None:
         """Index the record `raw` of `path` under its id, its URL + date and its payload digest
@@ -75,6 +81,27 @@ class WarcInput:
             originals.setdefault(hash(f"at {url.strip('<>')} {date}"), place)
         if digest := header("warc-payload-digest"):
             originals.setdefault(hash(f"digest {digest}"), place)
+
+    def fill_from_original(self, capture: Capture, place: tuple[str, int]) -> None:
+        """The revisit `capture` gets the body, status and headers of the record at `place`."""
+        original = self._recent_originals.get(place)
+        if original is None:
+            try:
+                original = read_capture_at(place[0], place[1], max_bytes=self.max_bytes)
+            except WarcReadError as error:
+                capture.error_reason, capture.error_detail = "revisit", f"its original cannot be read: {error}"
+                return
+            if len(original.body) <= _RECENT_BODY_BYTES:
+                self._recent_originals[place] = original
+                if len(self._recent_originals) > _RECENT_ORIGINALS:
+                    self._recent_originals.popitem(last=False)
+        else:
+            self._recent_originals.move_to_end(place)
+        capture.body = original.body
+        capture.http_status = original.http_status
+        capture.content_type = original.content_type
+        capture.headers = dict(original.headers)
+        capture.error_reason, capture.error_detail = original.error_reason, original.error_detail
 
     def original_of(self, keys: Iterable[str]) -> tuple[str, int] | None:
         for key in keys:
@@ -93,7 +120,7 @@ class WarcInput:
         for capture, keys in open_revisits:
             place = self.original_of(keys)
             if place is not None:
-                _fill_from_original(capture, place, self.max_bytes)
+                self.fill_from_original(capture, place)
             else:
                 capture.error_reason = "revisit"
                 capture.error_detail = "revisit record whose original response is in none of the files read"
@@ -281,7 +308,7 @@ def _capture(raw: RawRecord, path: str, source: str, run: WarcInput) -> Capture 
         if place is None:
             run._open_revisits.append((capture, keys))
             return None
-        _fill_from_original(capture, place, run.max_bytes)
+        run.fill_from_original(capture, place)
     elif capture.error_reason is None:
         run.remember(raw, path)
     return capture
@@ -333,19 +360,6 @@ def _hint(raw: RawRecord) -> datetime | None:
         log.info("record at byte %d: ignored Newsarchive-Published-Hint %r", raw.offset, text[:80])
         return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def _fill_from_original(capture: Capture, place: tuple[str, int], max_bytes: int) -> None:
-    try:
-        original = read_capture_at(place[0], place[1], max_bytes=max_bytes)
-    except WarcReadError as error:
-        capture.error_reason, capture.error_detail = "revisit", f"its original cannot be read: {error}"
-        return
-    capture.body = original.body
-    capture.http_status = original.http_status
-    capture.content_type = original.content_type
-    capture.headers = original.headers
-    capture.error_reason, capture.error_detail = original.error_reason, original.error_detail
 
 
 def read_capture_at(path: str, offset: int, *, source: str = "warc", max_bytes: int = MAX_BODY_BYTES) -> Capture:
