@@ -184,7 +184,7 @@ def record_at(handle: IO[bytes], offset: int, kind: str, max_bytes: int = MAX_BO
                 break
         except (OSError, ValueError):
             pass
-    for raw in _one_slow_record(handle, offset, max_bytes, _starts_gzip(handle)):
+    for raw in _one_slow_record(handle, offset, max_bytes, _starts_gzip(handle), arc=kind == "arc"):
         return raw
     return None
 
@@ -267,7 +267,7 @@ def _lower_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def _one_slow_record(
-    handle: IO[bytes], position: int, max_bytes: int, gzipped: bool
+    handle: IO[bytes], position: int, max_bytes: int, gzipped: bool, *, arc: bool = False
 ) -> Generator[RawRecord, None, int | None]:
     """The record at `position` read by warcio; returns where the next record starts (None at
     the end). A record warcio cannot read either is one `problem` record, then the next header."""
@@ -275,7 +275,7 @@ def _one_slow_record(
     iterator = WarcioIterator(handle, arc2warc=True)
     try:
         record = next(iterator)
-        raw = _from_warcio(record, position, max_bytes)
+        raw = _from_warcio(record, position, max_bytes, arc=arc)
         iterator.read_to_end(record)
         length = iterator.get_record_length()
     except StopIteration:
