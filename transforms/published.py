@@ -114,19 +114,16 @@ def _visible_nodes(tree) -> list[str]:
     if body is None:
         return []
     pieces: list[str] = []
-    stack = [body]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):  # a tail, queued after its element's subtree
-            pieces.append(item)
-            continue
-        if not is_unseen(item):
-            if item.text:
-                pieces.append(item.text)
-            for child in reversed(item):
-                if child.tail:
-                    stack.append(child.tail)
-                stack.append(child)
+    # One walk in lxml's own order; an unseen element's subtree is skipped, its tail kept.
+    walker = etree.iterwalk(body, events=("start", "end"))
+    for event, element in walker:
+        if event == "start":
+            if is_unseen(element):
+                walker.skip_subtree()
+            elif element.text:
+                pieces.append(element.text)
+        elif element is not body and element.tail:
+            pieces.append(element.tail)
     nodes = (" ".join(piece.casefold().split()) for piece in pieces)
     return [node for node in nodes if node]
 
@@ -319,8 +316,10 @@ def _labelled_over_weak(
     return labelled, "shown-published", None
 
 
+# Searched in " " + the page's text: a label opens the text or follows a space, bar or bracket
+# (a leading "^" alternative would make the search try the whole pattern at every position).
 _LABELLED_DATE = re.compile(
-    r"(?:^|[\s|(\[])(?:first published|published|posted|datum|date|fecha|veröffentlicht|erschienen|publié|publicado|pubblicato|"
+    r"[\s|(\[](?:first published|published|posted|datum|date|fecha|veröffentlicht|erschienen|publié|publicado|pubblicato|"
     r"опубликовано|gespeichert von [^\s]+(?: [^\s]+)?|eingestellt von [^\s]+(?: [^\s]+)?|von [^\s]+(?: [^\s]+)? am)"
     r"(?:\s+(?:on|am|le|el|il|в))?\s*:?\s*(?:[a-z]+,?\s+)?" + r"(" + _PRINTED_DATE.pattern[1:],
     re.IGNORECASE,
@@ -331,7 +330,7 @@ def _labelled_publication_day(seen: _Seen, url_date: datetime | None, captured_a
     """The one day the page prints with a publication label ('Erschienen am: 13.10.2021', the
     label and the date often in separate elements), or None (none, or days that disagree)."""
     found = set()
-    for match in _LABELLED_DATE.finditer(seen.text):
+    for match in _LABELLED_DATE.finditer(" " + seen.text):
         moment = dates.parse_date(match.group(1))
         if moment is None or not dates.is_plausible(moment, captured_at):
             continue
