@@ -187,18 +187,10 @@ def pending(run: Run, items: Iterable[Capture | CaptureRef | Rejection]) -> Iter
         ref = item.ref if isinstance(item, Capture) else item
         if ref.captured_at and (run.cursor_at is None or ref.captured_at > run.cursor_at):
             run.cursor_at = ref.captured_at
-        if _done(ref, run.done_ids) or one_per_url and article_id_for(ref.url) in run.writer.dedupe.seen:
+        if ref.is_done_in(run.done_ids) or one_per_url and article_id_for(ref.url) in run.writer.dedupe.seen:
             tally.skipped_count += 1
             continue
         yield item
-
-
-def _done(ref: CaptureRef, done_ids: set[str]) -> bool:
-    """Whether the ledger has the capture. A WARC record is also looked up under the id older
-    datasets gave it (URL + capture second), so a rerun over such a dataset re-ingests nothing."""
-    if ref.capture_id in done_ids:
-        return True
-    return ref.record_key is not None and not ref.stored_capture_id and ref.legacy_capture_id in done_ids
 
 
 def submit_batches(run: Run, items: Iterable[Capture | CaptureRef]) -> None:
