@@ -96,6 +96,9 @@ def print_summary(summary: RunSummary, *, wall_s: float | None = None) -> None:
             echo(f"    {reason:<20} {count}")
         if summary.skipped_count:
             echo(f"  skipped (done before): {summary.skipped_count}")
+        if summary.other_records:
+            others = ", ".join(f"{kind} {count}" for kind, count in sorted(summary.other_records.items()))
+            echo(f"  other WARC records:  {others} (not captures)")
     echo(f"Articles in the warehouse: {summary.total_article_count}")
 
 
