@@ -20,7 +20,8 @@ Scoring follows the data's README:
   prediction falls between them;
 - docs/s: documents per second of extraction calls only (reading files and one-time start-up
   work such as dateparser's locale tables excluded: both systems first extract two warm-up
-  pages); the two systems alternate document by document so machine load hits both alike.
+  pages); the two systems alternate document by document so machine load hits both alike. The
+  same ratio in this process's CPU seconds is printed beside it (less moved by other load).
 
 Every figure is reported on two fixed halves of each folder: `tune` (documents whose id hashes
 even: the half to read page by page) and `check` (the other half: look only at its totals),
@@ -171,11 +172,13 @@ class Score:
     breaks_kept: int = 0
     breaks_judged: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     docs: int = 0
 
-    def add(self, truth: dict, prediction: Prediction, seconds: float) -> None:
+    def add(self, truth: dict, prediction: Prediction, seconds: float, cpu_seconds: float = 0.0) -> None:
         self.docs += 1
         self.seconds += seconds
+        self.cpu_seconds += cpu_seconds
         if truth.get("articleBody") is not None:
             tp, fp, fn = body_counts(truth["articleBody"], prediction.body)
             if tp + fp > 0:
@@ -198,6 +201,7 @@ class Score:
         self.breaks_kept += other.breaks_kept
         self.breaks_judged += other.breaks_judged
         self.seconds += other.seconds
+        self.cpu_seconds += other.cpu_seconds
         self.docs += other.docs
 
     def row(self) -> dict[str, float | None]:
@@ -215,6 +219,7 @@ class Score:
             "author_f1": mean(self.authors),
             "break_r": self.breaks_kept / self.breaks_judged if self.breaks_judged else None,
             "docs_per_s": self.docs / self.seconds if self.seconds else None,
+            "docs_per_cpu_s": self.docs / self.cpu_seconds if self.cpu_seconds else None,
         }
 
 
@@ -309,10 +314,10 @@ def main(argv: list[str] | None = None) -> int:
             half = half_of(folder.name, doc_id)
             order = list(SYSTEMS) if index % 2 == 0 else list(reversed(SYSTEMS))
             for name in order:
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 prediction = SYSTEMS[name](html, truth.get("url", ""))
-                elapsed = time.perf_counter() - started
-                scores[name, half].add(truth, prediction, elapsed)
+                elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+                scores[name, half].add(truth, prediction, elapsed, cpu)
                 if dump:
                     record = {
                         "set": folder.name,
@@ -352,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     ours, base = whole["ours"].row(), whole["trafilatura"].row()
     print()
     print(f"docs/s ratio ours/trafilatura: {ours['docs_per_s'] / base['docs_per_s']:.2f}  (must be >= 0.9)")
+    # The same ratio in CPU seconds of this process: less moved by other programs on a shared machine.
+    print(f"CPU-seconds docs/s ratio: {ours['docs_per_cpu_s'] / base['docs_per_cpu_s']:.2f}")
     for key, label in FIGURES:
         if ours[key] is not None and base[key] is not None:
             verdict = "better" if ours[key] > base[key] else "NOT better"
