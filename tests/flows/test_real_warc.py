@@ -11,7 +11,6 @@ import pytest
 
 from flows.acquire.captures import CaptureRef
 from flows.acquire.warc import WarcInput, WarcReadError, read_capture_at, read_warc
-from flows.ingest import _done
 from tests.fixtures import quirky_warcs as quirks
 from tests.support.cli import newsarchive
 
@@ -120,9 +119,9 @@ def test_a_whole_file_gzip_says_so_and_how_to_recompress(tmp_path):
 def test_a_record_done_under_its_old_url_and_second_id_is_still_done():
     ref = CaptureRef(url="https://news.example.org/p", record_key="<urn:uuid:1>@0")
     assert ref.capture_id != ref.legacy_capture_id
-    assert _done(ref, {ref.legacy_capture_id})
-    assert _done(ref, {ref.capture_id})
-    assert not _done(ref, set())
+    assert ref.is_done_in({ref.legacy_capture_id})
+    assert ref.is_done_in({ref.capture_id})
+    assert not ref.is_done_in(set())
 
 
 def test_a_run_over_several_files_reads_every_readable_one_and_names_each_unreadable_one(tmp_path):
