@@ -28,6 +28,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
@@ -62,16 +64,6 @@ class ActivityMonitor:
         return 0.0 if self.open_count else time.monotonic() - self.last_active
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class _Watch:
     """The watches, in a thread started before the seconds of imports: a parent that dies while
     the server is still importing ends it too."""
@@ -85,7 +77,7 @@ class _Watch:
         idle_from = None  # the idle time counts from the moment the server answers
         while self.server is None or not self.server.should_exit:
             time.sleep(WATCH_EVERY_S)
-            parent_gone = self.exit_with is not None and not _alive(self.exit_with)
+            parent_gone = self.exit_with is not None and not psutil.pid_exists(self.exit_with)
             if self.server is None or self.monitor is None:
                 if parent_gone:
                     os._exit(0)  # still importing: nothing to shut down

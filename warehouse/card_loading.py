@@ -98,6 +98,17 @@ def _mapping(pairs: list[tuple[str, str]], indent: str = "    ") -> str:
     return "{\n" + "".join(f"{indent}{key}: {value},\n" for key, value in pairs) + "}"
 
 
+# The same for every format: `datasets` reads the card's YAML header (configs and features).
+_DATASETS_LOADING = [
+    "Hugging Face `datasets` (the features in this card's header):",
+    "```python",
+    "from pathlib import Path",
+    "from datasets import load_dataset",
+    "articles = load_dataset(str(Path.cwd()), split='train')  # from elsewhere: the folder's path",
+    "```",
+]
+
+
 def loading_text(fmt: str) -> list[str]:
     """The card's "Loading" section: one fenced block per reader, each runnable as it stands
     from the folder the card is in (the tests run them so)."""
@@ -119,12 +130,7 @@ def loading_text(fmt: str) -> list[str]:
             "import polars as pl",
             "articles = pl.read_parquet('data/*.parquet')",
             "```",
-            "Hugging Face `datasets` (the features in this card's header):",
-            "```python",
-            "from pathlib import Path",
-            "from datasets import load_dataset",
-            "articles = load_dataset(str(Path.cwd()), split='train')  # from elsewhere: the folder's path",
-            "```",
+            *_DATASETS_LOADING,
         ]
     if fmt != "jsonl":
         return ["Any Markdown reader; each file starts with the article's metadata."]
@@ -162,10 +168,5 @@ def loading_text(fmt: str) -> list[str]:
         f"schema = {_mapping(polars_types)}",
         f"articles = pl.read_ndjson('data/*.jsonl', schema=schema).with_columns({big})",
         "```",
-        "Hugging Face `datasets` (the features in this card's header):",
-        "```python",
-        "from pathlib import Path",
-        "from datasets import load_dataset",
-        "articles = load_dataset(str(Path.cwd()), split='train')  # from elsewhere: the folder's path",
-        "```",
+        *_DATASETS_LOADING,
     ]

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
 STATE_FILE = "newsarchive-server.json"  # in PREFECT_HOME: the kept server's pid and URL
@@ -82,16 +83,6 @@ def _healthy(api_url: str, timeout_s: float = 2.0) -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def kept_server() -> dict[str, Any] | None:
     """The kept server's state (pid, api_url, started_at) when it is running and answers."""
     try:
@@ -100,7 +91,7 @@ def kept_server() -> dict[str, Any] | None:
         return None
     # Its process is alive: give it time to answer (a busy machine can take seconds), rather
     # than start a second server beside it.
-    if not _alive(int(state["pid"])) or not _healthy(state["api_url"], timeout_s=15.0):
+    if not psutil.pid_exists(int(state["pid"])) or not _healthy(state["api_url"], timeout_s=15.0):
         return None
     return dict(state)
 
@@ -142,13 +133,13 @@ def stop_kept_server() -> int | None:
         return None
     pid = int(state["pid"])
     state_path().unlink(missing_ok=True)
-    if not _alive(pid):
+    if not psutil.pid_exists(pid):
         return None
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 10
-    while _alive(pid) and time.monotonic() < deadline:
+    while psutil.pid_exists(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if _alive(pid):
+    if psutil.pid_exists(pid):
         os.kill(pid, signal.SIGKILL)
     return pid
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.transforms.pages import ARTICLE_BODY
 from transforms import Article, extract
 from transforms.publications import clean_publication
 
@@ -41,26 +42,13 @@ def test_clean_publication(value, domain, name):
     assert clean_publication(value, domain) == name
 
 
-BODY = "".join(
-    f"<p>{text}</p>"
-    for text in (
-        "The harbour board agreed on Monday to repair the north quay wall before the winter storms, after"
-        " divers found cracks running along a third of its length during the summer survey.",
-        "Fishing boats will moor at the south quay while the work goes on, which the board expects to take"
-        " about eleven weeks if the weather allows the divers to work on most days.",
-        "The repair will cost less than rebuilding the wall, the board's engineer said, and should last for"
-        " at least another forty years if the quay is inspected every spring.",
-    )
-)
-
-
 def test_the_outlet_is_not_the_description_or_the_designer():
     html = (
         "<html><head><title>North quay wall to be repaired</title>"
         '<meta name="publisher" content="News, sport and weather from the north shore, updated every hour.">'
         '<meta property="og:site_name" content="Quay Gazette | News, weather and tides for the north shore">'
         '<meta name="description" content="News, sport and weather from the north shore, updated every hour.">'
-        "</head><body><article><h1>North quay wall to be repaired</h1>" + BODY + "</article>"
+        "</head><body><article><h1>North quay wall to be repaired</h1>" + ARTICLE_BODY + "</article>"
         "<footer><p>Website by Pixelgarten</p></footer></body></html>"
     )
     result = extract(

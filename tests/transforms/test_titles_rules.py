@@ -4,24 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from tests.transforms.pages import ARTICLE_BODY
 from transforms import Article, extract
 from transforms.titles import choose_title, strip_outlet, suffix_outlet
 
-BODY = "".join(
-    f"<p>{text}</p>"
-    for text in (
-        "The harbour board agreed on Monday to repair the north quay wall before the winter storms, after"
-        " divers found cracks running along a third of its length during the summer survey.",
-        "Fishing boats will moor at the south quay while the work goes on, which the board expects to take"
-        " about eleven weeks if the weather allows the divers to work on most days.",
-        "The repair will cost less than rebuilding the wall, the board's engineer said, and should last for"
-        " at least another forty years if the quay is inspected every spring.",
-    )
-)
-
 
 def article(head: str, body: str, url: str) -> Article:
-    html = f"<html><head>{head}</head><body>{body}<article>{BODY}</article></body></html>"
+    html = f"<html><head>{head}</head><body>{body}<article>{ARTICLE_BODY}</article></body></html>"
     result = extract(html, url, captured_at=datetime(2024, 1, 1, tzinfo=UTC))
     assert isinstance(result, Article), result
     return result
