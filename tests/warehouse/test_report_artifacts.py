@@ -24,7 +24,7 @@ def test_summary_markdown_bars(tmp_path):
 def test_a_flow_run_gets_the_artifacts(tmp_path, prefect_server):
     from prefect import flow
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
 
     data_dir = report_fixture.build(tmp_path / "data")
 
@@ -32,11 +32,15 @@ def test_a_flow_run_gets_the_artifacts(tmp_path, prefect_server):
     def attach() -> None:
         artifacts.publish(data_dir)
 
-    attach()
+    # This flow run's own artifacts: other tests' runs on the session's server publish the same keys.
+    flow_run_id = attach(return_state=True).state_details.flow_run_id
 
     async def latest(key: str):
+        wanted = ArtifactFilter(
+            key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])
+        )
         async with get_client() as client:
-            found = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+            found = await client.read_artifacts(artifact_filter=wanted)
             return found[-1] if found else None
 
     markdown = asyncio.run(latest("warehouse-report"))
