@@ -240,7 +240,7 @@ def _day(value) -> str:
     show_default=True,
     type=click.FloatRange(0),
     metavar="SECONDS",
-    help="How long to wait for another process to release the warehouse.",
+    help="How long to wait for another process to release the data directory (a run writing it) and the warehouse.",
 )
 @LAYOUT_OPTIONS
 def load_command(rebuild_index: bool, defer_index: bool, wait: float, layout: DataLayout) -> None:
