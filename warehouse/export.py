@@ -31,7 +31,7 @@ from warehouse import card, parquet, storage
 from warehouse.card import CARD, MANIFEST, SCHEMA_FILE, ExportFacts, day_text
 from warehouse.connection import WarehouseError, one_line
 from warehouse.layout import Location
-from warehouse.query import name_hint, read_with
+from warehouse.query import filter_hints, read_with
 from warehouse.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, from_table
 
 FORMATS = ("parquet", "jsonl", "markdown")
@@ -167,16 +167,10 @@ def _write_selection(con: duckdb.DuckDBPyConnection, root: Path, fmt: str, selec
 def _hint(con: duckdb.DuckDBPyConnection, selection: tuple) -> str:
     """'; no publication is named ...: did you mean ...' for a filter that names nothing held."""
     publication, _, _, language = selection
-    hints = []
-    for column, value in (("publication", publication), ("language", language)):
-        if value is None:
-            continue
-        names = [
-            r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM articles WHERE {column} IS NOT NULL").fetchall()
-        ]
-        hint = name_hint(column, value, names)
-        if hint:
-            hints.append(hint)
+    hints = filter_hints(
+        [("publication", publication), ("language", language)],
+        lambda sql: [row[0] for row in con.execute(sql).fetchall()],
+    )
     return "".join(f"; {hint}" for hint in hints)
 
 

@@ -232,6 +232,20 @@ def query(location: Location, sql: str, params: Sequence[Any] = ()) -> tuple[lis
     return result.columns, result.rows
 
 
+def filter_hints(filters: Sequence[tuple[str, str | None]], held: Callable[[str], Sequence[str]]) -> list[str]:
+    """A `name_hint` for each given filter (column, value) that names nothing the warehouse
+    holds; `held(sql)` runs `SELECT DISTINCT column ...` and returns the values (search asks
+    the warehouse or its fallback, export its own connection)."""
+    hints = []
+    for column, value in filters:
+        if value is None:
+            continue
+        hint = name_hint(column, value, held(f"SELECT DISTINCT {column} FROM articles WHERE {column} IS NOT NULL"))
+        if hint:
+            hints.append(hint)
+    return hints
+
+
 def name_hint(noun: str, value: str, names: Sequence[str]) -> str | None:
     """'no publication is named 'X'; did you mean: Y' when `value` is none of `names` in any
     letter case (the closest ones, or the first ten); None when it is one of them."""

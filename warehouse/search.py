@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from warehouse.connection import WarehouseError
 from warehouse.layout import Location
-from warehouse.query import name_hint, run_query
+from warehouse.query import filter_hints, run_query
 
 SEARCH_SQL = "SELECT * FROM search(?, max_rows := ?{filters})"
 
@@ -80,17 +80,10 @@ def search(
 
 def _hint(location: Location, publication: str | None, language: str | None) -> str | None:
     """Why a filtered search found nothing, if a filter names nothing the warehouse holds."""
-    hints = []
-    for column, value, noun in [("publication", publication, "publication"), ("language", language, "language")]:
-        if value is None:
-            continue
-        names = [
-            row[0]
-            for row in run_query(location, f"SELECT DISTINCT {column} FROM articles WHERE {column} IS NOT NULL").rows
-        ]
-        hint = name_hint(noun, value, names)
-        if hint:
-            hints.append(hint)
+    hints = filter_hints(
+        [("publication", publication), ("language", language)],
+        lambda sql: [row[0] for row in run_query(location, sql).rows],
+    )
     return "; ".join(hints) if hints else None
 
 
