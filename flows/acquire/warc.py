@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from fastwarc.warc import ArchiveIterator as FastIterator
 from fastwarc.warc import WarcRecordType
 
 from flows.acquire.captures import Capture, CaptureRef
-from flows.acquire.warcbody import MAX_BODY_BYTES, BodyTooLarge, decode_payload
+from flows.acquire.warcbody import MAX_BODY_BYTES, BodyTooLarge, decode_payload, is_feed
 from flows.acquire.warcbytes import ends_early, gzipped_as_a_whole, salvaged_headers
 from flows.acquire.warcrecords import (
     CAPTURE_TYPES,
@@ -48,11 +47,8 @@ __all__ = ["WarcInput", "WarcReadError", "check_warc_file", "check_warc_files", 
 log = logging.getLogger("newsarchive")
 
 _PAGE_SCHEMES = ("http://", "https://")
-_FEED_MARKERS = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]")
-_XML_DECLARATION = re.compile(rb"[ \t\n\r\x0b\x0c]*<\?xml")  # after what bytes.lstrip() strips
 _RECENT_ORIGINALS = 32  # revisits' originals kept, each at most _RECENT_BODY_BYTES (so 64 MB at most)
 _RECENT_BODY_BYTES = 2 * 1024 * 1024
-_XML_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml")
 
 
 @dataclass
@@ -67,6 +63,11 @@ class WarcInput:
     _originals: dict[int, tuple[str, int]] = field(default_factory=dict)
     _open_revisits: list[tuple[Capture, tuple[str, ...]]] = field(default_factory=list)
     _indexed_files: set[str] = field(default_factory=set)
+    # Records are indexed only once the run meets its first revisit (most files have none, and
+    # indexing is a third of the reader's own time per record): then the files read so far are
+    # indexed in one pass, and every record after that as it is read.
+    _indexing: bool = False
+    _unindexed_files: list[str] = field(default_factory=list)
     # The originals read last (place -> capture): a crawl's revisits keep pointing at the same
     # few originals (pywb's iana.org crawl: 123 revisits of 10), each read once, not once a revisit.
     _recent_originals: OrderedDict[tuple[str, int], Capture] = field(default_factory=OrderedDict)
@@ -74,13 +75,28 @@ class WarcInput:
     def remember(self, raw: RawRecord, path: str) -> None:
         """Index the record `raw` of `path` under its id, its URL + date and its payload digest
         (the keys `_revisit_keys` makes of a revisit's references to it)."""
-        place, originals, header = (path, raw.offset), self._originals, raw.header
+        place, originals, header = (path, raw.offset), self._originals, raw.headers.get
         if record_id := header("warc-record-id"):
             originals.setdefault(hash(f"id {record_id}"), place)
         if (url := header("warc-target-uri")) and (date := header("warc-date")):
             originals.setdefault(hash(f"at {url.strip('<>')} {date}"), place)
         if digest := header("warc-payload-digest"):
             originals.setdefault(hash(f"digest {digest}"), place)
+
+    def start_indexing(self) -> None:
+        """At the run's first revisit: index the files read so far, the one being read whole."""
+        for path in self._unindexed_files:
+            try:
+                with _open(path) as handle:
+                    kind = _kind(path, handle, _size(path))
+                    for raw in iter_records(handle, kind, Tally(), max_bytes=0):
+                        if raw.problem is None and raw.kind != "revisit":
+                            self.remember(raw, path)
+            except WarcReadError as error:  # a file that stops being readable: what was read counts
+                log.info("indexed %s for revisits up to where it stops: %s", path, error)
+            self._indexed_files.add(path)
+        self._unindexed_files.clear()
+        self._indexing = True
 
     def fill_from_original(self, capture: Capture, place: tuple[str, int]) -> None:
         """The revisit `capture` gets the body, status and headers of the record at `place`."""
@@ -132,8 +148,8 @@ class WarcInput:
             with storage.open_input(path) as handle:
                 wanted = WarcRecordType.response | WarcRecordType.resource
                 for record in FastIterator(handle, record_types=wanted, parse_http=False):
-                    raw = RawRecord(record.stream_pos, "response", {k.lower(): v for k, v in record.headers.items()})
-                    self.remember(raw, path)
+                    headers = {k.lower(): v.strip() for k, v in record.headers.items()}
+                    self.remember(RawRecord(record.stream_pos, "response", headers), path)
         except (OSError, ValueError) as error:
             log.info("could not index %s for revisits: %s", path, error)
         self._indexed_files.add(path)
@@ -165,6 +181,8 @@ def read_warc(
     pending: Capture | None = None  # held back one record: the last one may be truncated
     cut_record: Capture | None = None
     tally = Tally(others=run.other_records)  # records that are not captures are counted, not yielded
+    if not run._indexing and path not in run._unindexed_files:
+        run._unindexed_files.append(path)
     with _open(path) as handle:
         kind = _kind(path, handle, size)
         try:
@@ -198,7 +216,8 @@ def read_warc(
         yield pending
     if cut_record is not None:
         yield cut_record
-    run._indexed_files.add(path)
+    if run._indexing:
+        run._indexed_files.add(path)
     if shared is None:
         yield from run.finish()
 
@@ -277,19 +296,20 @@ def check_warc_files(paths: Iterable[str]) -> None:
 
 
 def _capture(raw: RawRecord, path: str, source: str, run: WarcInput) -> Capture | None:
-    header = raw.header
+    headers = raw.headers
+    header = headers.get  # (values are stripped; an empty one is as good as none)
     url = (header("warc-target-uri") or "").strip("<>")
     record_key = None if raw.from_arc else header("warc-record-id")
     ref = CaptureRef(
         url=url,
-        archive_url=header("warc-source-uri"),
+        archive_url=header("warc-source-uri") or None,
         captured_at=raw.date,
         # Our own raw archive records the original source and capture id, so reprocessing
         # updates the same ledger rows instead of adding new ones.
         source=header("newsarchive-source") or source,
-        digest=header("warc-payload-digest"),
-        published_hint=_hint(raw) if "newsarchive-published-hint" in raw.headers else None,
-        stored_capture_id=header("newsarchive-capture-id"),
+        digest=header("warc-payload-digest") or None,
+        published_hint=_hint(raw) if "newsarchive-published-hint" in headers else None,
+        stored_capture_id=header("newsarchive-capture-id") or None,
         # The record id alone is not enough: real files repeat records (and their ids).
         record_key=f"{record_key or _file_name(path)}@{raw.offset}",
     )
@@ -303,13 +323,15 @@ def _capture(raw: RawRecord, path: str, source: str, run: WarcInput) -> Capture 
         return capture
     _fill(capture, raw, run.max_bytes)
     if raw.kind == "revisit":
+        if not run._indexing:
+            run.start_indexing()
         keys = _revisit_keys(raw)
         place = run.original_of(keys)
         if place is None:
             run._open_revisits.append((capture, keys))
             return None
         run.fill_from_original(capture, place)
-    elif capture.error_reason is None:
+    elif run._indexing:
         run.remember(raw, path)
     return capture
 
@@ -324,7 +346,7 @@ def _fill(capture: Capture, raw: RawRecord, max_bytes: int) -> None:
     if raw.is_http:
         capture.http_status = raw.http_status
         capture.headers = dict(raw.http_headers)
-        capture.content_type = next((v for k, v in raw.http_headers if k.lower() == "content-type"), None)
+        capture.content_type = raw.http_content_type
     else:
         capture.http_status = 200
         capture.content_type = raw.header("content-type")
@@ -332,20 +354,13 @@ def _fill(capture: Capture, raw: RawRecord, max_bytes: int) -> None:
         capture.error_reason, capture.error_detail = "too_large", f"the stored body exceeds {max_bytes} bytes"
         return
     try:
-        capture.body = decode_payload(raw.payload, raw.http_headers, max_bytes) if raw.is_http else raw.payload
+        encoded = raw.is_http and raw.http_encoded
+        capture.body = decode_payload(raw.payload, raw.http_headers, max_bytes) if encoded else raw.payload
     except BodyTooLarge as error:
         capture.error_reason, capture.error_detail = "too_large", str(error)
         return
-    if _is_feed(capture.content_type, capture.body):
+    if is_feed(capture.content_type, capture.body):
         capture.error_reason, capture.error_detail = "not_html", "an RSS/Atom feed, not a page"
-
-
-def _is_feed(content_type: str | None, body: bytes) -> bool:
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    if media not in _XML_TYPES and not _XML_DECLARATION.match(body, 0, 1024):
-        return False  # (the common case: an HTML page, its bytes not copied)
-    head = body[:1024].lstrip()
-    return bool(_FEED_MARKERS.search(head)) and b"<html" not in head.lower()
 
 
 def _hint(raw: RawRecord) -> datetime | None:

@@ -12,6 +12,8 @@ decompression never produces more than `max_bytes + 1` bytes.
 
 from __future__ import annotations
 
+import functools
+import re
 import zlib
 from collections.abc import Iterable
 
@@ -20,6 +22,9 @@ import brotli
 MAX_BODY_BYTES = 25 * 1024 * 1024  # a news page is well under 5 MB; larger decoded bodies are `too_large`
 _CHUNK_SIZE_LIMIT = 1 << 40
 _ENCODING_HEADERS = frozenset({"transfer-encoding", "content-encoding"})
+_FEED_MARKERS = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]")
+_XML_DECLARATION = re.compile(rb"[ \t\n\r\x0b\x0c]*<\?xml")  # after what bytes.lstrip() strips
+_XML_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml")
 
 
 class BodyTooLarge(Exception):
@@ -118,3 +123,17 @@ def _unbrotli(payload: bytes, max_bytes: int) -> bytes:
     if len(out) > max_bytes:
         raise BodyTooLarge(f"the body decodes to more than {max_bytes} bytes")
     return out
+
+
+def is_feed(content_type: str | None, body: bytes) -> bool:
+    """Whether `body` is an RSS/Atom/RDF feed (an XML type or declaration, then a feed's root
+    element, and no <html>): a feed is `not_html`, not a page without article text."""
+    if not _is_xml_type(content_type) and not _XML_DECLARATION.match(body, 0, 1024):
+        return False  # (the common case: an HTML page, its bytes not copied)
+    head = body[:1024].lstrip()
+    return bool(_FEED_MARKERS.search(head)) and b"<html" not in head.lower()
+
+
+@functools.lru_cache(maxsize=256)
+def _is_xml_type(content_type: str | None) -> bool:
+    return (content_type or "").split(";", 1)[0].strip().lower() in _XML_TYPES

@@ -13,6 +13,7 @@ by offset) and input that is no WARC or ARC at all raise `WarcReadError`.
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ _REVISIT_HEADERS = (
 _NAMED_HEADERS = frozenset(
     {"warc-source-uri", "newsarchive-source", "newsarchive-capture-id", "newsarchive-published-hint"}
 )
+_ENCODING_NAMES = frozenset({"content-encoding", "transfer-encoding"})
 READ_HEADERS = frozenset({name for name, _ in _KEYED_HEADERS + _REVISIT_HEADERS} | _NAMED_HEADERS)
 # Headers as writers spell them that are none of _NAMED_HEADERS (skipped without lower-casing).
 _OTHER_HEADERS = frozenset(
@@ -75,9 +77,13 @@ class RawRecord:
 
     offset: int
     kind: str  # WARC-Type: response, resource, revisit, request, metadata, warcinfo, ...
-    headers: dict[str, str] = field(default_factory=dict)  # WARC headers, names lower-cased (FastWARC: READ_HEADERS)
+    # WARC headers, names lower-cased (FastWARC: READ_HEADERS), values stripped (every maker
+    # strips them, so the hot path reads `headers.get(name)` without a call per header)
+    headers: dict[str, str] = field(default_factory=dict)
     http_status: int | None = None
     http_headers: Sequence[tuple[str, str]] = ()
+    http_content_type: str | None = None  # the first Content-Type of `http_headers`
+    http_encoded: bool = False  # `http_headers` name a Content-Encoding or Transfer-Encoding
     is_http: bool = False
     payload: bytes = b""  # the HTTP payload as stored (not de-chunked or decompressed)
     payload_complete: bool = True  # False: longer than the cap, `payload` holds the first part
@@ -85,20 +91,23 @@ class RawRecord:
     problem: tuple[str, str] | None = None  # (reason, detail): the record could not be read
 
     def header(self, name: str) -> str | None:
-        """The header `name` (lower-case, one of READ_HEADERS) stripped, or None."""
-        value = self.headers.get(name)
-        return value.strip() if value else None
+        """The header `name` (lower-case, one of READ_HEADERS), or None when absent or empty."""
+        return self.headers.get(name) or None
 
     @property
     def date(self) -> datetime | None:
-        text = self.header("warc-date")
-        if not text:
-            return None
-        try:
-            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+        text = self.headers.get("warc-date")
+        return _warc_date(text) if text else None
+
+
+@functools.lru_cache(maxsize=256)
+def _warc_date(text: str) -> datetime | None:
+    """WARC-Date as UTC. Cached: a crawl writes many records in each second."""
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 @dataclass(slots=True)
@@ -115,7 +124,7 @@ class Tally:
         """Count `raw`; whether it is to be yielded (a capture, or a record that could not be read)."""
         self.records += 1
         self.last_offset = raw.offset
-        if raw.problem is None and (raw.kind not in CAPTURE_TYPES or not raw.header("warc-target-uri")):
+        if raw.problem is None and (raw.kind not in CAPTURE_TYPES or not raw.headers.get("warc-target-uri")):
             self.others[raw.kind] = self.others.get(raw.kind, 0) + 1
             return False
         return True
@@ -179,8 +188,9 @@ def record_at(handle: IO[bytes], offset: int, kind: str, max_bytes: int = MAX_BO
         try:
             for record in FastIterator(handle, parse_http=True, auto_decode="none"):
                 kind_name = record.headers.get(_WARC_TYPE)
-                if record.stream_pos == offset and kind_name and (not record.is_http or _http_parsed(record)):
-                    return _from_fast(record, kind_name, max_bytes)
+                http = record.http_headers if record.is_http else None
+                if record.stream_pos == offset and kind_name and (not record.is_http or _parsed(http)):
+                    return _from_fast(record, kind_name, http, max_bytes)
                 break
         except (OSError, ValueError):
             pass
@@ -199,10 +209,11 @@ def _fast_records(
 ) -> Generator[RawRecord, None, tuple[int | None, int | None] | None]:
     """FastWARC from `start`; returns None at a clean end, else (start of the last record read,
     start of the record it could not read, or None when unknown). The hot loop: per record, no
-    more Python than counting it, unless it is a capture (`Tally.keep` inlined)."""
+    more Python than counting it (in locals, written to `tally` on the way out), unless it is a
+    capture (`Tally.keep` inlined)."""
     handle.seek(start)
     last: int | None = None
-    others = tally.others
+    records, counted, others = 0, tally.records, tally.others
     try:
         # inplace: one record object reused (each is done with before the next is read)
         for record in FastIterator(handle, parse_http=True, auto_decode="none", inplace=True):
@@ -215,55 +226,79 @@ def _fast_records(
                     "it is gzipped as a whole, not record by record (records cannot be addressed); "
                     "recompress it with `warcio recompress IN.warc.gz OUT.warc.gz`"
                 )
-            capture = kind in CAPTURE_TYPES
-            if capture and record.is_http and not _http_parsed(record):
-                return last, position  # e.g. a status line without its reason text: warcio reads it
-            raw = _from_fast(record, kind, max_bytes) if capture else None
-            last = tally.last_offset = position
-            tally.records += 1
-            if raw is None or not raw.header("warc-target-uri"):
-                others[kind] = others.get(kind, 0) + 1
-                continue
-            yield raw
+            if kind in CAPTURE_TYPES:
+                http = record.http_headers if record.is_http else None
+                if record.is_http and not _parsed(http):
+                    return last, position  # e.g. a status line without its reason text: warcio reads it
+                raw = _from_fast(record, kind, http, max_bytes)
+                last, records = position, records + 1
+                if raw.headers.get("warc-target-uri"):
+                    tally.records, tally.last_offset = counted + records, last  # (read while it waits)
+                    yield raw
+                    continue
+            else:
+                last, records = position, records + 1
+            others[kind] = others.get(kind, 0) + 1
     except (OSError, ValueError):
         return last, None
+    finally:
+        tally.records = counted + records
+        if last is not None:
+            tally.last_offset = last
     return None
 
 
-def _http_parsed(record: WarcRecord) -> bool:
-    headers = record.http_headers
-    return headers is not None and bool(headers.status_code)
+def _parsed(http: HeaderMap | None) -> bool:
+    """Whether FastWARC parsed a record's HTTP head (a status line it reads has a status code)."""
+    return http is not None and bool(http.status_code)
 
 
-def _from_fast(record: WarcRecord, kind: str, max_bytes: int) -> RawRecord:
+def _from_fast(record: WarcRecord, kind: str, http: HeaderMap | None, max_bytes: int) -> RawRecord:
     if kind not in CAPTURE_TYPES:
         return RawRecord(offset=record.stream_pos, kind=kind)
     raw = RawRecord(record.stream_pos, kind, _read_headers(record.headers, kind))
-    if record.is_http:
-        http = record.http_headers
+    if http is not None:
         raw.is_http = True
         raw.http_status = http.status_code
-        raw.http_headers = http.to_tuples()
+        raw.http_headers = headers = http.to_tuples()
+        raw.http_content_type, raw.http_encoded = _http_facts(headers)
     raw.payload = payload = record.reader.read(max_bytes + 1)
     raw.payload_complete = len(payload) <= max_bytes
     return raw
 
 
+def _http_facts(headers: Sequence[tuple[str, str]]) -> tuple[str | None, bool]:
+    """The first Content-Type, and whether a Content-Encoding or Transfer-Encoding is named: one
+    pass over the headers (FastWARC's lookup by name costs more than this whole loop)."""
+    content_type, encoded = None, False
+    for name, value in headers:
+        lower = name.lower()
+        if lower == "content-type":
+            if content_type is None:
+                content_type = value
+        elif lower in _ENCODING_NAMES:
+            encoded = True
+    return content_type, encoded
+
+
 def _read_headers(headers: HeaderMap, kind: str) -> dict[str, str]:
     """READ_HEADERS of a FastWARC record, names lower-cased (absent ones left out): the values
     `_lower_headers(reversed(headers.to_tuples()))` gives them (the first of a repeated name)."""
-    found = {name: value for name, key in _KEYED_HEADERS if (value := headers.get(key)) is not None}
+    found = {name: value.strip() for name, key in _KEYED_HEADERS if (value := headers.get(key)) is not None}
     if kind == "revisit":
-        found |= {name: value for name, key in _REVISIT_HEADERS if (value := headers.get(key)) is not None}
-    for name in headers.keys():  # noqa: SIM118 (iterating a HeaderMap gives (name, value) pairs)
+        found |= {name: value.strip() for name, key in _REVISIT_HEADERS if (value := headers.get(key)) is not None}
+    names = headers.keys()
+    if _OTHER_HEADERS.issuperset(names):
+        return found  # the common case: only the headers every writer writes
+    for name in names:
         if name not in _OTHER_HEADERS and (lower := name.lower()) in _NAMED_HEADERS and lower not in found:
-            found[lower] = headers[name]
+            found[lower] = headers[name].strip()
     return found
 
 
 def _lower_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Header names lower-cased; the last value of a repeated name wins."""
-    return {name.lower(): value for name, value in items}
+    """Header names lower-cased, values stripped; the last value of a repeated name wins."""
+    return {name.lower(): value.strip() for name, value in items}
 
 
 def _one_slow_record(
@@ -316,7 +351,8 @@ def _from_warcio(record: Any, offset: int, max_bytes: int, *, arc: bool = False)
         raw.is_http = True
         status = record.http_headers.get_statuscode()
         raw.http_status = int(status) if status and status.isdigit() else None
-        raw.http_headers = [(str(k), str(v)) for k, v in record.http_headers.headers]
+        raw.http_headers = headers = [(str(k), str(v)) for k, v in record.http_headers.headers]
+        raw.http_content_type, raw.http_encoded = _http_facts(headers)
     raw.payload = record.raw_stream.read(max_bytes + 1)
     raw.payload_complete = len(raw.payload) <= max_bytes
     return raw
