@@ -283,7 +283,7 @@ def _http_facts(headers: Sequence[tuple[str, str]]) -> tuple[str | None, bool]:
 
 def _read_headers(headers: HeaderMap, kind: str) -> dict[str, str]:
     """READ_HEADERS of a FastWARC record, names lower-cased (absent ones left out): the values
-    `_lower_headers(reversed(headers.to_tuples()))` gives them (the first of a repeated name)."""
+    `_lower_headers(headers.to_tuples())` gives them (the first of a repeated name)."""
     found = {name: value.strip() for name, key in _KEYED_HEADERS if (value := headers.get(key)) is not None}
     if kind == "revisit":
         found |= {name: value.strip() for name, key in _REVISIT_HEADERS if (value := headers.get(key)) is not None}
@@ -297,8 +297,12 @@ def _read_headers(headers: HeaderMap, kind: str) -> dict[str, str]:
 
 
 def _lower_headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Header names lower-cased, values stripped; the last value of a repeated name wins."""
-    return {name.lower(): value.strip() for name, value in items}
+    """Header names lower-cased, values stripped; the first value of a repeated name wins, as
+    in FastWARC's lookups and warcio's `get_header` (so both paths read a record alike)."""
+    found: dict[str, str] = {}
+    for name, value in items:
+        found.setdefault(name.lower(), value.strip())
+    return found
 
 
 def _one_slow_record(

@@ -153,3 +153,12 @@ def test_a_run_over_several_files_reads_every_readable_one_and_names_each_unread
     again = newsarchive("run", *args, "--data-dir", str(data), "--format", "json", "-q", timeout=600)
     assert json.loads(again.stdout)["capture_count"] == 0
     assert json.loads(again.stdout)["skipped_count"] == sum(per_file.values())
+
+
+def test_a_repeated_header_reads_its_first_value_on_the_fast_and_the_fallback_path(tmp_path):
+    # The second record's status line has doubled spaces: FastWARC leaves it to warcio.
+    repeated = {"WARC-Target-Uri": "https://news.example.org/second-value"}
+    fast = quirks.response("https://news.example.org/a", quirks.page(1), extra=repeated)
+    slow = quirks.response("https://news.example.org/b", quirks.page(2), status=" 200  OK", extra=repeated)
+    captures, _ = _read(_write(tmp_path, "repeated.warc.gz", quirks.members(quirks.warcinfo(), fast, slow)))
+    assert [c.ref.url for c in captures] == ["https://news.example.org/a", "https://news.example.org/b"]
