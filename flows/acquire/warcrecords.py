@@ -331,13 +331,15 @@ def _one_slow_record(
 def _warcio_records(handle: IO[bytes], start: int, max_bytes: int, *, arc: bool) -> Iterator[RawRecord]:
     handle.seek(start)
     iterator = WarcioIterator(handle, arc2warc=True)
+    where = f"from byte {start}"
     try:
         for record in iterator:
             raw = _from_warcio(record, start, max_bytes, arc=arc)
             raw.offset = start + iterator.get_record_offset()  # (this reads the record to its end)
+            where = f"after the record at byte {raw.offset}"
             yield raw
     except (ArchiveLoadFailed, OSError, ValueError, EOFError, zlib.error) as error:
-        raise WarcReadError(f"unreadable after byte {start + iterator.get_record_offset()}: {error}") from error
+        raise WarcReadError(f"unreadable {where}: {error}") from error
 
 
 def _from_warcio(record: Any, offset: int, max_bytes: int, *, arc: bool = False) -> RawRecord:
