@@ -14,15 +14,13 @@ from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from lxml import etree
-from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.json_metadata import normalize_authors
-from trafilatura.metadata import extract_metainfo
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
-from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
 from transforms import authors as authors_mod
 from transforms import dates, pagekind, titles
+from transforms.byline_fallback import trafilatura_byline
 from transforms.decode import DecodeError, decode_html, is_html_content_type, looks_binary, media_type
 from transforms.language import detect_language
 from transforms.meta import PageMeta, is_organization, read_page_meta, text_of
@@ -244,9 +242,7 @@ def _authors(
     if names:
         return names
     # trafilatura's byline heuristics, on the tree itself: this runs last, nothing reads it after.
-    # Its specific and generic expressions only: the last-resort one costs more than it finds.
-    pruned = prune_unwanted_nodes(tree, AUTHOR_DISCARD_XPATHS)
-    found = extract_metainfo(pruned, AUTHOR_XPATHS[:2], len_limit=120)
+    found = trafilatura_byline(tree, len_limit=120)
     found = normalize_authors(None, found) if found else None
     return authors_mod.clean_authors(found.split(";") if found else [], outlet_names)
 
