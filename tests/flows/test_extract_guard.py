@@ -8,6 +8,7 @@ as a subprocess against a real HTTP server, a real WARC file, the guard's real w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ import sys
 import textwrap
 import threading
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -197,20 +199,30 @@ def test_the_guard_ends_with_its_parent_even_in_the_middle_of_a_page():
 
 
 def _cli_run(args: list[str], data_dir: Path) -> tuple[subprocess.CompletedProcess, list[dict], list]:
-    """`newsarchive run ARGS` to its end; its ledger, and the guard processes it left behind."""
-    process = subprocess.Popen(
+    """`newsarchive run ARGS` to its end; its ledger, and the guard processes it left behind
+    (known by a variable in their environment: a Dask worker's guard is not the run's child)."""
+    marker = uuid.uuid4().hex
+    done = subprocess.run(
         [str(BIN), "run", *args, "--data-dir", str(data_dir)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        capture_output=True,
         text=True,
-        env={**os.environ, **LIMIT_ENV},
+        timeout=600,
+        env={**os.environ, **LIMIT_ENV, "NEWSARCHIVE_TEST_RUN": marker},
     )
-    stdout, stderr = process.communicate(timeout=600)
-    done = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
-    time.sleep(0.5)
-    left = _guards_of(process.pid)
+    time.sleep(2)  # a guard whose parent died ends within a second
     rows = sql_rows(data_dir, "SELECT url, status, reason, detail FROM captures ORDER BY url")
-    return done, rows, left
+    return done, rows, _guards_with(marker)
+
+
+def _guards_with(marker: str) -> list[int]:
+    """Guard processes whose environment holds NEWSARCHIVE_TEST_RUN=`marker`."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        if "flows.extractguard" in (process.info["cmdline"] or []):
+            with contextlib.suppress(psutil.NoSuchProcess):  # it ended meanwhile
+                if process.environ().get("NEWSARCHIVE_TEST_RUN") == marker:
+                    found.append(process.pid)
+    return found
 
 
 def _by_case(rows: list[dict]) -> dict[str, dict]:
@@ -245,7 +257,7 @@ def test_processes_1_run_gives_extract_timeout_and_leaves_no_guard(prefect_serve
 _CASE_ROUTES = [("article", "ok"), ("long-article", "long-article"), ("slow-extraction", "slow-extraction")]
 
 
-def test_small_warc_run_gives_extract_timeout_and_leaves_no_guard(prefect_server, tmp_path):
+def _slow_warc(path: Path) -> Path:
     bodies = {
         "ok": corpus.article("Quiet record"),
         "long-article": article_html("A long record", 200).encode(),
@@ -255,6 +267,18 @@ def test_small_warc_run_gives_extract_timeout_and_leaves_no_guard(prefect_server
         ArchivedPage(url=f"https://news.example/case-{name}", captured_at=WHEN, body=body)
         for name, body in bodies.items()
     ]
-    warc = write_warc(tmp_path / "slow.warc.gz", pages)
+    return write_warc(path, pages)
+
+
+def test_small_warc_run_gives_extract_timeout_and_leaves_no_guard(prefect_server, tmp_path):
+    warc = _slow_warc(tmp_path / "slow.warc.gz")
     # No --processes: a WARC of at most SMALL_RUN_CAPTURES captures is extracted in the run's process.
     _check_slow_page_run(*_cli_run(["--warc", str(warc)], tmp_path / "data"))
+
+
+def test_dask_run_gives_extract_timeout_and_leaves_no_guard(prefect_server, tmp_path, dask_workers):
+    """A Dask worker process is daemonic (multiprocessing cannot start children there) and
+    extracts in a thread: its guard is started with subprocess."""
+    warc = _slow_warc(tmp_path / "slow.warc.gz")
+    args = ["--warc", str(warc), "--dask-workers", str(dask_workers)]
+    _check_slow_page_run(*_cli_run(args, tmp_path / "data"))
