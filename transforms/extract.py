@@ -163,18 +163,22 @@ def _script_authors(page_html: str) -> list[str]:
 
 # Byline elements named as part of a longer class name ("post__author", "page-meta--author",
 # "article-byline-text"), which the page metadata's list of byline classes does not cover.
-_MARKED_BYLINE = etree.XPath("//*[contains(@class, 'uthor') or contains(@class, 'yline')]")
 _MARKED_BYLINE_CLASS = re.compile(
     r"(?:^|\s)[\w-]*?(?:--|__|-|_)(?:author|byline)(?:-?name|__name|-text|__text)?(?:\s|$)", re.IGNORECASE
 )
 _NOT_BYLINE_TAGS = frozenset({"meta", "link", "script", "style", "body", "html", "article", "main", "section", "img"})
 
 
-def _marked_bylines(tree) -> list[str]:
+def _marked_bylines(page: PageMeta) -> list[str]:
     """The text of the first visible element whose class marks it as the byline ('Posted on
-    September 21, 2020 by Jane Doe'), a short line only (an author box with a biography is not)."""
-    for element in _MARKED_BYLINE(tree):
-        if element.tag in _NOT_BYLINE_TAGS or not _MARKED_BYLINE_CLASS.search(element.get("class") or ""):
+    September 21, 2020 by Jane Doe'), a short line only (an author box with a biography is not).
+    Among the page's byline elements (`PageMeta.byline_elements`): their class names 'uthor' or
+    'yline'."""
+    for element in page.byline_elements:
+        classes = element.get("class") or ""
+        if "uthor" not in classes and "yline" not in classes:
+            continue
+        if element.tag in _NOT_BYLINE_TAGS or not _MARKED_BYLINE_CLASS.search(classes):
             continue
         if re.search(
             r"(?:image|img|avatar|photo|picture|bio|description|box|follow|social)", element.get("class") or "", re.I
@@ -230,7 +234,7 @@ def _authors(
         names = authors_mod.clean_authors(raw, outlet_names)
         if names:
             return names
-    for raw in (page.byline_texts[:1], _marked_bylines(tree), list(text_bylines)):
+    for raw in (page.byline_texts[:1], _marked_bylines(page), list(text_bylines)):
         names = authors_mod.clean_authors(raw, visible_outlets)
         if names:
             return names

@@ -57,6 +57,9 @@ class PageMeta:
     byline_texts: list[str] = field(default_factory=list)
     itemprop_authors: list[str] = field(default_factory=list)
     time_values: list[tuple[str, str]] = field(default_factory=list)  # (kind, value) from <time>/itemprop
+    # The elements whose class or id marks a byline or author ('yline', 'uthor', rel=author), in
+    # document order: the page's byline elements, searched once for every byline rule.
+    byline_elements: list = field(default_factory=list)
 
     def first(self, *names: str) -> str | None:
         for name in names:
@@ -254,7 +257,8 @@ def read_page_meta(tree) -> PageMeta:
             if text:
                 page.h1_texts.append(text)
     page.article_ld = [obj for obj in page.json_ld if is_article_object(obj)]
-    for element in _BYLINE_XPATH(root):
+    page.byline_elements = _BYLINE_XPATH(root)
+    for element in page.byline_elements:
         if not _is_byline(element):
             continue
         if element.tag in ("meta", "link", "script", "style", "body", "html", "article", "main", "section"):

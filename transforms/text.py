@@ -12,7 +12,10 @@ import numpy as np
 
 # Control and format characters that carry no text (keeps \n and \t for the splitters below).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u2028\u2029\u2060\ufeff\ufffe]")
-_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACE_CHARS = r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
+# Runs of spaces, each to become one " ": a lone " " already is one, so it is not matched (a
+# text's every word gap would otherwise be replaced by itself).
+_SPACES = re.compile(rf" {_SPACE_CHARS}+|[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{_SPACE_CHARS}*")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SENTENCE_END = (".", "!", "?", "…", ":", '"', "”", "“", "»", "«", "'", "’", ")", "]", ";", "。", "！", "？", "—", "*")
