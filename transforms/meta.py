@@ -167,8 +167,11 @@ def headline_text(element) -> str:
     return text_of(element)
 
 
+# Elements whose class or id holds 'yline' or 'uthor', or rel="author". Searched through the
+# attributes themselves ('//@class[...]/..'): libxml2 then tests only elements that have the
+# attribute, about twice as fast as testing every element ('//*[contains(@class, ...)]').
 _BYLINE_XPATH = etree.XPath(
-    "//*[contains(@class, 'yline') or contains(@class, 'uthor') or @rel='author' or contains(@id, 'yline')]"
+    "//@class[contains(., 'yline') or contains(., 'uthor')]/.. | //@rel[. = 'author']/.. | //@id[contains(., 'yline')]/.."
 )
 _BYLINE_CLASS = re.compile(
     r"(?:^|\s)(?:byline\S*|c-byline\S*|author|author-name|authorname|author__name|article-author\S*|post-author\S*|"
@@ -184,9 +187,9 @@ def _is_byline(element) -> bool:
 
 
 # One query for microdata authors and dates and for <time datetime>, in document order.
-_ITEMPROP_OR_TIME = etree.XPath("//*[@itemprop] | //time[@datetime]")
+_ITEMPROP_OR_TIME = etree.XPath("//@itemprop/parent::* | //time[@datetime]")
 _HATOM_DATE = etree.XPath(
-    "//*[@title][contains(concat(' ', normalize-space(@class), ' '), ' published ')"
+    "//@title/parent::*[contains(concat(' ', normalize-space(@class), ' '), ' published ')"
     " or contains(concat(' ', normalize-space(@class), ' '), ' updated ')]"
 )
 _SCREEN_READER_ONLY = re.compile(

@@ -68,3 +68,32 @@ def test_prunes_only_when_a_byline_holds_a_discarded_part(monkeypatch: pytest.Mo
     assert pruned == []
     assert trafilatura_byline(load_html(PAGES["date inside the byline"])) == "By Mara Quill in Harbour"
     assert pruned == ["pruned"]
+
+
+# Elements each of trafilatura's author expressions tests for, and near misses (other tags,
+# other case, the attribute on a parent), written for this test.
+MARKUP = "".join(
+    (
+        '<div class="author">Jane Doe</div><section class="author">not this tag</section>',
+        '<span class="post-authorname">A</span><p class="author-name x">B</p><strong class="AuthorName">C</strong>',
+        '<a class="authorName">D</a><a class="Author-Name">not this case</a><link rel="author" href="/a">',
+        '<address id="author">E</address><p id="authors">F</p><span itemprop="author name">G</span>',
+        '<span itemprop="author">H</span><div data-testid="AuthorCard">I</div><div data-testid="AuthorURL">J</div>',
+        "<div><rel>me</rel>K</div><p><rel>you</rel>L</p><author>M</author>",
+        '<h3 class="byline">N</h3><h4 class="username">O</h4><span class="byl">P</span><p class="BBL">Q</p>',
+        '<div class="channel-name">R</div><span class="zuozhe">S</span><p id="bianji">T</p><a id="xiaobian">U</a>',
+        '<div class="submitted-by">V</div><div class="posted-by">W</div><span class="journalist-name">X</span>',
+        '<h2 class="author">not this tag</h2><li class="author">nor this</li><div class="by-line">Y</div>',
+        '<div class="author"><span class="author">nested</span></div>',
+    )
+)
+
+
+def test_byline_expressions_select_what_trafilaturas_select() -> None:
+    from trafilatura.xpaths import AUTHOR_XPATHS
+
+    tree = load_html(_page(MARKUP))
+    for ours, theirs in zip(byline_fallback.BYLINE_XPATHS, AUTHOR_XPATHS[:2], strict=True):
+        assert ours is not theirs  # the faster expressions are in use for trafilatura 2.3
+        assert ours(tree) == theirs(tree)
+        assert len(ours(tree)) >= 8
