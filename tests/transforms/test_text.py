@@ -136,3 +136,30 @@ def test_clean_body_is_idempotent(paragraphs):
 )
 def test_news_sentences_are_not_boilerplate(paragraph):
     assert not is_boilerplate(paragraph)
+
+
+@pytest.mark.parametrize(
+    "disclaimer",
+    [
+        "The views expressed in this column do not necessarily reflect those of the paper.",
+        "It does not represent the views of the harbour board.",
+        "Die Beiträge geben nicht unbedingt die Meinung der Redaktion wieder.",
+        "Мнение автора может не совпадать с позицией редакции.",
+        "Les propos n’engagent que leurs auteurs.",
+        "Las opiniones no reflejan necesariamente las del periódico.",
+        "Le opinioni non riflettono necessariamente quelle della testata.",
+        "The Quay Post is an independent newsroom.",
+        "Comments are pre-moderated.",
+        "Alle Rechte vorbehalten.",
+        "Все права защищены.",
+        "We use cookies to improve the site.",
+        "Diese Website verwendet Cookies.",
+    ],
+)
+def test_disclaimers_hold_a_disclaimer_word(disclaimer):
+    """The cheap search that gates the disclaimer expression finds every kind of disclaimer."""
+    from transforms import text
+
+    assert text._DISCLAIMER.search(disclaimer)
+    assert text._DISCLAIMER_WORD.search(disclaimer)
+    assert is_boilerplate(disclaimer)
