@@ -60,8 +60,9 @@ def _rejection_for_response(capture: Capture) -> Rejection | None:
 MAX_PAGE_BYTES = 4 * 1024 * 1024
 EXTRACT_SECONDS = float(os.environ.get("NEWSARCHIVE_EXTRACT_SECONDS") or 60)
 # Where SIGALRM cannot bound a page, a larger one goes to the guard process. Measured here
-# (2 cores, one extraction at a time, ms): the slowest shape found, <p><b><i> never closed
-# (a quadratic paragraph repair), 130 at 8 KB, 340-440 at 16 KB, 750 at 24 KB, 1,330 at 32 KB,
+# (2 cores, one extraction at a time, ms; pages from tests/reliability/hostile_corpus.py): the
+# slowest shape found, <p><b><i> never closed (transforms/text.py's join_broken_paragraphs
+# is quadratic there), 130 at 8 KB, 340-440 at 16 KB, 750 at 24 KB, 1,330 at 32 KB,
 # 4,200 at 64 KB, 15,000 at 128 KB; at 16 KB tables 86, <a> lists 47, <br> lines 44, divs 46,
 # distinct paragraphs 41, one line 24, nesting 130, binary 0. Real pages (extraction-dev, 644):
 # median 100 KB, 10% under 38 KB, so most go to the guard: its round trip (pickles over a pipe)
