@@ -138,8 +138,27 @@ def _load_json(raw: str) -> object:
         return None
 
 
+# Code inside an element is not its text: CSS-in-JS frameworks write a <style> into the
+# headline itself ('.css-umyvef{font-size:16px}Headline').
+_CODE_TAGS = ("script", "style", "noscript", "template")
+
+
+def _text_without_code(element) -> str:
+    pieces = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in _CODE_TAGS:
+            pieces.append(_text_without_code(child))
+        pieces.append(child.tail or "")
+    return "".join(pieces)
+
+
 def text_of(element) -> str:
-    return re.sub(r"\s+", " ", "".join(element.itertext())).strip()
+    """The element's text, single-spaced, without the code of scripts and styles inside it."""
+    if element.tag in _CODE_TAGS or next(element.iterdescendants(*_CODE_TAGS), None) is None:
+        text = "".join(element.itertext())
+    else:
+        text = _text_without_code(element)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 # A cheap XPath narrows the elements; the precise class test runs in Python.
@@ -158,8 +177,8 @@ def headline_text(element) -> str:
     if children and any(_KICKER_CLASS.search(child.get("class") or "") for child in children):
         pieces = [element.text or ""]
         for child in children:
-            if not _KICKER_CLASS.search(child.get("class") or ""):
-                pieces.append("".join(child.itertext()))
+            if not _KICKER_CLASS.search(child.get("class") or "") and child.tag not in _CODE_TAGS:
+                pieces.append(text_of(child))
             pieces.append(child.tail or "")
         text = re.sub(r"\s+", " ", " ".join(pieces)).strip(" :-–—|")
         if len(text) >= 3:
@@ -226,6 +245,7 @@ def read_page_meta(tree) -> PageMeta:
     page = PageMeta()
     root = tree.getroottree().getroot() if hasattr(tree, "getroottree") else tree
     page.html_lang = root.get("lang") or root.get("xml:lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    stray_title = None
     for element in root.iter("meta", "title", "link", "script", "h1"):
         tag = element.tag
         if tag == "meta":
@@ -243,6 +263,8 @@ def read_page_meta(tree) -> PageMeta:
                 and element.getparent().tag in ("head", "html")
             ):
                 page.title_tag = text_of(element)
+            elif stray_title is None and next(element.iterancestors("svg", "math"), None) is None:
+                stray_title = text_of(element)
         elif tag == "link":
             rel = (element.get("rel") or "").lower().split()
             if "canonical" in rel and page.canonical_url is None and element.get("href"):
@@ -259,6 +281,10 @@ def read_page_meta(tree) -> PageMeta:
             text = headline_text(element)
             if text:
                 page.h1_texts.append(text)
+    # Text printed before <html> (a server's error messages) moves the head into the body: a
+    # <title> there, outside inline SVG and MathML (whose <title> is a tooltip), is the page's.
+    if page.title_tag is None:
+        page.title_tag = stray_title
     page.article_ld = [obj for obj in page.json_ld if is_article_object(obj)]
     page.byline_elements = _BYLINE_XPATH(root)
     for element in page.byline_elements:

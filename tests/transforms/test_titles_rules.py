@@ -54,3 +54,42 @@ def test_an_h1_for_screen_readers_only_is_not_the_headline():
     body = '<h1 class="page_ttl is_blind">기사 상세</h1><h1 class="logo"><span>Hafenblatt</span></h1>'
     result = article(head, body, "https://www.hafenblatt.example/news/society/9419376")
     assert result.title == "Nordkai wird vor dem Winter repariert"
+
+
+def test_a_title_moved_into_the_body_by_text_before_the_html_is_still_the_title():
+    # a server printed its warnings before <html>: the parser puts the head's <title> in the body
+    warnings = "<br />\n<b>Warning</b>: deprecated call in <b>/www/site/db.php</b> on line <b>56</b><br />\n"
+    html = (
+        f"{warnings}<html><head><title>North quay wall to be repaired before winter</title></head>"
+        f"<body><div class='nav'>Harbour news</div><article>{ARTICLE_BODY}</article></body></html>"
+    )
+    result = extract(html, "https://quaynotes.example/north-quay-wall.html")
+    assert isinstance(result, Article), result
+    assert result.title == "North quay wall to be repaired before winter"
+
+
+def test_an_svg_title_is_never_the_pages_title():
+    html = (
+        "<html><body><svg><title>Share icon</title><path d='M0 0'/></svg>"
+        f"<article>{ARTICLE_BODY}</article></body></html>"
+    )
+    result = extract(html, "https://quaynotes.example/north-quay-wall.html")
+    assert isinstance(result, Article), result
+    assert result.title != "Share icon"
+
+
+def test_styles_written_into_the_headline_are_not_its_text():
+    # a CSS-in-JS framework writes <style> elements inside the <h1>, before a label and the headline
+    head = (
+        '<title>North quay wall to be repaired before winter</title><meta property="og:title" content="Press releases">'
+    )
+    body = (
+        "<h1><style>.css-x1{font-size:16px;font-weight:400;line-height:1.0625;color:#707070;margin-bottom:12px;"
+        "display:block;}</style><span class='css-x1'>Press release of the harbour board</span><style>.css-y2{"
+        "border:0;clip:rect(0 0 0 0);height:1px;margin:-1px;overflow:hidden;padding:0;position:absolute;"
+        "white-space:nowrap;width:1px;}</style><span class='css-y2'>:</span>"
+        "North quay wall to be repaired before winter</h1>"
+    )
+    result = article(head, body, "https://www.harbour.example/press/releases.html?id=c3aa546f")
+    assert result.title == "North quay wall to be repaired before winter"
+    assert "font-size" not in result.title
