@@ -102,10 +102,14 @@ def default_processes() -> int:
 
 
 def start_extraction_pool(processes: int) -> None:
-    """Processes for CPU-bound extraction; 'spawn' because forking a process that runs
-    Prefect's threads can deadlock."""
+    """Processes for CPU-bound extraction: the ones `newsarchive run` forked for a small run
+    before Prefect started (flows/earlyextraction.py, already extracting), else new ones;
+    'spawn' because forking a process that runs Prefect's threads can deadlock."""
     global _extraction_pool
-    if processes > 1:
+    from flows import earlyextraction
+
+    _extraction_pool = earlyextraction.take()
+    if _extraction_pool is None and processes > 1:
         _extraction_pool = ProcessPoolExecutor(
             max_workers=processes,
             mp_context=multiprocessing.get_context("spawn"),

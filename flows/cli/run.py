@@ -3,6 +3,7 @@ flows/cli/__init__.py registers every command in COMMANDS; reprocess.py shares t
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib
 import logging
@@ -132,7 +133,7 @@ def _fetch_and_tuning_options(command: Any) -> Any:
         click.option(
             "--processes",
             type=click.IntRange(1, 64),
-            help=f"Extraction processes (default: one per core; none besides the run's own for WARC input with at most {SMALL_RUN_CAPTURES} captures to do).",
+            help=f"Extraction processes (default: one per core; one, started before the flow, for WARC input with at most {SMALL_RUN_CAPTURES} captures to do).",
         ),
         click.option(
             "--dask-address",
@@ -229,8 +230,9 @@ def run(
     if done_count is not None:  # answered from the ledger: no Prefect server, no flow
         nothing_new(done_count, dataset_article_count(options), output_format, wall_s=wall_seconds())
         return
+    run_flow = _run_flow
     if options.tuning.processes is None and not (dask_address or dask_workers):
-        options = _small_runs_extract_here(options)
+        options, run_flow = _small_runs_start_early(options)
     lock_data_dir(options.layout(), "run")
     display = ProgressDisplay(ProgressDisplay.mode_for(quiet=quiet, verbose=verbose))
     if dask_address or dask_workers:
@@ -243,7 +245,7 @@ def run(
 
         stopping.install_handlers(on_stop)
     with display:
-        summary = _checked_run(_run_flow, options, dask_address, dask_workers)
+        summary = _checked_run(run_flow, options, dask_address, dask_workers)
     if not stopping.requested():  # the run is over: a signal now only ends the process sooner
         stopping.exit_at_once("the run had finished; `newsarchive runs` shows it.")
     finish(summary, output_format, wall_s=wall_seconds())
@@ -320,15 +322,24 @@ def _check_data_dir(data_dir: Path) -> None:
         raise click.ClickException(f"data directory {data_dir} is not writable")
 
 
-def _small_runs_extract_here(options: RunOptions) -> RunOptions:
-    """One extraction process, this one, for a WARC input with few captures to do: starting a
-    pool (each process imports the extractor and loads its language model, seconds of CPU) costs
-    more than it saves on a few hundred pages (measured on the sample: bench/startup.py)."""
-    from flows.quickcheck import has_little_to_do
+def _small_runs_start_early(options: RunOptions) -> tuple[RunOptions, Any]:
+    """A WARC input with few captures to do: its extraction starts now, in a process forked
+    from this one (flows/earlyextraction.py), while the flow's imports and its server calls go
+    on here (where processes cannot be forked: in this process, later). Such a run ends in
+    seconds, so its flow runs without a heartbeat thread (its one heartbeat would come at its
+    start; Prefect joins the thread at the end of the flow, ~0.5 s on average). Otherwise the
+    options and the flow as they are."""
+    from flows import earlyextraction
 
-    if not has_little_to_do(options, SMALL_RUN_CAPTURES):
-        return options
-    return options.model_copy(update={"tuning": options.tuning.model_copy(update={"processes": 1})})
+    captures = earlyextraction.captures_to_do(options, SMALL_RUN_CAPTURES)
+    if captures is None:
+        return options, _run_flow
+    processes = earlyextraction.early_processes()
+    if processes:
+        earlyextraction.start(captures, processes)
+        click.get_current_context().call_on_close(earlyextraction.stop)  # when the flow did not take it
+    tuning = options.tuning.model_copy(update={"processes": max(1, processes)})
+    return options.model_copy(update={"tuning": tuning}), functools.partial(_run_flow, heartbeat=False)
 
 
 def lock_data_dir(layout: DataLayout, command: str) -> None:
@@ -365,16 +376,21 @@ def import_frozen(module_name: str) -> None:
             gc.enable()
 
 
-def _run_flow(options: RunOptions, *, dask_address: str | None, dask_workers: int | None) -> RunSummary:
-    """Call the ingest flow, on Dask when asked."""
+def _run_flow(
+    options: RunOptions, *, dask_address: str | None, dask_workers: int | None, heartbeat: bool = True
+) -> RunSummary:
+    """Call the ingest flow, on Dask when asked; without Prefect's heartbeat thread if told."""
     import_frozen("flows.ingest")
+    from prefect.settings import temporary_settings
+
     from flows.ingest import ingest
     from flows.tasks import task_runner_for
 
     if not (dask_address or dask_workers):
         from flows.cli.prefect_api import prefect_api
 
-        with prefect_api():
+        updates = {} if heartbeat else {"flows.heartbeat_frequency": None}
+        with prefect_api(), temporary_settings(updates=updates):
             return ingest(options)
     flow = ingest.with_options(task_runner=task_runner_for(dask_address=dask_address, dask_workers=dask_workers))
     # Dask workers extract in their own processes; a local pool would sit idle.

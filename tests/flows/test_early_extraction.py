@@ -1,0 +1,117 @@
+"""A small run's extraction started before its flow (flows/earlyextraction.py): real forked
+worker processes over the bundled sample's captures, a real command killed with SIGKILL, and
+the CLI's sample run as a subprocess."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+
+from flows import earlyextraction
+from flows.acquire.captures import Capture
+from flows.extraction import BatchResult, extract_batch
+from flows.options import RunOptions
+from tests.support.cli import newsarchive, sql_rows
+
+REPO = Path(__file__).resolve().parents[2]
+ARTICLE = b"""<html lang="en"><head><title>Harbour reopens after the storm</title></head><body><article>
+<h1>Harbour reopens after the storm</h1>
+<p>The harbour of the town reopened on Tuesday after a week of repairs to the quay and the
+breakwater, the port authority said in a statement published in the morning.</p>
+<p>Fishing boats left before dawn, and the ferry to the islands is expected to run again on
+Thursday, once the last inspection of the landing stage has been made by the engineers.</p>
+</article></body></html>"""
+
+
+def _comparable(result: BatchResult) -> tuple[list, list]:
+    """The batch's articles and ledger rows without what differs from one extraction to the
+    next (how long it took, when the row was made)."""
+    rows = [dataclasses.replace(row, duration_ms=0, recorded_at=None) for row in result.outcomes]
+    return result.articles, rows
+
+
+def test_early_extraction_gives_what_extraction_in_the_run_gives(tmp_path):
+    captures = earlyextraction.captures_to_do(RunOptions(data_dir=str(tmp_path / "data")), 200)
+    assert captures is not None and len(captures) == 78  # the sample: nothing done yet
+    changed = dataclasses.replace(captures[5], body=ARTICLE)  # read again, it differs: extracted anew
+    asked = [*captures[:5], changed, *captures[6:]]
+
+    earlyextraction.start(captures, 2)  # two, to see results come back from both in order
+    early = earlyextraction.take()
+    assert early is not None and earlyextraction.take() is None  # handed over once
+    try:
+        from_early = extract_batch(asked, run_id="r1", executor=early)
+    finally:
+        early.shutdown(cancel_futures=True)
+
+    assert _comparable(from_early) == _comparable(extract_batch(asked, run_id="r1"))
+    assert any(article.title == "Harbour reopens after the storm" for article in from_early.articles)
+
+
+def test_too_many_captures_or_a_fetch_run_start_nothing_early(tmp_path):
+    assert earlyextraction.captures_to_do(RunOptions(data_dir=str(tmp_path / "data")), 77) is None
+    urls = tmp_path / "urls.txt"
+    urls.write_text("https://news.example/a\n")
+    fetching = RunOptions.build(url_files=[str(urls)], data_dir=str(tmp_path / "data"))
+    assert earlyextraction.captures_to_do(fetching, 200) is None
+
+
+def test_forked_workers_end_with_a_command_killed_outright(tmp_path):
+    """The command may leave at once (a signal during its imports, kill -9): its workers, which
+    ignore Ctrl-C and SIGTERM, end by themselves within a second or so."""
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from flows import earlyextraction
+        from flows.options import RunOptions
+
+        captures = earlyextraction.captures_to_do(RunOptions(data_dir={str(tmp_path / "data")!r}), 200)
+        earlyextraction.start(captures, 2)
+        print("started", flush=True)
+        time.sleep(60)
+        """
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "started"
+        workers = psutil.Process(process.pid).children()
+        assert len(workers) == 2
+        for worker in workers:  # a terminal's Ctrl-C reaches them too: ignored
+            worker.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        assert all(worker.is_running() for worker in workers)
+    finally:
+        process.kill()
+        process.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=5)
+    assert not alive, f"workers left behind: {alive}"
+
+
+def test_sample_run_extracts_in_an_early_process_and_records_everything(tmp_path, prefect_server):
+    data_dir = tmp_path / "data"
+    result = newsarchive("run", "--data-dir", str(data_dir), "--format", "json", "-q")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["capture_count"] == 78 and summary["task_count"] == 1
+
+    runs = sql_rows(data_dir, "SELECT status, parameters FROM runs")
+    assert len(runs) == 1 and runs[0]["status"] == "completed"
+    assert json.loads(runs[0]["parameters"])["tuning"]["processes"] == 1
+    ledger = sql_rows(data_dir, "SELECT count(*) AS n, count(DISTINCT capture_id) AS ids FROM captures")
+    assert ledger == [{"n": 78, "ids": 78}]
+
+
+def test_captures_read_early_equal_the_flows_own(tmp_path):
+    """The early results are taken only for captures equal to the flow's: the same file read
+    twice gives equal captures (else every capture would be extracted twice)."""
+    first = earlyextraction.captures_to_do(RunOptions(data_dir=str(tmp_path / "data")), 200)
+    second = earlyextraction.captures_to_do(RunOptions(data_dir=str(tmp_path / "data")), 200)
+    assert first and first == second and all(isinstance(capture, Capture) for capture in first)
