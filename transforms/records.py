@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 # Bump when extraction output changes, so rows record which code produced them.
-EXTRACTOR_VERSION = "newsarchive-extract/0.4"
+EXTRACTOR_VERSION = "newsarchive-extract/0.5"
 
 
 @dataclass(frozen=True, slots=True)
