@@ -44,6 +44,7 @@ def _signal_after(delay_s: float, signum: int, data_dir) -> tuple[int, str]:
     [
         (0.15, signal.SIGINT),  # importing the standard library and click
         (0.8, signal.SIGTERM),  # importing pyarrow, DuckDB, the extractor
+        (1.5, signal.SIGINT),  # importing Prefect, the small run's extraction process started
         (2.5, signal.SIGINT),  # importing Prefect, building the options, or the flow starting
     ],
 )
