@@ -4,6 +4,7 @@ the CLI's sample run as a subprocess."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import signal
@@ -107,6 +108,31 @@ def test_sample_run_extracts_in_an_early_process_and_records_everything(tmp_path
     assert json.loads(runs[0]["parameters"])["tuning"]["processes"] == 1
     ledger = sql_rows(data_dir, "SELECT count(*) AS n, count(DISTINCT capture_id) AS ids FROM captures")
     assert ledger == [{"n": 78, "ids": 78}]
+
+    # Prefect still has the run: the flow run, its extract-batch task and the load sub-flow.
+    flow_runs, task_runs = asyncio.run(_prefect_records(str(data_dir)))
+    assert sorted((run.name.split(" ")[0], run.state_type.value) for run in flow_runs) == [
+        ("ingest-sample", "COMPLETED"),
+        ("load", "COMPLETED"),
+    ]
+    assert [(run.name, run.state_type.value) for run in task_runs if run.name.startswith("extract")] == [
+        ("extract sample 1-78", "COMPLETED")
+    ]
+
+
+async def _prefect_records(data_dir: str) -> tuple[list, list]:
+    """The flow runs (the ingest run, its load sub-flow) over `data_dir`, and their task runs."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    async with get_client() as client:
+        flow_runs = [
+            run
+            for run in await client.read_flow_runs()
+            if (run.parameters.get("options") or {}).get("data_dir") == data_dir
+        ]
+        ids = FlowRunFilter(id=FlowRunFilterId(any_=[run.id for run in flow_runs]))
+        return flow_runs, await client.read_task_runs(flow_run_filter=ids)
 
 
 def test_captures_read_early_equal_the_flows_own(tmp_path):
