@@ -61,9 +61,10 @@ MAX_PAGE_BYTES = 4 * 1024 * 1024
 EXTRACT_SECONDS = float(os.environ.get("NEWSARCHIVE_EXTRACT_SECONDS") or 60)
 # Where SIGALRM cannot bound a page, a larger one goes to the guard process. Measured here
 # (2 cores, one extraction at a time, ms; pages from tests/reliability/hostile_corpus.py): the
-# slowest shape found, <p><b><i> never closed (transforms/text.py's join_broken_paragraphs
-# is quadratic there), 130 at 8 KB, 340-440 at 16 KB, 750 at 24 KB, 1,330 at 32 KB,
-# 4,200 at 64 KB, 15,000 at 128 KB; at 16 KB tables 86, <a> lists 47, <br> lines 44, divs 46,
+# slowest shape found, <p><b><i> never closed, took 340-440 at 16 KB and 15,000 at 128 KB while
+# join_broken_paragraphs was quadratic there; linear since: 118 at 16 KB, 448 at 64 KB, 885 at
+# 128 KB, 1,700 at 256 KB (CPU). <a> lists 290 at 64 KB, 2,000 at 128 KB (trafilatura's own
+# work). At 16 KB tables 86, <a> lists 47, <br> lines 44, divs 46,
 # distinct paragraphs 41, one line 24, nesting 130, binary 0. Real pages (extraction-dev, 644):
 # median 100 KB, 10% under 38 KB, so most go to the guard: its round trip (pickles over a pipe)
 # costs 0.06 ms for 100 KB next to 56-114 ms of extraction; its start, once per process and

@@ -120,3 +120,11 @@ def test_an_article_laid_out_in_a_table_cell_keeps_its_paragraphs():
     assert isinstance(result, Article), result
     paragraphs = result.text.split("\n\n")
     assert first in paragraphs and second in paragraphs and third in paragraphs
+
+
+def test_a_long_run_of_continuing_blocks_becomes_one_paragraph_and_stops_at_a_full_stop():
+    # 600 blocks that each continue the one before (never-closed inline tags write pages so):
+    # read past the end of what the joining tests look at (the last 2,000 characters).
+    blocks = [f"part {n} of the sentence goes on and" for n in range(600)]
+    ended = [*blocks[:-1], blocks[-1] + " ends here.", "A new paragraph starts."]
+    assert join_broken_paragraphs(ended) == [" ".join(ended[:-1]), "A new paragraph starts."]
