@@ -128,6 +128,31 @@ def _titlecase_if_shouting(name: str) -> str:
     return name
 
 
+def _fold(text: str) -> str:
+    """Case and accents folded: outlets are written "Graiul Maramureşului" in one place and
+    "Graiul Maramureșului" (s with a comma, not a cedilla) in another."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
+
+
+def _names_outlet(name: str, outlet_names: tuple[str, ...]) -> bool:
+    """Whether `name` is the outlet's credit: its name or domain label, the name without its
+    article ("Lornmouth Post" for "The Lornmouth Post"), or a word before an outlet name of two
+    words or more ("Nga Gazeta Telegraf": "by" in Albanian; "Redazione Gazeta Telegraf")."""
+    lowered = _fold(name)
+    for outlet in filter(None, outlet_names):
+        folded = _fold(outlet)
+        if lowered == folded or lowered in folded.split("."):
+            return True
+        bare = re.sub(r"^(?:the|die|der|das|le|la|les|el|il)\s+", "", folded)
+        if bare == lowered:
+            return True
+        for credit in {folded, bare}:
+            words = credit.split()
+            if len(words) >= 2 and lowered.endswith(" " + credit) and len(lowered.split()) == len(words) + 1:
+                return True
+    return False
+
+
 def clean_name(raw: str, outlet_names: tuple[str, ...] = ()) -> str | None:
     """One clean person name, or None when `raw` is not one."""
     name = unicodedata.normalize("NFC", raw)
@@ -158,13 +183,8 @@ def clean_name(raw: str, outlet_names: tuple[str, ...] = ()) -> str | None:
         return None
     if _NOT_PERSON.search(name):
         return None
-    lowered = name.casefold()
-    for outlet in outlet_names:
-        if outlet and (lowered == outlet.casefold() or lowered in outlet.casefold().split(".")):
-            return None
-        # the outlet without its article: "Lornmouth Post" for "The Lornmouth Post"
-        if outlet and re.sub(r"^(?:the|die|der|das|le|la|les|el|il)\s+", "", outlet.casefold()) == lowered:
-            return None
+    if _names_outlet(name, outlet_names):
+        return None
     if not any(ch.isalpha() for ch in name):
         return None
     if " " not in name and re.search(r"\.(?:com|net|org|de|at|ch|fr|it|es|pl|uk|ru|info|eu|io)$", name, re.IGNORECASE):

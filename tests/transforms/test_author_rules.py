@@ -36,8 +36,11 @@ BODY = "".join(
         (["version"], ()),
         (["Mara Quill Last Updated"], ("Mara Quill",)),
         (["Mara Quill Sign In"], ("Mara Quill",)),
-        # the outlet's own name
+        # the outlet's own name, also with other accents or after a byline word of another language
         (["By Mara Quill", "The Tidewater Ledger"], ("Mara Quill",)),
+        (["Tidewater Lédger"], ()),
+        (["Nga Tidewater Ledger"], ()),
+        (["Redazione The Tidewater Ledger"], ()),
         # a handle and a CMS login next to the person: the same person
         (["Mara Quill @mquill"], ("Mara Quill",)),
         (["Mara Quill", "mquill"], ("Mara Quill",)),
