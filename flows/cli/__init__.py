@@ -56,6 +56,10 @@ import click  # noqa: E402 -- after the signal handlers above
 from flows.cli.common import apply_prefect_defaults  # noqa: E402 -- after the signal handlers above
 
 apply_prefect_defaults()  # before any command module imports prefect
+# Prefect's client telemetry, like the server's analytics (off in apply_prefect_defaults): on a
+# terminal it printed a notice in the middle of the first run's progress display and, at exit,
+# waited up to 2 s for its thread's check of the server. DO_NOT_TRACK=0 turns it back on.
+os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from flows.cli import history, reprocess, run, serve, server, warehouse  # noqa: E402 -- after the Prefect defaults above
 from warehouse.layout import DataLayout  # noqa: E402 -- after the Prefect defaults above

@@ -1,12 +1,14 @@
 """A small run's extraction started before its flow (flows/earlyextraction.py): real forked
 worker processes over the bundled sample's captures, a real command killed with SIGKILL, and
-the CLI's sample run as a subprocess."""
+the CLI's sample run as a subprocess (on a pseudo-terminal for Prefect's telemetry notice)."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import json
+import os
+import pty
 import signal
 import subprocess
 import sys
@@ -141,3 +143,44 @@ def test_captures_read_early_equal_the_flows_own(tmp_path):
     first = earlyextraction.captures_to_do(RunOptions(data_dir=str(tmp_path / "data")), 200)
     second = earlyextraction.captures_to_do(RunOptions(data_dir=str(tmp_path / "data")), 200)
     assert first and first == second and all(isinstance(capture, Capture) for capture in first)
+
+
+def test_a_new_users_first_run_on_a_terminal_prints_no_prefect_telemetry_notice(tmp_path, prefect_server):
+    """Prefect's client shows its telemetry notice to a new user (an empty PREFECT_HOME) on a
+    terminal, outside CI; `newsarchive` sets DO_NOT_TRACK=1 unless the user set it."""
+    ci_names = {"CI", "CI_NAME", "GITHUB_ACTIONS", "GITLAB_CI", "JENKINS_URL", "TRAVIS", "CIRCLECI", "BUILDKITE"}
+    ci_names |= {"TF_BUILD", "CODEBUILD_BUILD_ID", "BITBUCKET_COMMIT", "TEAMCITY_VERSION", "DRONE", "SEMAPHORE"}
+    ci_names |= {"APPVEYOR", "BUDDY"}  # Prefect's list (prefect/_internal/analytics/ci_detection.py)
+    env = {name: value for name, value in os.environ.items() if name not in ci_names | {"DO_NOT_TRACK"}}
+    env["PREFECT_HOME"] = str(tmp_path / "new-user-prefect-home")
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "flows.cli", "run", "-q", "--data-dir", str(tmp_path / "data")],
+            stdin=subprocess.DEVNULL,
+            stdout=follower,
+            stderr=follower,
+            cwd=REPO,
+            env=env,
+            timeout=300,
+        )
+        os.close(follower)
+        screen = _read_all(leader)
+    finally:
+        os.close(leader)
+    assert result.returncode == 0, screen
+    assert "Articles in the warehouse: 68" in screen
+    assert "usage data" not in screen and "telemetry" not in screen, screen
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the terminal's other end is closed and drained
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8", "replace")
