@@ -66,6 +66,19 @@ def captures_to_do(options: RunOptions, limit: int) -> list[Capture] | None:
     return todo
 
 
+def start_if_small(options: RunOptions, limit: int) -> RunOptions | None:
+    """For a run with at most `limit` captures to do: start their extraction (where processes
+    can be forked; else the run extracts in its own process) and return the options with the
+    run's one extraction process; None for any other run."""
+    captures = captures_to_do(options, limit)
+    if captures is None:
+        return None
+    processes = early_processes()
+    if processes:
+        start(captures, processes)
+    return options.model_copy(update={"tuning": options.tuning.model_copy(update={"processes": max(1, processes)})})
+
+
 def early_processes() -> int:
     """How many processes `start` forks: none where processes cannot be forked (the run then
     extracts in its own process)."""

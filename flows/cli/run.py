@@ -4,8 +4,6 @@ flows/cli/__init__.py registers every command in COMMANDS; reprocess.py shares t
 from __future__ import annotations
 
 import functools
-import gc
-import importlib
 import logging
 import os
 import sys
@@ -323,23 +321,16 @@ def _check_data_dir(data_dir: Path) -> None:
 
 
 def _small_runs_start_early(options: RunOptions) -> tuple[RunOptions, Any]:
-    """A WARC input with few captures to do: its extraction starts now, in a process forked
-    from this one (flows/earlyextraction.py), while the flow's imports and its server calls go
-    on here (where processes cannot be forked: in this process, later). Such a run ends in
-    seconds, so its flow runs without a heartbeat thread (its one heartbeat would come at its
-    start; Prefect joins the thread at the end of the flow, ~0.5 s on average). Otherwise the
-    options and the flow as they are."""
+    """A WARC input with few captures to do: its extraction starts now (flows/earlyextraction.py)
+    and its flow, which ends in seconds, runs without a heartbeat thread (one heartbeat at its
+    start; Prefect joins the thread at the flow's end, ~0.5 s on average)."""
     from flows import earlyextraction
 
-    captures = earlyextraction.captures_to_do(options, SMALL_RUN_CAPTURES)
-    if captures is None:
+    small_run = earlyextraction.start_if_small(options, SMALL_RUN_CAPTURES)
+    if small_run is None:
         return options, _run_flow
-    processes = earlyextraction.early_processes()
-    if processes:
-        earlyextraction.start(captures, processes)
-        click.get_current_context().call_on_close(earlyextraction.stop)  # when the flow did not take it
-    tuning = options.tuning.model_copy(update={"processes": max(1, processes)})
-    return options.model_copy(update={"tuning": tuning}), functools.partial(_run_flow, heartbeat=False)
+    click.get_current_context().call_on_close(earlyextraction.stop)  # when the flow did not take it
+    return small_run, functools.partial(_run_flow, heartbeat=False)
 
 
 def lock_data_dir(layout: DataLayout, command: str) -> None:
@@ -360,26 +351,12 @@ def setup_logging(verbose: bool, quiet: bool = False) -> None:
     logging.getLogger("distributed").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
-def import_frozen(module_name: str) -> None:
-    """Import a module whose imports are heavy (flows.ingest: Prefect's engine, ~1 s) with the
-    cyclic collector paused, then freeze what it made, as flows/cli/__init__.py does for the
-    command's own imports: a run's full collections then skip those ~100,000 objects."""
-    if module_name in sys.modules:
-        return
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        importlib.import_module(module_name)
-    finally:
-        if enabled:
-            gc.freeze()
-            gc.enable()
-
-
 def _run_flow(
     options: RunOptions, *, dask_address: str | None, dask_workers: int | None, heartbeat: bool = True
 ) -> RunSummary:
     """Call the ingest flow, on Dask when asked; without Prefect's heartbeat thread if told."""
+    from flows.cli import import_frozen
+
     import_frozen("flows.ingest")
     from prefect.settings import temporary_settings
 
