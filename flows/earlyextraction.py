@@ -32,38 +32,15 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
 from flows.acquire.captures import Capture
-from flows.extraction import _timed_extract, prepare_extraction_worker
+from flows.extraction import prepare_extraction_worker, timed_extract
 from flows.options import RunOptions
+from flows.quickcheck import captures_to_do
 
 EARLY_PROCESSES = 1  # see above
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 PARENT_CHECK_S = 0.5
 
 _early: EarlyExtraction | None = None
-
-
-def captures_to_do(options: RunOptions, limit: int) -> list[Capture] | None:
-    """The captures of a WARC or sample run that the ledger does not have done, when there are
-    at most `limit` of them (reading stops at the first one past it); None for fetch runs (their
-    sources are not asked here), bigger inputs and unreadable files (the flow reports them)."""
-    from flows.acquire.warc import WarcReadError, read_warc
-    from flows.quickcheck import warc_paths
-    from warehouse import ledger
-
-    if options.inputs.kind == "fetch":
-        return None
-    done = set() if options.refresh or options.replace else ledger.completed_capture_ids(options.layout())
-    todo: list[Capture] = []
-    try:
-        for path in warc_paths(options):
-            for capture in read_warc(path, source=options.inputs.kind):
-                if not capture.ref.is_done_in(done):
-                    todo.append(capture)
-                    if len(todo) > limit:
-                        return None
-    except WarcReadError:
-        return None
-    return todo
 
 
 def start_if_small(options: RunOptions, limit: int) -> RunOptions | None:
@@ -145,7 +122,7 @@ def _key(capture: Capture) -> tuple[str, str | None, int | None]:
 class EarlyExtraction(Executor):
     """A process pool whose workers started on the run's captures before the flow asked.
 
-    `map(_timed_extract, captures)` (what flows/extraction.py's `extract_batch` calls) gives,
+    `map(timed_extract, captures)` (what flows/extraction.py's `extract_batch` calls) gives,
     for each capture equal to one handed to `start`, that extraction's result, and submits the
     others; anything else goes to the pool as it is."""
 
@@ -153,7 +130,7 @@ class EarlyExtraction(Executor):
         self._pool = pool
         self._started: dict[tuple[str, str | None, int | None], tuple[Capture, Future]] = {}
         for capture in captures:
-            self._started[_key(capture)] = (capture, pool.submit(_timed_extract, capture))
+            self._started[_key(capture)] = (capture, pool.submit(timed_extract, capture))
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         return self._pool.submit(fn, *args, **kwargs)
@@ -161,7 +138,7 @@ class EarlyExtraction(Executor):
     def map(
         self, fn: Callable[..., Any], *iterables: Iterable[Any], timeout: float | None = None, chunksize: int = 1
     ) -> Iterator[Any]:
-        if fn is not _timed_extract or len(iterables) != 1:
+        if fn is not timed_extract or len(iterables) != 1:
             return self._pool.map(fn, *iterables, timeout=timeout, chunksize=chunksize)
         captures = list(iterables[0])
         futures = [self._claim(capture) for capture in captures]
@@ -174,7 +151,7 @@ class EarlyExtraction(Executor):
             return started[1]
         if started is not None:
             started[1].cancel()
-        return self._pool.submit(_timed_extract, capture)
+        return self._pool.submit(timed_extract, capture)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._started.clear()

@@ -221,7 +221,7 @@ def prepare_extraction_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
-def _timed_extract(capture: Capture) -> tuple[Article | Rejection, int]:
+def timed_extract(capture: Capture) -> tuple[Article | Rejection, int]:
     started = time.perf_counter()
     outcome = extract_capture(capture)
     return outcome, int((time.perf_counter() - started) * 1000)
@@ -235,9 +235,9 @@ def extract_batch(captures: list[Capture], *, run_id: str, executor: Executor | 
     result = BatchResult()
     timed: Iterator[tuple[Article | Rejection, int]]
     if executor is None:
-        timed = map(_timed_extract, captures)
+        timed = map(timed_extract, captures)
     else:
-        timed = executor.map(_timed_extract, captures, chunksize=max(1, len(captures) // 8))
+        timed = executor.map(timed_extract, captures, chunksize=max(1, len(captures) // 8))
     for capture, (outcome, elapsed_ms) in zip(captures, timed, strict=True):
         if isinstance(outcome, Article):
             outcome = _with_run(outcome, run_id)

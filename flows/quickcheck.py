@@ -8,9 +8,14 @@ Fetch runs cannot know without asking their sources, so they always start the fl
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flows.options import RunOptions
+
+if TYPE_CHECKING:
+    from flows.acquire.captures import Capture
 
 SAMPLE_WARC = Path(__file__).parent / "sample" / "archive.warc.gz"
 
@@ -20,11 +25,20 @@ def warc_paths(options: RunOptions) -> list[str]:
     return [str(SAMPLE_WARC)] if options.inputs.kind == "sample" else list(options.inputs.warc_paths)
 
 
+def _captures(options: RunOptions) -> Iterator[Capture]:
+    """Every capture of the run's WARC files (or the sample), in order; `WarcReadError` when
+    one of them cannot be read (the flow then runs and reports it)."""
+    from flows.acquire.warc import read_warc
+
+    for path in warc_paths(options):
+        yield from read_warc(path, source=options.inputs.kind)
+
+
 def done_capture_count(options: RunOptions) -> int | None:
     """The number of captures in the run's WARC files when the ledger has every one of them
     done; None when there may be work (a capture not done, a fetch run, --refresh, an
     unreadable file: the flow then runs and reports)."""
-    from flows.acquire.warc import WarcReadError, read_warc
+    from flows.acquire.warc import WarcReadError
     from warehouse import ledger
 
     if options.inputs.kind == "fetch" or options.refresh or options.replace:
@@ -34,37 +48,36 @@ def done_capture_count(options: RunOptions) -> int | None:
         return None
     count = 0
     try:
-        for path in warc_paths(options):
-            for capture in read_warc(path, source=options.inputs.kind):
-                if not capture.ref.is_done_in(done):
-                    return None
-                count += 1
+        for capture in _captures(options):
+            if not capture.ref.is_done_in(done):
+                return None
+            count += 1
     except WarcReadError:
         return None
     return count
 
 
-def has_little_to_do(options: RunOptions, limit: int) -> bool:
-    """True when the run's WARC files (or the sample) hold at most `limit` captures the ledger
-    does not have done: reading stops at the first capture past the limit, so a big file costs
-    no more than `limit` records. False for fetch runs (their sources are not asked here) and
-    for unreadable files (the flow reports them)."""
-    from flows.acquire.warc import WarcReadError, read_warc
+def captures_to_do(options: RunOptions, limit: int) -> list[Capture] | None:
+    """The captures of a WARC or sample run that the ledger does not have done, when there are
+    at most `limit` of them (reading stops at the first one past it, so a big file costs no
+    more than `limit` records); None for fetch runs (their sources are not asked here), bigger
+    inputs and unreadable files (the flow reports them)."""
+    from flows.acquire.warc import WarcReadError
     from warehouse import ledger
 
     if options.inputs.kind == "fetch":
-        return False
+        return None
     done = set() if options.refresh or options.replace else ledger.completed_capture_ids(options.layout())
-    todo = 0
+    todo: list[Capture] = []
     try:
-        for path in warc_paths(options):
-            for capture in read_warc(path, source=options.inputs.kind):
-                todo += not capture.ref.is_done_in(done)
-                if todo > limit:
-                    return False
+        for capture in _captures(options):
+            if not capture.ref.is_done_in(done):
+                todo.append(capture)
+                if len(todo) > limit:
+                    return None
     except WarcReadError:
-        return False
-    return True
+        return None
+    return todo
 
 
 def dataset_article_count(options: RunOptions) -> int:

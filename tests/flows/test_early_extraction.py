@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psutil
 
-from flows import earlyextraction
+from flows import earlyextraction, quickcheck
 from flows.acquire.captures import Capture
 from flows.extraction import BatchResult, extract_batch
 from flows.options import RunOptions
@@ -42,7 +42,7 @@ def _comparable(result: BatchResult) -> tuple[list, list]:
 
 
 def test_early_extraction_gives_what_extraction_in_the_run_gives(tmp_path):
-    captures = earlyextraction.captures_to_do(RunOptions(data_dir=str(tmp_path / "data")), 200)
+    captures = quickcheck.captures_to_do(RunOptions(data_dir=str(tmp_path / "data")), 200)
     assert captures is not None and len(captures) == 78  # the sample: nothing done yet
     changed = dataclasses.replace(captures[5], body=ARTICLE)  # read again, it differs: extracted anew
     asked = [*captures[:5], changed, *captures[6:]]
@@ -60,11 +60,11 @@ def test_early_extraction_gives_what_extraction_in_the_run_gives(tmp_path):
 
 
 def test_too_many_captures_or_a_fetch_run_start_nothing_early(tmp_path):
-    assert earlyextraction.captures_to_do(RunOptions(data_dir=str(tmp_path / "data")), 77) is None
+    assert quickcheck.captures_to_do(RunOptions(data_dir=str(tmp_path / "data")), 77) is None
     urls = tmp_path / "urls.txt"
     urls.write_text("https://news.example/a\n")
     fetching = RunOptions.build(url_files=[str(urls)], data_dir=str(tmp_path / "data"))
-    assert earlyextraction.captures_to_do(fetching, 200) is None
+    assert quickcheck.captures_to_do(fetching, 200) is None
 
 
 def test_forked_workers_end_with_a_command_killed_outright(tmp_path):
@@ -73,10 +73,10 @@ def test_forked_workers_end_with_a_command_killed_outright(tmp_path):
     script = textwrap.dedent(
         f"""
         import sys, time
-        from flows import earlyextraction
+        from flows import earlyextraction, quickcheck
         from flows.options import RunOptions
 
-        captures = earlyextraction.captures_to_do(RunOptions(data_dir={str(tmp_path / "data")!r}), 200)
+        captures = quickcheck.captures_to_do(RunOptions(data_dir={str(tmp_path / "data")!r}), 200)
         earlyextraction.start(captures, 2)
         print("started", flush=True)
         time.sleep(60)
@@ -140,8 +140,8 @@ async def _prefect_records(data_dir: str) -> tuple[list, list]:
 def test_captures_read_early_equal_the_flows_own(tmp_path):
     """The early results are taken only for captures equal to the flow's: the same file read
     twice gives equal captures (else every capture would be extracted twice)."""
-    first = earlyextraction.captures_to_do(RunOptions(data_dir=str(tmp_path / "data")), 200)
-    second = earlyextraction.captures_to_do(RunOptions(data_dir=str(tmp_path / "data")), 200)
+    first = quickcheck.captures_to_do(RunOptions(data_dir=str(tmp_path / "data")), 200)
+    second = quickcheck.captures_to_do(RunOptions(data_dir=str(tmp_path / "data")), 200)
     assert first and first == second and all(isinstance(capture, Capture) for capture in first)
 
 

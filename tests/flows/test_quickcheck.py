@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from flows.acquire.warc import read_warc
 from flows.options import RunOptions
-from flows.quickcheck import done_capture_count, has_little_to_do
+from flows.quickcheck import captures_to_do, done_capture_count
 from tests.fixtures import quirky_warcs as quirks
 
 
@@ -48,7 +48,7 @@ def test_a_rerun_over_a_dataset_with_url_and_second_ids_is_done_from_the_ledger(
     _ledger(tmp_path / "data", [ref.legacy_capture_id for ref in refs])  # written before record ids
     options = RunOptions.build(warc_paths=[str(warc)], data_dir=str(tmp_path / "data"))
     assert done_capture_count(options) == 3
-    assert has_little_to_do(options, 0)
+    assert captures_to_do(options, 0) == []
 
 
 def test_the_quick_check_still_sees_a_capture_that_is_not_done(tmp_path):
@@ -58,5 +58,5 @@ def test_the_quick_check_still_sees_a_capture_that_is_not_done(tmp_path):
     _ledger(tmp_path / "data", [refs[0].legacy_capture_id, refs[1].capture_id])
     options = RunOptions.build(warc_paths=[str(warc)], data_dir=str(tmp_path / "data"))
     assert done_capture_count(options) is None
-    assert has_little_to_do(options, 1)
-    assert not has_little_to_do(options, 0)
+    assert [capture.ref for capture in captures_to_do(options, 1)] == [refs[2]]
+    assert captures_to_do(options, 0) is None
