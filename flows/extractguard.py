@@ -200,7 +200,10 @@ def serve(reader: IO[bytes], writer: IO[bytes]) -> None:
 
 
 def main() -> None:
+    from flows.extraction import quiet_extractor_logs
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    quiet_extractor_logs()
     parent_pid = int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid()
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     # Replies go on the real stdout; anything the called code prints goes to stderr instead.

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import logging
 import os
 import secrets
 import signal
@@ -35,6 +36,17 @@ from flows.acquire.captures import Capture
 from flows.extractguard import GuardDied, GuardTimeout, GuardUnavailable, shared_guard
 from transforms.language import language_identifier
 from transforms.records import Article, CaptureOutcome, Rejection
+
+# The extraction libraries log each page they give up on ("discarding data: URL"); the ledger
+# records every such page with its reason, so on a run's terminal they are noise (-v shows them).
+EXTRACTOR_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext", "charset_normalizer")
+
+
+def quiet_extractor_logs(verbose: bool = False) -> None:
+    """Extraction libraries' warnings shown only with -v (errors always); processes forked
+    after this call inherit it, the guard worker calls it itself."""
+    for name in EXTRACTOR_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
 
 
 def new_run_id(now: datetime | None = None) -> str:

@@ -349,6 +349,9 @@ def setup_logging(verbose: bool, quiet: bool = False) -> None:
     level = logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING
     logging.getLogger("newsarchive").setLevel(level)
     logging.getLogger("distributed").setLevel(logging.INFO if verbose else logging.WARNING)
+    from flows.extraction import quiet_extractor_logs
+
+    quiet_extractor_logs(verbose)
 
 
 def _run_flow(
