@@ -286,6 +286,13 @@ def read_page_meta(tree) -> PageMeta:
     if page.title_tag is None:
         page.title_tag = stray_title
     page.article_ld = [obj for obj in page.json_ld if is_article_object(obj)]
+    _read_bylines(page, root)
+    _read_microdata(page, root)
+    return page
+
+
+def _read_bylines(page: PageMeta, root) -> None:
+    """The elements marked as bylines, and the texts of the first eight that read as one."""
     page.byline_elements = _BYLINE_XPATH(root)
     for element in page.byline_elements:
         if not _is_byline(element):
@@ -297,6 +304,10 @@ def read_page_meta(tree) -> PageMeta:
             page.byline_texts.append(text)
         if len(page.byline_texts) >= 8:
             break
+
+
+def _read_microdata(page: PageMeta, root) -> None:
+    """Microdata authors (their first group) and dates, <time datetime>, hAtom dates."""
     author_group = None
     for element in _ITEMPROP_OR_TIME(root):
         prop = element.get("itemprop")
@@ -323,4 +334,3 @@ def read_page_meta(tree) -> PageMeta:
         value = (element.get("title") or "").strip()
         if value and not _in_unseen(element):
             page.time_values.append(("pubdate" if "published" in classes else "dateModified", value))
-    return page
