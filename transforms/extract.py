@@ -23,9 +23,9 @@ from transforms import dates, pagekind, titles
 from transforms.byline_fallback import trafilatura_byline
 from transforms.decode import DecodeError, decode_html, is_html_content_type, looks_binary, media_type
 from transforms.language import detect_language
-from transforms.meta import PageMeta, is_organization, read_page_meta, text_of
+from transforms.meta import PageMeta, is_organization, is_unseen, read_page_meta, text_of
 from transforms.publications import clean_publication, publication_from_domain
-from transforms.published import choose_published, is_unseen, modified_time
+from transforms.published import choose_published, modified_time
 from transforms.records import EXTRACTOR_VERSION, Article, Rejection
 from transforms.structure import paragraph_seams, unwrap_layout_tables
 from transforms.text import block_key, clean_body, content_hash, normalize_text, simhash, split_paragraphs, word_count

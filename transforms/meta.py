@@ -219,25 +219,30 @@ _SCREEN_READER_ONLY = re.compile(
 _DATE_PROPS = frozenset({"datePublished", "dateModified", "dateCreated"})
 
 
-_UNSEEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "figure", "figcaption", "picture"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def is_unseen(element) -> bool:
+    """True for an element a reader does not see as article text: hidden (`hidden`,
+    `aria-hidden`, display:none) or an image's caption (figure, figcaption, class *caption*)."""
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if not tag or tag in _HIDDEN_TAGS or "caption" in (element.get("class") or "").lower():
+        return True
+    return is_hidden(element)
+
+
+def is_hidden(element) -> bool:
+    """Hidden by its attributes: `hidden`, `aria-hidden="true"`, display:none, visibility:hidden."""
+    if element.get("hidden") is not None or (element.get("aria-hidden") or "").strip().lower() == "true":
+        return True
+    style = element.get("style")
+    return bool(style) and _HIDDEN_STYLE.search(style) is not None
 
 
 def _in_unseen(element) -> bool:
-    """True inside an image caption or a hidden element (a <time> there dates something else)."""
-    node = element
-    while node is not None:
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if tag == "figcaption":
-            return True
-        if node.get("hidden") is not None or (node.get("aria-hidden") or "").strip().lower() == "true":
-            return True
-        if "caption" in (node.get("class") or "").lower():
-            return True
-        style = node.get("style")
-        if style and _UNSEEN_STYLE.search(style):
-            return True
-        node = node.getparent()
-    return False
+    """True when `element` or an element around it is unseen (a <time> there dates something else)."""
+    return any(is_unseen(node) for node in element.iterancestors()) or is_unseen(element)
 
 
 def read_page_meta(tree) -> PageMeta:

@@ -18,7 +18,7 @@ import htmldate
 from lxml import etree
 
 from transforms import dates
-from transforms.meta import PageMeta
+from transforms.meta import PageMeta, is_hidden, is_unseen
 from transforms.urls import date_from_url, month_from_url, registered_domain
 
 
@@ -86,25 +86,6 @@ def modified_time(page: PageMeta, captured_at: datetime | None) -> datetime | No
         if dates.is_plausible(moment, captured_at):
             return moment
     return None
-
-
-_HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "figure", "figcaption", "picture"})
-_SCRIPT_TAGS = frozenset({"script", "style", "noscript", "template"})
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-
-
-def is_unseen(element) -> bool:
-    """True for an element a reader does not see as article text: hidden (`hidden`,
-    `aria-hidden`, display:none) or an image's caption (figure, figcaption, class *caption*)."""
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if not tag or tag in _HIDDEN_TAGS:
-        return True
-    if element.get("hidden") is not None or (element.get("aria-hidden") or "").strip().lower() == "true":
-        return True
-    if "caption" in (element.get("class") or "").lower():
-        return True
-    style = element.get("style")
-    return bool(style) and _HIDDEN_STYLE.search(style) is not None
 
 
 def _visible_nodes(tree) -> list[str]:
@@ -441,13 +422,6 @@ def _shown_as_date_line(day, shown_text: str) -> bool:
     return False
 
 
-def _is_hidden(element) -> bool:
-    if element.get("hidden") is not None or (element.get("aria-hidden") or "").strip().lower() == "true":
-        return True
-    style = element.get("style")
-    return bool(style) and _HIDDEN_STYLE.search(style) is not None
-
-
 def _is_image_caption(element) -> bool:
     """A caption under a picture: a figcaption (or *caption* class) of a few lines and no
     headline of its own (teaser cards built as <figure> carry a headline and their own date)."""
@@ -467,7 +441,7 @@ def _seen_copy(tree):
         for element in list(body.iter()):
             if element is body or element.getparent() is None:
                 continue
-            if _is_hidden(element) or _is_image_caption(element):
+            if is_hidden(element) or _is_image_caption(element):
                 element.drop_tree()
             elif element.tag in ("p", "span", "em", "i", "small"):
                 text = "".join(element.itertext())
