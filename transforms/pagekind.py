@@ -28,7 +28,13 @@ def _cart_controls(tree) -> int:
     for control in tree.iter("button", "input", "a"):
         marked = _CART_CLASS.search((control.get("class") or "") + " " + (control.get("name") or ""))
         if not marked and control.tag != "a":
-            text = control.get("value") or " ".join("".join(control.itertext()).split())
+            # An <input>'s label is its value; a <button>'s is its content (its value is what
+            # the form sends: a product id).
+            text = (
+                (control.get("value") or "")
+                if control.tag == "input"
+                else " ".join("".join(control.itertext()).split())
+            )
             marked = _CART_TEXT.search(text) if len(text) <= 40 else None
         if marked:
             count += 1

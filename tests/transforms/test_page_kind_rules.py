@@ -60,6 +60,24 @@ def test_a_shop_page_with_one_cart_button_and_a_price_is_rejected():
     assert "cart" in result.detail
 
 
+def test_a_cart_button_is_read_by_its_label_not_the_product_id_it_sends():
+    result = _rejected(
+        _page(
+            "Oak tide clock",
+            _prose(
+                [
+                    "Turned from a single piece of oak felled on the north shore, this clock shows the tide instead of the hour.",
+                    "Set it once at high water and it keeps the bay's rhythm for a year on one battery, indoors or under a porch.",
+                    "Each clock is numbered and signed by the turner, and comes in a box made from the offcuts of the same tree.",
+                ]
+            )
+            + '<span class="price">€85.00</span><button name="product" value="40127">Add to cart</button>',
+        ),
+        "https://shop.tidewater-ledger.example/clocks/oak",
+    )
+    assert "cart" in result.detail
+
+
 @pytest.mark.parametrize(
     "heading", ["Privacy Policy", "Terms of Service", "Impressum", "Datenschutzerklärung", "Contact us", "Subscribe"]
 )
