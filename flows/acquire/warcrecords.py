@@ -30,34 +30,31 @@ from flows.acquire.warcbytes import member_end, next_record
 
 CAPTURE_TYPES = frozenset({"response", "resource", "revisit"})
 
-# The WARC headers the reader (flows/acquire/warc.py) reads from a capture record; FastWARC
-# records give only these (a lookup by FastWARC's header key costs a fraction of one by name,
-# and of copying every header). Lookups are case-insensitive; a repeated header's first value wins.
-_WARC_TYPE = WarcHeader.WARC_TYPE
-_KEYED_HEADERS = (
-    ("warc-target-uri", WarcHeader.WARC_TARGET_URI),
-    ("warc-record-id", WarcHeader.WARC_RECORD_ID),
-    ("warc-date", WarcHeader.WARC_DATE),
-    ("warc-payload-digest", WarcHeader.WARC_PAYLOAD_DIGEST),
-    ("content-type", WarcHeader.CONTENT_TYPE),
+# The WARC headers the reader (flows/acquire/warc.py) reads from a capture record, lower-cased;
+# FastWARC records give only these. Names are matched case-insensitively, but the spellings
+# writers use are looked up as they are (lower-casing every name of every record costs more
+# than the rest of the header pass); a repeated header's first value wins.
+READ_HEADERS = frozenset(
+    {"warc-target-uri", "warc-record-id", "warc-date", "warc-payload-digest", "content-type"}
+    | {"warc-refers-to", "warc-refers-to-target-uri", "warc-refers-to-date", "warc-source-uri"}
+    | {"newsarchive-source", "newsarchive-capture-id", "newsarchive-published-hint"}
 )
-_REVISIT_HEADERS = (
-    ("warc-refers-to", WarcHeader.WARC_REFERS_TO),
-    ("warc-refers-to-target-uri", WarcHeader.WARC_REFERS_TO_TARGET_URI),
-    ("warc-refers-to-date", WarcHeader.WARC_REFERS_TO_DATE),
-)
-_NAMED_HEADERS = frozenset(
-    {"warc-source-uri", "newsarchive-source", "newsarchive-capture-id", "newsarchive-published-hint"}
-)
-_ENCODING_NAMES = frozenset({"content-encoding", "transfer-encoding"})
-READ_HEADERS = frozenset({name for name, _ in _KEYED_HEADERS + _REVISIT_HEADERS} | _NAMED_HEADERS)
-# Headers as writers spell them that are none of _NAMED_HEADERS (skipped without lower-casing).
+_SPELLED = {
+    spelled: spelled.lower()
+    for spelled in (
+        "WARC-Target-URI", "WARC-Record-ID", "WARC-Date", "WARC-Payload-Digest", "Content-Type",
+        "WARC-Refers-To", "WARC-Refers-To-Target-URI", "WARC-Refers-To-Date", "WARC-Source-URI",
+        "Newsarchive-Source", "Newsarchive-Capture-Id", "Newsarchive-Published-Hint",
+    )
+}  # fmt: skip
+# Headers as writers spell them that the reader does not read (skipped without lower-casing).
 _OTHER_HEADERS = frozenset(
-    {"WARC-Type", "WARC-Record-ID", "WARC-Date", "WARC-Target-URI", "Content-Type", "Content-Length"}
-    | {"WARC-Payload-Digest", "WARC-Block-Digest", "WARC-IP-Address", "WARC-Concurrent-To", "WARC-Warcinfo-ID"}
-    | {"WARC-Refers-To", "WARC-Refers-To-Target-URI", "WARC-Refers-To-Date", "WARC-Profile", "WARC-Truncated"}
-    | {"WARC-Identified-Payload-Type", "WARC-Filename", "WARC-Segment-Number", "WARC-Segment-Origin-ID"}
+    {"WARC-Type", "Content-Length", "WARC-Block-Digest", "WARC-IP-Address", "WARC-Concurrent-To"}
+    | {"WARC-Warcinfo-ID", "WARC-Profile", "WARC-Truncated", "WARC-Identified-Payload-Type", "WARC-Filename"}
+    | {"WARC-Segment-Number", "WARC-Segment-Origin-ID", "WARC-Segment-Total-Length"}
 )
+_WARC_TYPE = WarcHeader.WARC_TYPE
+_ENCODING_NAMES = frozenset({"content-encoding", "transfer-encoding"})
 
 
 class WarcioIterator(ArchiveIterator):
@@ -256,7 +253,7 @@ def _parsed(http: HeaderMap | None) -> bool:
 def _from_fast(record: WarcRecord, kind: str, http: HeaderMap | None, max_bytes: int) -> RawRecord:
     if kind not in CAPTURE_TYPES:
         return RawRecord(offset=record.stream_pos, kind=kind)
-    raw = RawRecord(record.stream_pos, kind, _read_headers(record.headers, kind))
+    raw = RawRecord(record.stream_pos, kind, _read_headers(record.headers))
     if http is not None:
         raw.is_http = True
         raw.http_status = http.status_code
@@ -281,18 +278,21 @@ def _http_facts(headers: Sequence[tuple[str, str]]) -> tuple[str | None, bool]:
     return content_type, encoded
 
 
-def _read_headers(headers: HeaderMap, kind: str) -> dict[str, str]:
+def _read_headers(headers: HeaderMap) -> dict[str, str]:
     """READ_HEADERS of a FastWARC record, names lower-cased (absent ones left out): the values
-    `_lower_headers(headers.to_tuples())` gives them (the first of a repeated name)."""
-    found = {name: value.strip() for name, key in _KEYED_HEADERS if (value := headers.get(key)) is not None}
-    if kind == "revisit":
-        found |= {name: value.strip() for name, key in _REVISIT_HEADERS if (value := headers.get(key)) is not None}
-    names = headers.keys()
-    if _OTHER_HEADERS.issuperset(names):
-        return found  # the common case: only the headers every writer writes
-    for name in names:
-        if name not in _OTHER_HEADERS and (lower := name.lower()) in _NAMED_HEADERS and lower not in found:
-            found[lower] = headers[name].strip()
+    `_lower_headers(headers.to_tuples())` gives them (the first of a repeated name). One pass
+    over the headers: names as writers spell them are looked up, not lower-cased."""
+    found: dict[str, str] = {}
+    for name, value in headers.to_tuples():
+        key = _SPELLED.get(name)
+        if key is None:
+            if name in _OTHER_HEADERS:
+                continue
+            key = name.lower()
+            if key not in READ_HEADERS:
+                continue
+        if key not in found:
+            found[key] = value.strip()
     return found
 
 
