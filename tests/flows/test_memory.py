@@ -5,7 +5,9 @@ Measured with tracemalloc rather than RSS: the peak of Python allocations during
 exact and does not depend on sampling times. Each capture carries a large body (an HTML comment
 of PADDING_BYTES), so a flow that held its input would show it at once: six times the input must
 not raise the peak by more than a quarter of the extra bodies' size. `processes=1` keeps the
-extraction in the flow's own task threads, where tracemalloc sees it too.
+extraction out of a process pool; its pages (over 16 KB) are extracted in the guard process
+(flows/extractguard.py), so tracemalloc sees what the flow itself holds: the captures in flight,
+their results and the write buffer.
 
 Not covered here: native memory (DuckDB's load, Arrow buffers). bench/pipeline.py measures the
 whole run's RSS at 5,000 vs 20,000 captures.
