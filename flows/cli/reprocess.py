@@ -14,7 +14,9 @@ from warehouse.layout import DataLayout
 
 @click.command()
 @click.option("--processes", type=click.IntRange(1, 64), help="Extraction processes (default: one per core).")
-@click.option("-v", "--verbose", is_flag=True, help="Print progress for every batch.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Print progress for every batch, and the extraction libraries' warnings."
+)
 @LAYOUT_OPTIONS
 def reprocess(processes: int | None, verbose: bool, layout: DataLayout) -> None:
     """Extract every capture again from the WARC files the ledger names, without any network.

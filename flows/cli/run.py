@@ -164,7 +164,12 @@ def _fetch_and_tuning_options(command: Any) -> Any:
         click.option(
             "--dry-run", is_flag=True, help="Say what would be fetched (or read): no fetching, no writing, no Prefect."
         ),
-        click.option("-v", "--verbose", is_flag=True, help="Print progress for every batch."),
+        click.option(
+            "-v",
+            "--verbose",
+            is_flag=True,
+            help="Print progress for every batch, and the extraction libraries' warnings.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
